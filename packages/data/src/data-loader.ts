@@ -1,0 +1,138 @@
+import { availableParallelism } from 'node:os';
+import { collateHost, type HostBatch } from './collate.js';
+import { Dataset } from './dataset.js';
+import { defaultCollate, toBatch, type DefaultBatch } from './default-collate.js';
+import { DataConfigError } from './errors.js';
+import { randomSeed } from './random.js';
+
+/** Options of {@link DataLoader}; names follow `torch.utils.data.DataLoader`. */
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch. @default 1 */
+  batchSize?: number;
+  /** Reshuffle every epoch (a full permutation for indexable data, else a buffer). @default false */
+  shuffle?: boolean;
+  /** Shuffle buffer for streams. @default 10_000 */
+  shuffleBuffer?: number;
+  /** Seed of the shuffles: same seed, same order. @default a random seed */
+  seed?: number;
+  /** Drop the last incomplete batch. @default false */
+  dropLast?: boolean;
+  /**
+   * Worker threads that run `transform` and stack batches (0: all in this thread).
+   * @default 0
+   */
+  numWorkers?: number;
+  /** Alias of `numWorkers` (the name in the API sketch). */
+  workers?: number;
+  /**
+   * Per-sample preprocessing, run in the workers when `numWorkers > 0`. It travels as source text:
+   * self-contained, data through `transformContext` (third argument).
+   */
+  transform?: (sample: T, index: number, context: any) => unknown;
+  /** Structured-cloneable data handed to `transform`. */
+  transformContext?: unknown;
+  /** Batches to read ahead. @default 2 */
+  prefetch?: number;
+  /** Turns a list of samples into a batch. @default stacking into `[x, y]` tensors */
+  collate?: (samples: any[]) => B | Promise<B>;
+}
+
+/**
+ * Batches a {@link Dataset} the PyTorch way: shuffle, batch, collate, read ahead, and optionally
+ * preprocess in worker threads. Each `for await` is one epoch; `setEpoch` picks one explicitly.
+ *
+ * @example
+ * ```ts
+ * const loader = new DataLoader(train, { batchSize: 64, shuffle: true, seed: 1, numWorkers: 2,
+ *   transform: (s) => ({ x: s.x.map((v) => v / 255), y: s.y }) });
+ * for await (const [x, y] of loader) { ... }
+ * ```
+ */
+export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
+  readonly dataset: Dataset<T>;
+  readonly batchSize: number;
+  private readonly pipeline: Dataset<B>;
+  private epoch = 0;
+
+  constructor(dataset: Dataset<T> | readonly T[], options: DataLoaderOptions<T, B> = {}) {
+    this.dataset = dataset instanceof Dataset ? dataset : Dataset.fromItems(dataset);
+    const where = 'DataLoader';
+    const batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new DataConfigError(where, 'batchSize', 'an integer ≥ 1', batchSize);
+    this.batchSize = batchSize;
+    const workers = options.numWorkers ?? options.workers ?? 0;
+    if (!Number.isInteger(workers) || workers < 0 || workers > 4 * availableParallelism())
+      throw new DataConfigError(where, 'numWorkers', `an integer in [0, ${4 * availableParallelism()}]`, workers);
+    const prefetch = options.prefetch ?? 2;
+    if (!Number.isInteger(prefetch) || prefetch < 0) throw new DataConfigError(where, 'prefetch', 'an integer ≥ 0', prefetch);
+
+    let ds: Dataset<unknown> = this.dataset;
+    if (options.shuffle) ds = ds.shuffle({ seed: options.seed ?? randomSeed(), buffer: options.shuffleBuffer ?? 10_000 });
+    const batches = ds.batch(batchSize, { dropRemainder: options.dropLast ?? false });
+    const collate = options.collate;
+    let out: Dataset<B>;
+    if (workers > 0) {
+      // Workers transform each sample and, with the default collate, stack the batch too:
+      // one message per batch, and the main thread only wraps host arrays in tensors.
+      const stacked = batches.parallelMap(workerBatchFn, {
+        workers,
+        context: {
+          transform: options.transform ? options.transform.toString() : null,
+          collate: collate ? null : collateHost.toString(),
+          user: options.transformContext,
+        },
+      });
+      out = collate
+        ? stacked.map((s) => collate(s as unknown[]))
+        : (stacked.map((h) => toBatch(h as HostBatch)) as unknown as Dataset<B>);
+    } else {
+      const t = options.transform;
+      const ctx = options.transformContext;
+      const transformed = t ? batches.map(async (b) => Promise.all(b.map((s, i) => t(s as T, i, ctx)))) : batches;
+      out = transformed.map((b) => (collate ? collate(b) : (defaultCollate(b) as unknown as B)));
+    }
+    this.pipeline = prefetch > 0 ? out.prefetch(prefetch) : out;
+  }
+
+  /** Batches per epoch, when the dataset's length is known. */
+  get length(): number | undefined {
+    return this.pipeline.length;
+  }
+
+  /** Makes the next iteration read epoch `epoch` (its shuffle order). */
+  setEpoch(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<B> {
+    return this.pipeline.iterate({ epoch: this.epoch++ });
+  }
+}
+
+/**
+ * Runs in a worker (shipped as text): applies the user's transform to each sample of a batch,
+ * then stacks with `collateHost` unless a custom collate runs in the main thread.
+ */
+async function workerBatchFn(
+  batch: unknown[],
+  _index: number,
+  ctx: { transform: string | null; collate: string | null; user: unknown },
+): Promise<unknown> {
+  const g = globalThis as unknown as { __nnDataCache?: Map<string, (...a: unknown[]) => unknown> };
+  const cache = (g.__nnDataCache ??= new Map());
+  const load = (src: string) => {
+    let f = cache.get(src);
+    if (!f) {
+      f = (0, eval)(`(${src})`) as (...a: unknown[]) => unknown;
+      cache.set(src, f);
+    }
+    return f;
+  };
+  let samples = batch;
+  if (ctx.transform) {
+    const t = load(ctx.transform);
+    samples = [];
+    for (let i = 0; i < batch.length; i++) samples.push(await t(batch[i], i, ctx.user));
+  }
+  return ctx.collate ? load(ctx.collate)(samples) : samples;
+}
