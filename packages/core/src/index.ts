@@ -1,0 +1,42 @@
+// @nn/core public API.
+export type { DType, Shape, TypedArray, NestedArray } from './dtype';
+export { sizeOf } from './dtype';
+export { NNError, ShapeError, DTypeError, DisposedTensorError, GradError, ValueError } from './errors';
+export {
+  BACKEND_SPEC_VERSION,
+  type Backend,
+  type Handle,
+  type TensorRef,
+  type UnaryOp,
+  type BinaryOp,
+  type ReduceOp,
+  type Conv2dGeometry,
+  type Pool2dGeometry,
+} from './backend/backend';
+export { referenceBackend } from './backend/reference';
+export { useBackend, getBackend, scope, tidy, startScope, endScope, keep, memory, noGrad, withGrad, isGradEnabled } from './engine';
+export { Tensor, type GradNode } from './tensor';
+export { Generator, manualSeed, defaultGenerator } from './random';
+export { record, unbroadcast } from './autograd';
+export {
+  // creation
+  tensor, zeros, ones, zerosLike, onesLike, fullLike, full, scalar, arange, linspace, eye,
+  randn, rand, randomUniform, randomNormal, truncatedNormal, randint, bernoulli,
+  type TensorOptions, type RandomOptions,
+  // elementwise
+  add, sub, mul, div, pow, maximum, minimum, mod, neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt,
+  square, reciprocal, sin, cos, floor, ceil, round, erf, clip, where, cast, identity,
+  equal, notEqual, less, lessEqual, greater, greaterEqual, logicalAnd, logicalOr, logicalNot,
+  // activations
+  relu, leakyRelu, elu, selu, gelu, sigmoid, tanh, softplus, softmax, logSoftmax,
+  // reductions
+  sum, mean, max, min, prod, variance, std, logSumExp, argmax, argmin,
+  // shape
+  reshape, flatten, transpose, squeeze, unsqueeze, broadcastTo, expand, concat, cat, stack, split, slice, pad, gather, oneHot,
+  // linear algebra, conv, pooling
+  matmul, linear, type MatmulOptions,
+  conv2d, maxPool2d, avgPool2d, globalAvgPool2d, resolvePadding,
+  type Conv2dOptions, type Pool2dOptions, type Padding2d, type DataFormat,
+  dropout,
+} from './ops';
+export { trace, type TraceResult, type TracedOp, type TraceValue } from './backend/tracer';
