@@ -19,8 +19,8 @@ export interface MetricDiagnosis {
 /** Options for {@link trainingCurves}. */
 export interface TrainingCurvesOptions extends BiasVarianceOptions {
   /**
-   * Bayes error estimate for accuracy-like metrics (their error is `1 − value`). With it, the
-   * final epoch of each accuracy metric is also judged by {@link biasVariance}.
+   * Bayes error estimate for error-rate metrics (accuracy-like ones, whose error is `1 − value`,
+   * and ones named `error`). The final epoch of each such metric is judged by {@link biasVariance}.
    * @default 0
    */
   bayesError?: number;
@@ -59,9 +59,15 @@ export function higherIsBetter(metric: string): boolean {
   return HIGHER_IS_BETTER.test(metric);
 }
 
-/** True when the metric is a fraction where `1 − value` is an error rate (accuracy-like). */
-function isRate(metric: string, values: number[]): boolean {
-  return /acc/i.test(metric) && values.every((v) => v >= 0 && v <= 1);
+/**
+ * How a metric maps to an error rate: `'accuracy'` when `1 − value` is one (accuracy-like),
+ * `'error'` when the value is one (names ending in `error`/`err`), null otherwise.
+ */
+export function rateKind(metric: string, values: number[]): 'accuracy' | 'error' | null {
+  if (!values.every((v) => v >= 0 && v <= 1)) return null;
+  if (/acc/i.test(metric)) return 'accuracy';
+  if (/(^|_)err(or)?(_rate)?$/i.test(metric)) return 'error';
+  return null;
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 0.01 || x === 0 ? x.toFixed(3) : x.toExponential(2));
@@ -73,8 +79,8 @@ function diagnoseMetric(
   if (series.length < 2) return { d: { metric, kind: 'too short', text: `${metric}: fewer than 2 epochs, no shape to judge.` } };
   const up = higherIsBetter(metric);
   // Work with "badness" (lower is better) throughout; accuracy-like rates become error rates.
-  const rate = isRate(metric, [...(train ?? []), ...(val ?? [])]);
-  const bad = (v: number) => (rate ? 1 - v : up ? -v : v);
+  const rate = rateKind(metric, [...(train ?? []), ...(val ?? [])]);
+  const bad = (v: number) => (rate === 'accuracy' ? 1 - v : rate === 'error' ? v : up ? -v : v);
   const notes: string[] = [];
   let variance = false;
   let bias = false;

@@ -72,7 +72,7 @@ export class MlflowClient {
       payload = JSON.stringify(body);
       headers['Content-Type'] = 'application/json';
     }
-    const res = await fetch(url, { method, headers, body: payload as BodyInit | undefined, signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await fetch(url, { method, headers, body: payload as RequestInit['body'], signal: AbortSignal.timeout(this.timeoutMs) });
     const text = await res.text();
     if (!res.ok) throw new MlflowRequestError(method, url, res.status, text);
     return text ? JSON.parse(text) : {};
