@@ -3,12 +3,14 @@
  * same from TypeScript sources (tests, tsx), the ESM build and the CJS build.
  *
  * The mapped function arrives as source text and is evaluated in the worker; it must not use
- * variables from its enclosing scope (pass them as `context`). `__name` is stubbed because
+ * variables from its enclosing scope (pass them as `context`); it may call `require()`. `__name` is stubbed because
  * esbuild-based runners (tsx, vitest) wrap named functions in `__name(fn, "name")` calls.
  */
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 globalThis.__name = globalThis.__name || ((f) => f);
+// Functions arrive as text and run at global scope: give them require() for Node built-ins/packages.
+globalThis.require = globalThis.require || require;
 function describe(e) {
   if (e instanceof Error) return { message: e.name + ': ' + e.message, stack: e.stack };
   return { message: 'non-Error thrown: ' + String(e), stack: undefined };

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { collateHost } from './collate.js';
+import { DataLoader } from './data-loader.js';
+import { Dataset } from './dataset.js';
+import { DataConfigError, WorkerTaskError } from './errors.js';
+import type { HostTensor } from './types.js';
+
+const N = 10;
+const ds = () => Dataset.fromArrays(Array.from({ length: N }, (_, i) => Float32Array.from([i, -i])), Array.from({ length: N }, (_, i) => i % 3));
+const xs = (t: HostTensor) => Array.from(t.data);
+
+describe('collateHost', () => {
+  it('stacks {x, y} samples, tuples and nested arrays', () => {
+    const [x, y] = collateHost([{ x: [1, 2], y: 0 }, { x: [3, 4], y: 1 }]);
+    expect(x).toEqual({ data: Float32Array.from([1, 2, 3, 4]), shape: [2, 2], dtype: 'float32' });
+    expect(y).toEqual({ data: Int32Array.from([0, 1]), shape: [2], dtype: 'int32' });
+    const [x2, y2] = collateHost([[[[1], [2]], 0.5], [[[3], [4]], 1.5]]);
+    expect(x2.shape).toEqual([2, 2, 1]);
+    expect(y2!.dtype).toBe('float32');
+    expect(collateHost([[1, 2], [3, 4]])[1]).toBeUndefined(); // bare features, no labels
+  });
+
+  it('names the sample with a different shape', () => {
+    expect(() => collateHost([{ x: [1, 2] }, { x: [1, 2, 3] }])).toThrow('collate: sample 1 x has shape [3], sample 0 has [2]; every sample of a batch needs the same shape');
+  });
+});
+
+describe('DataLoader', () => {
+  it('yields [x, y] batches; dropLast; length', async () => {
+    const loader = new DataLoader(ds(), { batchSize: 4 });
+    expect(loader.length).toBe(3);
+    const batches = [];
+    for await (const [x, y] of loader) batches.push([x, y] as const);
+    expect(batches.map(([x]) => x.shape)).toEqual([[4, 2], [4, 2], [2, 2]]);
+    expect(xs(batches[0]![0])).toEqual([0, -0, 1, -1, 2, -2, 3, -3]);
+    expect(xs(batches[2]![1]!)).toEqual([2, 0]);
+    const dropped = new DataLoader(ds(), { batchSize: 4, dropLast: true });
+    expect(dropped.length).toBe(2);
+    let n = 0;
+    for await (const _ of dropped) n++;
+    expect(n).toBe(2);
+  });
+
+  it('shuffle: every sample once per epoch, new order each epoch, same seed same orders', async () => {
+    const epochOrder = async (l: DataLoader<unknown>) => {
+      const out: number[] = [];
+      for await (const [x] of l) for (let i = 0; i < x.shape[0]!; i++) out.push(x.data[i * 2]!);
+      return out;
+    };
+    const a = new DataLoader(ds(), { batchSize: 3, shuffle: true, seed: 42 });
+    const b = new DataLoader(ds(), { batchSize: 3, shuffle: true, seed: 42 });
+    const a0 = await epochOrder(a);
+    const a1 = await epochOrder(a);
+    expect([...a0].sort((p, q) => p - q)).toEqual(Array.from({ length: N }, (_, i) => i));
+    expect(a1).not.toEqual(a0);
+    expect(await epochOrder(b)).toEqual(a0);
+    expect(await epochOrder(b)).toEqual(a1);
+    b.setEpoch(0);
+    expect(await epochOrder(b)).toEqual(a0);
+  });
+
+  it('numWorkers runs the transform and stacking in workers, with the same batches as in-thread', async () => {
+    const transform = (s: { x: Float32Array; y: number }, _i: number, k: number) => ({ x: s.x.map((v) => v * k), y: s.y });
+    const collect = async (numWorkers: number) => {
+      const out: number[][] = [];
+      for await (const [x, y] of new DataLoader(ds(), { batchSize: 4, numWorkers, transform, transformContext: 10 }))
+        out.push([...xs(x), ...xs(y!)]);
+      return out;
+    };
+    const inThread = await collect(0);
+    expect(inThread[0]!.slice(0, 4)).toEqual([0, -0, 10, -10]);
+    expect(await collect(2)).toEqual(inThread);
+  });
+
+  it('a transform that throws in a worker reaches the loop', async () => {
+    const loader = new DataLoader(ds(), {
+      batchSize: 2,
+      numWorkers: 1,
+      transform: (s: { y: number }) => {
+        if (s.y === 2) throw new Error('corrupt sample');
+        return s;
+      },
+    });
+    const run = async () => { for await (const _ of loader) { /* train */ } };
+    await expect(run()).rejects.toThrow(WorkerTaskError);
+    await expect(run()).rejects.toThrow(/corrupt sample/);
+  });
+
+  it('custom collate and plain arrays', async () => {
+    const loader = new DataLoader([1, 2, 3, 4, 5], { batchSize: 2, collate: (b: number[]) => b.reduce((s, v) => s + v, 0) });
+    const sums: number[] = [];
+    for await (const s of loader) sums.push(s);
+    expect(sums).toEqual([3, 7, 5]);
+  });
+
+  it('validates options', () => {
+    expect(() => new DataLoader(ds(), { batchSize: 0 })).toThrow(DataConfigError);
+    expect(() => new DataLoader(ds(), { numWorkers: -1 })).toThrow(/numWorkers/);
+  });
+});
