@@ -3,11 +3,11 @@ import { collateHost } from './collate.js';
 import { DataLoader } from './data-loader.js';
 import { Dataset } from './dataset.js';
 import { DataConfigError, WorkerTaskError } from './errors.js';
-import type { HostTensor } from './types.js';
+import type { Tensor } from '@nn/core';
 
 const N = 10;
 const ds = () => Dataset.fromArrays(Array.from({ length: N }, (_, i) => Float32Array.from([i, -i])), Array.from({ length: N }, (_, i) => i % 3));
-const xs = (t: HostTensor) => Array.from(t.data);
+const xs = (t: Tensor) => Array.from(t.dataSync());
 
 describe('collateHost', () => {
   it('stacks {x, y} samples, tuples and nested arrays', () => {
@@ -26,6 +26,13 @@ describe('collateHost', () => {
 });
 
 describe('DataLoader', () => {
+  it('yields [x, y] core tensors: float32 features, int32 labels', async () => {
+    const [x, y] = (await new DataLoader(ds(), { batchSize: 4 })[Symbol.asyncIterator]().next()).value!;
+    expect(x.dtype).toBe('float32');
+    expect(y!.dtype).toBe('int32');
+    expect(y!.shape).toEqual([4]);
+  });
+
   it('yields [x, y] batches; dropLast; length', async () => {
     const loader = new DataLoader(ds(), { batchSize: 4 });
     expect(loader.length).toBe(3);
@@ -44,7 +51,10 @@ describe('DataLoader', () => {
   it('shuffle: every sample once per epoch, new order each epoch, same seed same orders', async () => {
     const epochOrder = async (l: DataLoader<unknown>) => {
       const out: number[] = [];
-      for await (const [x] of l) for (let i = 0; i < x.shape[0]!; i++) out.push(x.data[i * 2]!);
+      for await (const [x] of l) {
+        const v = x.dataSync();
+        for (let i = 0; i < x.shape[0]!; i++) out.push(v[i * 2]!);
+      }
       return out;
     };
     const a = new DataLoader(ds(), { batchSize: 3, shuffle: true, seed: 42 });

@@ -98,7 +98,9 @@ export class Dataset<T> implements AsyncIterable<T> {
    * @param y labels, as many as `x`.
    * @example `Dataset.fromArrays([[0, 1], [1, 0]], [1, 0])`
    */
-  static fromArrays<X, Y = number>(x: readonly X[], y?: readonly Y[]): Dataset<Sample<X, Y>> {
+  static fromArrays<X, Y = number>(x: readonly X[], y: readonly Y[]): Dataset<{ x: X; y: Y }>;
+  static fromArrays<X>(x: readonly X[]): Dataset<{ x: X }>;
+  static fromArrays<X, Y>(x: readonly X[], y?: readonly Y[]): Dataset<Sample<X, Y>> {
     return new Dataset(arraysNode(x, y));
   }
 
