@@ -62,3 +62,18 @@ describe('biasVariance bad input', () => {
     expect(() => biasVariance({ trainError: 0.1, valError: 0.1, bayesError: 0 }, { biasThreshold: 2 })).toThrow(/options.biasThreshold/);
   });
 });
+
+describe('BiasVarianceReport callback', () => {
+  it('reports the verdict of the last epoch at the end of training', async () => {
+    const { BiasVarianceReport } = await import('./bias-variance-report.js');
+    const seen: string[] = [];
+    const cb = new BiasVarianceReport({ bayesError: 0.005, onReport: (r, m) => seen.push(`${m}:${r.verdict}`) });
+    cb.onTrainBegin();
+    cb.onEpochEnd(0, { loss: 1, accuracy: 0.5, val_accuracy: 0.5 });
+    cb.onEpochEnd(1, { loss: 0.1, accuracy: 0.99, val_accuracy: 0.89 });
+    cb.onTrainEnd();
+    expect(seen).toEqual(['accuracy:high variance']);
+    expect(cb.result?.variance).toBeCloseTo(0.1, 12); // 0.99/0.89 are inexact in binary: 1e-12 slack
+    expect(() => new BiasVarianceReport({ bayesError: 5 })).toThrow(InvalidErrorRateError);
+  });
+});

@@ -80,7 +80,7 @@ const NEITHER_ADVICE: readonly string[] = [
 // 1e-12 rounding removes binary floating-point noise (0.15 − 0.005 = 0.14499999999999999)
 // while keeping every difference a user could mean (rates are never given to 12 decimals).
 const round = (x: number) => Math.round(x * 1e12) / 1e12;
-const pct = (x: number) => `${+(x * 100).toFixed(4)}%`;
+const pct = (x: number) => `${+(x * 100).toFixed(2)}%`;
 
 function checkRate(where: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) throw new InvalidErrorRateError(where, v);

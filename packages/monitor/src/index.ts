@@ -13,6 +13,7 @@ export {
   type BiasVarianceVerdict,
   type ErrorRates,
 } from './bias-variance.js';
+export { BiasVarianceReport, type BiasVarianceReportOptions } from './bias-variance-report.js';
 export {
   higherIsBetter,
   learningCurve,
