@@ -1,5 +1,7 @@
 /** Parallel trials in worker threads or child processes that share one SQLite/PostgreSQL study. */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -79,13 +81,21 @@ export async function runWorkers(
   const here = import.meta.url;
   const fromSource = here.endsWith('.ts');
   const entry = new URL(fromSource ? './worker-main.ts' : './worker-main.js', here);
-  const execArgv = fromSource || /\.(c|m)?ts$/.test(moduleUrl) ? ['--import', 'tsx'] : [];
+  const needsTsx = fromSource || /\.(c|m)?ts$/.test(moduleUrl);
+  const execArgv = needsTsx ? ['--import', 'tsx'] : [];
   const n = options.parallel ?? 1;
   const results = await Promise.all(
     Array.from({ length: n }, (_, i) =>
       new Promise<string | null>((done) => {
         if (executor === 'thread') {
-          const w = new Worker(entry, { workerData: cfg, execArgv });
+          // Node 20 does not apply `--import tsx` to worker threads: register tsx inside the thread.
+          const w = needsTsx
+            ? new Worker(
+                `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })` +
+                  '.catch((e) => { console.error(e); process.exit(1); })',
+                { eval: true, workerData: cfg },
+              )
+            : new Worker(entry, { workerData: cfg });
           let err: string | null = null;
           w.on('error', (e) => (err = `worker thread ${i}: ${e.message}`));
           w.on('exit', (code) => done(err ?? (code === 0 ? null : `worker thread ${i} exited with code ${code}`)));
@@ -100,5 +110,16 @@ export async function runWorkers(
   const failed = results.filter((r): r is string => r !== null);
   if (failed.length > 0) {
     throw new TuneError(`optimize(): ${failed.length} of ${n} workers failed: ${failed.join('; ')}. Finished trials are kept in ${storage.url}.`);
+  }
+}
+
+/** The ESM URL of tsx's `register()` API, found from this package, or the bare name as a fallback. */
+function tsxApiUrl(): string {
+  try {
+    const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
+    const mjs = cjs.replace(/index\.cjs$/, 'index.mjs');
+    return pathToFileURL(existsSync(mjs) ? mjs : cjs).href;
+  } catch {
+    return 'tsx/esm/api';
   }
 }

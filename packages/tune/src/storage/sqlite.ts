@@ -174,7 +174,7 @@ export class SqliteStorage implements Storage {
           `UPDATE tune_trials SET state = 'fail', completed_at = ?, error = 'no heartbeat for ' || ? || ' ms (worker ' || coalesce(worker, '?') || ' died?)'
            WHERE study_id = ? AND state = 'running' AND heartbeat_at < ? RETURNING number`,
         )
-        .all(now, graceMs, studyId, now - graceMs) as Array<{ number: number }>;
+        .all(now, String(Math.round(graceMs)), studyId, now - graceMs) as Array<{ number: number }>;
       return rows.map((r) => r.number).sort((a, b) => a - b);
     });
   }
