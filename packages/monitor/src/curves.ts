@@ -314,3 +314,11 @@ export async function learningCurve(options: LearningCurveOptions): Promise<Lear
   } as unknown as VegaLiteSpec;
   return { points, biasVariance: bv, stillImproving, diagnosis, spec };
 }
+
+/**
+ * Alias of {@link trainingCurves} (the name used in the API sketch): every metric of a History
+ * against epoch, with a diagnosis.
+ * @example
+ * console.log(learningCurves(history).summary);
+ */
+export const learningCurves = trainingCurves;

@@ -17,6 +17,7 @@ export { BiasVarianceReport, type BiasVarianceReportOptions } from './bias-varia
 export {
   higherIsBetter,
   learningCurve,
+  learningCurves,
   rateKind,
   trainingCurves,
   type CurveKind,

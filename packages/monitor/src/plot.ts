@@ -1,7 +1,6 @@
 import { extname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
 import { writeFileAtomic } from './atomic-write.js';
 import { UnsupportedPlotFormatError } from './errors.js';
 
@@ -28,7 +27,10 @@ export interface PngOptions {
  *   encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
  */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const compiled = vegaLite.compile(spec).spec;
+  // Loaded on first use, by dynamic import: vega is ESM-only with top-level await, which the
+  // CommonJS build could not `require`.
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
+  const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
