@@ -1,10 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // worker-main is the entry of worker threads/processes started by optimize(module, { parallel }).
+  entry: ['src/index.ts', 'src/worker-main.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   sourcemap: true,
   clean: true,
   target: 'node20',
+  shims: true,
 });

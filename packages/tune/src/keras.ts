@@ -129,5 +129,11 @@ export async function tuneModel(options: TuneModelOptions): Promise<TuneModelRes
     },
     { trials: options.trials, parallel: options.parallel ?? 1, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) },
   );
+  if (!s.trials.some((t) => t.state === 'complete')) {
+    const firstError = s.trials.find((t) => t.error)?.error;
+    throw new TuneError(
+      `tuneModel(): none of the ${s.trials.length} trials of study "${s.name}" completed` + (firstError ? `; first error: ${firstError}` : ' (all pruned)'),
+    );
+  }
   return { study: s, bestTrial: s.bestTrial, bestParams: s.bestParams, bestValue: s.bestValue };
 }

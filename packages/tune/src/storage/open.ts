@@ -7,7 +7,7 @@ import { maskUrl } from './codec.js';
 /**
  * Opens a storage from a location string.
  *
- * @param location - `'memory'`, `'sqlite:path.db'` (also `sqlite://path.db` or a path ending in
+ * @param location - `'memory'`, `'sqlite'` (= `sqlite:tune.db` in the working directory), `'sqlite:path.db'` (also `sqlite://path.db` or a path ending in
  *   `.db`/`.sqlite`/`.sqlite3`), or `'postgres://user:pass@host:port/db'` (`postgresql://` too).
  * @example
  * ```ts
@@ -21,7 +21,8 @@ export async function openStorage(location: string): Promise<Storage> {
     return PostgresStorage.connect(location);
   }
   let path: string | null = null;
-  if (location.startsWith('sqlite://')) path = location.slice('sqlite://'.length);
+  if (location === 'sqlite') path = 'tune.db';
+  else if (location.startsWith('sqlite://')) path = location.slice('sqlite://'.length);
   else if (location.startsWith('sqlite:')) path = location.slice('sqlite:'.length);
   else if (/\.(db|sqlite3?)$/.test(location)) path = location;
   if (path !== null) {
