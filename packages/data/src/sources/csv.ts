@@ -176,8 +176,9 @@ function cell(s: string, type: CsvColumnType): number {
     const t = s.trim().toLowerCase();
     return t === 'true' || t === '1' ? 1 : t === 'false' || t === '0' ? 0 : NaN;
   }
-  if (s.length === 0 || s.trim().length === 0) return NaN;
   const v = Number(s);
+  // Number('') and Number('  ') are 0: only then look closer (keeps the hot path allocation-free).
+  if (v === 0 && s.trim().length === 0) return NaN;
   if (type === 'int32' && !Number.isInteger(v)) return NaN;
   return v;
 }
