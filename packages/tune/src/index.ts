@@ -29,7 +29,7 @@ export {
   NoCompletedTrialError,
 } from './errors.js';
 export { Rng, deriveSeed, hashString } from './prng.js';
-export { study, Study } from './study.js';
+export { study, loadStudy, Study } from './study.js';
 export type { Objective, StudyOptions, OptimizeOptions } from './study.js';
 export { Trial } from './trial.js';
 export type { Direction, TrialState, FrozenTrial, StoredParam, StudyRecord, Storage, TrialPatch } from './types.js';

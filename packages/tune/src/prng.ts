@@ -26,7 +26,16 @@ export function deriveSeed(...parts: Array<number | string>): number {
   return h >>> 0;
 }
 
-/** A seeded pseudo-random generator (xoshiro128**). Not for cryptography. */
+/**
+ * A seeded pseudo-random generator (xoshiro128**). Not for cryptography.
+ *
+ * @param seed - Any 32-bit integer; expanded with splitmix32.
+ * @example
+ * ```ts
+ * const rng = new Rng(deriveSeed(42, trialNumber, 'lr'));
+ * const u = rng.random(); // [0, 1)
+ * ```
+ */
 export class Rng {
   private s0: number;
   private s1: number;

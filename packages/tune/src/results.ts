@@ -14,7 +14,15 @@ export interface TrialRow {
   [param: `params.${string}`]: ParamValue | undefined;
 }
 
-/** Flattens trials into rows with one `params.<name>` column per parameter seen in any trial. */
+/**
+ * Flattens trials into rows with one `params.<name>` column per parameter seen in any trial.
+ *
+ * @param trials - Trials, e.g. `study.trials`.
+ * @example
+ * ```ts
+ * console.table(trialsTable(s.trials));
+ * ```
+ */
 export function trialsTable(trials: readonly FrozenTrial[]): TrialRow[] {
   const names = paramNames(trials);
   return trials.map((t) => {
@@ -43,7 +51,15 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** RFC 4180 CSV of {@link trialsTable}; empty cells for parameters a trial did not use. */
+/**
+ * RFC 4180 CSV of {@link trialsTable}; empty cells for parameters a trial did not use.
+ *
+ * @param trials - Trials, e.g. `study.trials`.
+ * @example
+ * ```ts
+ * writeFileSync('trials.csv', trialsToCsv(await s.refresh()));
+ * ```
+ */
 export function trialsToCsv(trials: readonly FrozenTrial[]): string {
   const rows = trialsTable(trials);
   const cols = ['number', 'state', 'value', 'startedAt', 'completedAt', 'durationMs', 'error', ...paramNames(trials).map((n) => `params.${n}`)];

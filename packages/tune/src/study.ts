@@ -1,7 +1,7 @@
 /** `study()`: the entry point that ties a storage, a sampler and a pruner to an objective. */
 import { hostname } from 'node:os';
 import type { ParamValue } from './distributions.js';
-import { InvalidObjectiveValueError, InvalidOptionError, NoCompletedTrialError, TrialPruned } from './errors.js';
+import { InvalidObjectiveValueError, InvalidOptionError, NoCompletedTrialError, StudyNotFoundError, TrialPruned } from './errors.js';
 import { type PrunerLike, type SamplerLike, resolvePruner, resolveSampler } from './resolve.js';
 import type { Pruner } from './pruners/pruner.js';
 import type { Sampler } from './samplers/sampler.js';
@@ -278,6 +278,11 @@ export class Study {
     this.storagePromise = null;
   }
 
+  /** @internal The storage as given (a location string keeps its password for workers). */
+  get storageLocation(): string | Storage {
+    return this.storageArg;
+  }
+
   /** @internal Settings workers need to rebuild this study. */
   get workerSettings(): { heartbeatInterval: number; heartbeatGrace: number } {
     return { heartbeatInterval: this.heartbeatInterval, heartbeatGrace: this.heartbeatGrace };
@@ -302,4 +307,25 @@ export class Study {
  */
 export function study(options: StudyOptions = {}): Study {
   return new Study(options);
+}
+
+/**
+ * Loads an existing study from a storage, taking its direction from there; throws
+ * {@link StudyNotFoundError} when no study has that name.
+ *
+ * @param options - As for {@link study}, with `name` and `storage` required and no `direction`.
+ * @example
+ * ```ts
+ * const s = await loadStudy({ name: 'mlp', storage: 'sqlite:tune.db' });
+ * console.log(s.bestParams, s.trials.length);
+ * ```
+ */
+export async function loadStudy(options: Omit<StudyOptions, 'direction'> & { name: string; storage: string | Storage }): Promise<Study> {
+  const storage = typeof options.storage === 'string' ? await openStorage(options.storage) : options.storage;
+  const rec = await storage.getStudy(options.name);
+  if (typeof options.storage === 'string') await storage.close();
+  if (!rec) throw new StudyNotFoundError(options.name, storage.url);
+  const s = new Study({ ...options, direction: rec.direction });
+  await s.refresh();
+  return s;
 }

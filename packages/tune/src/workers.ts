@@ -64,7 +64,7 @@ export async function runWorkers(
     const cap = (await storage.getTrials(record.id)).length + options.trials;
     maxTrials = maxTrials === undefined ? cap : Math.min(maxTrials, cap);
   }
-  const arg = (study as unknown as { storageArg: string | Storage }).storageArg;
+  const arg = study.storageLocation;
   const cfg: WorkerConfig = {
     storage: typeof arg === 'string' ? arg : storage.url,
     name: study.name,

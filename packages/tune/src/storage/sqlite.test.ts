@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uniform } from '../distributions.js';
-import { study } from '../study.js';
+import { loadStudy, study } from '../study.js';
 import { SqliteStorage } from './sqlite.js';
 import { OBJECTIVE, exited, expectInterleaved, printed, readLog, startWorker } from '../__fixtures__/processes.js';
 
@@ -28,6 +28,11 @@ describe('SQLite storage', () => {
     await b.optimize((t) => t.suggest('x', uniform(-3, 3)) ** 2, { trials: 3 });
     expect(b.trials.map((t) => t.number)).toEqual(Array.from({ length: 15 }, (_, i) => i));
     await b.close();
+    const c = await loadStudy({ name: 'r', storage: `sqlite:${file}`, ...quiet });
+    expect(c.direction).toBe('minimize');
+    expect(c.trials).toHaveLength(15);
+    await c.close();
+    await expect(loadStudy({ name: 'nope', storage: `sqlite:${file}` })).rejects.toThrow(/Study "nope" does not exist in storage "sqlite:/);
   });
 
   it('refuses to reopen a study with the other direction', async () => {
