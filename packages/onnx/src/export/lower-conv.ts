@@ -1,0 +1,124 @@
+import type { Conv2dGeometry, Pool2dGeometry } from '@nn/core';
+import { UnsupportedOpError } from '../errors';
+import { HWIO_TO_OIHW, inShape, NCHW_TO_NHWC, NHWC_TO_NCHW, staticDim, transpose, type LowerCtx } from './context';
+import { int, ints, tensorAttr } from './ir';
+
+// Core's convolution kernels are NHWC with HWIO filters and no padding (core pads explicitly);
+// ONNX's are NCHW with OIHW weights. Each lowering transposes around the ONNX op; constant filters
+// are transposed at export time by the constant folder, and Transpose pairs cancel in the peephole pass.
+
+const spatial = (c: LowerCtx, i: number): [number, number] => {
+  const s = inShape(c, i);
+  return [staticDim(c, s[1]!, 'the height'), staticDim(c, s[2]!, 'the width')];
+};
+
+function conv2d(c: LowerCtx): string {
+  const [x, f] = c.ins as [string, string];
+  const g = c.op.attrs as unknown as Conv2dGeometry;
+  const fs = inShape(c, 1) as number[];
+  const y = c.g.add1('Conv', [transpose(c, x, NHWC_TO_NCHW), transpose(c, f, HWIO_TO_OIHW)], {
+    kernel_shape: ints([fs[0]!, fs[1]!]),
+    strides: ints(g.strides),
+    dilations: ints(g.dilations),
+  });
+  return transpose(c, y, NCHW_TO_NHWC);
+}
+
+function conv2dBackpropInput(c: LowerCtx): string {
+  // dx = ConvTranspose(dy, W) with W = filter as [O, C, KH, KW]; output_padding restores the rows
+  // and columns the forward conv's stride skipped.
+  const [dy, f] = c.ins as [string, string];
+  const g = c.op.attrs as unknown as Conv2dGeometry & { inputShape: number[] };
+  const fs = inShape(c, 1) as number[];
+  const [OH, OW] = spatial(c, 0);
+  const H = g.inputShape[1]!, W = g.inputShape[2]!;
+  const rh = H - ((OH - 1) * g.strides[0] + g.dilations[0] * (fs[0]! - 1) + 1);
+  const rw = W - ((OW - 1) * g.strides[1] + g.dilations[1] * (fs[1]! - 1) + 1);
+  const y = c.g.add1('ConvTranspose', [transpose(c, dy, NHWC_TO_NCHW), transpose(c, f, HWIO_TO_OIHW)], {
+    kernel_shape: ints([fs[0]!, fs[1]!]),
+    strides: ints(g.strides),
+    dilations: ints(g.dilations),
+    ...(rh || rw ? { output_padding: ints([rh, rw]) } : {}),
+  });
+  return transpose(c, y, NCHW_TO_NHWC);
+}
+
+function conv2dBackpropFilter(c: LowerCtx): string {
+  // dW[kh,kw,c,o] = Σ_{n,i,j} x[n, i·s + kh·d, j·s + kw·d, c] · dy[n, i, j, o]: a Conv of x as
+  // [C, N, H, W] with dy as weights [O, N, OH, OW], strides = d and dilations = s. Its output
+  // [C, O, h, w] may be larger than the filter when the forward conv left rows unused: slice.
+  const [x, dy] = c.ins as [string, string];
+  const g = c.op.attrs as unknown as Conv2dGeometry & { filterShape: number[] };
+  const [KH, KW] = g.filterShape as [number, number];
+  const [H, W] = spatial(c, 0);
+  const [OH, OW] = spatial(c, 1);
+  let y = c.g.add1('Conv', [transpose(c, x, [3, 0, 1, 2]), transpose(c, dy, [3, 0, 1, 2])], {
+    kernel_shape: ints([OH, OW]),
+    strides: ints(g.dilations),
+    dilations: ints(g.strides),
+  });
+  const h = Math.floor((H - g.strides[0] * (OH - 1) - 1) / g.dilations[0]) + 1;
+  const w = Math.floor((W - g.strides[1] * (OW - 1) - 1) / g.dilations[1]) + 1;
+  if (h !== KH || w !== KW) y = c.g.add1('Slice', [y, c.g.i64([0, 0]), c.g.i64([KH, KW]), c.g.i64([2, 3])]);
+  return transpose(c, y, [2, 3, 0, 1]);
+}
+
+function pool(c: LowerCtx, op: 'MaxPool' | 'AveragePool'): string {
+  const g = c.op.attrs as unknown as Pool2dGeometry;
+  const y = c.g.add1(op, [transpose(c, c.ins[0]!, NHWC_TO_NCHW)], { kernel_shape: ints(g.kernel), strides: ints(g.strides) });
+  return transpose(c, y, NCHW_TO_NHWC);
+}
+
+function maxPoolGrad(c: LowerCtx): string {
+  // MaxPool's Indices (flat NCHW offsets of the first maximum of each window, as core routes the
+  // gradient) say where each dy goes; ScatterElements(add) accumulates overlapping windows.
+  if (c.opset < 16) return unsupportedOpset(c);
+  const [dy, x] = c.ins as [string, string];
+  const g = c.op.attrs as unknown as Pool2dGeometry;
+  const G = c.g;
+  const xt = transpose(c, x, NHWC_TO_NCHW);
+  const [, idx] = G.add('MaxPool', [xt], { kernel_shape: ints(g.kernel), strides: ints(g.strides) }, 2) as [string, string];
+  const flat = G.i64([-1]);
+  const zeros = G.add1('ConstantOfShape', [G.add1('Shape', [G.add1('Reshape', [xt, flat])])], {
+    value: tensorAttr({ name: 'value', dtype: 'float32', dims: [1], data: Float32Array.of(0) }),
+  });
+  const upd = G.add1('Reshape', [transpose(c, dy, NHWC_TO_NCHW), flat]);
+  const s = G.add1('ScatterElements', [zeros, G.add1('Reshape', [idx, flat]), upd], { axis: int(0), reduction: { kind: 'string', v: 'add' } });
+  return transpose(c, G.add1('Reshape', [s, G.add1('Shape', [xt])]), NCHW_TO_NHWC);
+}
+
+function avgPoolGrad(c: LowerCtx): string {
+  // Each dy spreads evenly over its window: a depthwise ConvTranspose with a constant 1/(kh·kw) kernel.
+  const g = c.op.attrs as unknown as Pool2dGeometry & { inputShape: number[] };
+  const [OH, OW] = spatial(c, 0);
+  const C = g.inputShape[3]!;
+  const [kh, kw] = g.kernel;
+  const k = c.g.constant('float32', [C, 1, kh, kw], new Array<number>(C * kh * kw).fill(1 / (kh * kw)));
+  const rh = g.inputShape[1]! - ((OH - 1) * g.strides[0] + kh), rw = g.inputShape[2]! - ((OW - 1) * g.strides[1] + kw);
+  const y = c.g.add1('ConvTranspose', [transpose(c, c.ins[0]!, NHWC_TO_NCHW), k], {
+    kernel_shape: ints(g.kernel),
+    strides: ints(g.strides),
+    group: int(C),
+    ...(rh || rw ? { output_padding: ints([rh, rw]) } : {}),
+  });
+  return transpose(c, y, NCHW_TO_NHWC);
+}
+
+function unsupportedOpset(c: LowerCtx): never {
+  throw new UnsupportedOpError(c.op.kernel, `its lowering uses ScatterElements with reduction "add", which needs opset 16 or newer (asked for ${c.opset})`, c.layer, 'Export with opset ≥ 16.');
+}
+
+/** Lower a convolution or pooling kernel; undefined when the kernel is not one. */
+export function lowerConvKernel(c: LowerCtx): string | undefined {
+  switch (c.op.kernel) {
+    case 'conv2d': return conv2d(c);
+    case 'conv2dBackpropInput': return conv2dBackpropInput(c);
+    case 'conv2dBackpropFilter': return conv2dBackpropFilter(c);
+    case 'maxPool': return pool(c, 'MaxPool');
+    case 'avgPool': return pool(c, 'AveragePool');
+    case 'maxPoolGrad': return maxPoolGrad(c);
+    case 'avgPoolGrad': return avgPoolGrad(c);
+    default: return undefined;
+  }
+}
+

@@ -1,0 +1,291 @@
+import { makeArray, type Initializer, type IrArray, type IrGraph, type IrNode } from './ir';
+
+// Cheap peephole passes over the lowered graph. Each pass returns true when it changed something;
+// they run to a fixed point. Graph outputs are never renamed or removed.
+
+interface Index {
+  producer: Map<string, IrNode>;
+  consumers: Map<string, IrNode[]>;
+  outputs: Set<string>;
+}
+
+function index(g: IrGraph): Index {
+  const producer = new Map<string, IrNode>(), consumers = new Map<string, IrNode[]>();
+  for (const n of g.nodes) {
+    for (const o of n.outputs) producer.set(o, n);
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const l = consumers.get(i);
+      if (l) l.push(n);
+      else consumers.set(i, [n]);
+    }
+  }
+  return { producer, consumers, outputs: new Set(g.outputs.map((o) => o.name)) };
+}
+
+/** Make every reader of `from` read `to` instead (unless `from` is a graph output). */
+function replaceUses(g: IrGraph, ix: Index, from: string, to: string): boolean {
+  if (ix.outputs.has(from)) return false;
+  for (const n of ix.consumers.get(from) ?? []) n.inputs = n.inputs.map((s) => (s === from ? to : s));
+  return true;
+}
+
+const intsOf = (n: IrNode, k: string): number[] | undefined => {
+  const a = n.attrs[k];
+  return a && a.kind === 'ints' ? [...a.v] : undefined;
+};
+
+function constValues(g: IrGraph, name: string): number[] | undefined {
+  const i = g.inits.get(name);
+  return i ? Array.from(i.data as ArrayLike<number | bigint>, Number) : undefined;
+}
+
+/** Is `name` a constant whose every element equals `v` (a scalar or a broadcastable filled constant)? */
+function isConstFilled(g: IrGraph, name: string, v: number): boolean {
+  const vals = constValues(g, name);
+  return !!vals && vals.length > 0 && vals.every((x) => x === v);
+}
+
+function transposeData(init: Initializer, perm: readonly number[], name: string): Initializer {
+  const dims = init.dims, r = dims.length;
+  const outDims = perm.map((p) => dims[p]!);
+  const inStrides = new Array<number>(r);
+  for (let i = r - 1, s = 1; i >= 0; i--) (inStrides[i] = s), (s *= dims[i]!);
+  const n = init.data.length;
+  const out = makeArray(init.dtype, []) as IrArray;
+  const dst = new (out.constructor as new (n: number) => IrArray)(n);
+  const idx = new Array<number>(r).fill(0);
+  for (let k = 0; k < n; k++) {
+    let src = 0;
+    for (let i = 0; i < r; i++) src += idx[i]! * inStrides[perm[i]!]!;
+    (dst as unknown as number[])[k] = (init.data as unknown as number[])[src]!;
+    for (let i = r - 1; i >= 0; i--) {
+      if (++idx[i]! < outDims[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return { name, dtype: init.dtype, dims: outDims, data: dst };
+}
+
+/** Transpose / Reshape / Unsqueeze of an initializer → a new initializer. */
+function foldConstants(g: IrGraph, ix: Index, folded: Map<string, string>): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    const src = g.inits.get(n.inputs[0] ?? '');
+    if (!src || ix.outputs.has(n.outputs[0]!)) continue;
+    let res: Initializer | undefined;
+    const name = g.fresh(`${src.name}_${n.op.toLowerCase()}`);
+    if (n.op === 'Transpose') {
+      res = transposeData(src, intsOf(n, 'perm') ?? src.dims.map((_, i) => src.dims.length - 1 - i), name);
+    } else if (n.op === 'Reshape' || n.op === 'Unsqueeze') {
+      const arg = constValues(g, n.inputs[1] ?? '');
+      if (!arg) continue;
+      let dims: number[];
+      if (n.op === 'Unsqueeze') {
+        dims = [...src.dims];
+        const r = src.dims.length + arg.length;
+        for (const a of arg.map((x) => (x < 0 ? x + r : x)).sort((x, y) => x - y)) dims.splice(a, 0, 1);
+      } else {
+        const size = src.data.length, known = arg.reduce((p, d, i) => p * (d === -1 ? 1 : d === 0 ? src.dims[i]! : d), 1);
+        dims = arg.map((d, i) => (d === -1 ? size / known : d === 0 ? src.dims[i]! : d));
+      }
+      res = { name, dtype: src.dtype, dims, data: src.data };
+    }
+    if (!res) continue;
+    g.addInit(res);
+    if (folded.has(src.name)) folded.set(name, folded.get(src.name)!);
+    else folded.set(name, src.name);
+    replaceUses(g, ix, n.outputs[0]!, name);
+    n.outputs = [`${n.outputs[0]}__dead`];
+    changed = true;
+  }
+  return changed;
+}
+
+function foldTransposes(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    if (n.op !== 'Transpose') continue;
+    const p2 = intsOf(n, 'perm');
+    const prev = ix.producer.get(n.inputs[0]!);
+    if (p2 && p2.every((p, i) => p === i) && replaceUses(g, ix, n.outputs[0]!, n.inputs[0]!)) {
+      changed = true;
+      continue;
+    }
+    if (!p2 || !prev || prev.op !== 'Transpose') continue;
+    const p1 = intsOf(prev, 'perm');
+    if (!p1) continue;
+    const p = p2.map((i) => p1[i]!);
+    if (p.every((v, i) => v === i)) {
+      if (replaceUses(g, ix, n.outputs[0]!, prev.inputs[0]!)) changed = true;
+    } else {
+      n.inputs = [prev.inputs[0]!];
+      n.attrs = { perm: { kind: 'ints', v: p } };
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function foldReshapes(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    if (n.op !== 'Reshape') continue;
+    const prev = ix.producer.get(n.inputs[0]!);
+    const target = constValues(g, n.inputs[1]!);
+    if (prev?.op === 'Reshape' && target && !target.includes(0)) {
+      n.inputs = [prev.inputs[0]!, n.inputs[1]!];
+      changed = true;
+    }
+    // Identity reshape: the input shape already equals the target (-1 marks the one batch-dependent dim).
+    const s = g.shapes.get(n.inputs[0]!);
+    if (s && target && s.filter((d) => d === -1).length <= 1 && s.length === target.length && s.every((d, i) => d === target[i])) {
+      if (replaceUses(g, ix, n.outputs[0]!, n.inputs[0]!)) changed = true;
+    }
+  }
+  return changed;
+}
+
+function fuseGemmBias(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    if (n.op !== 'Gemm' || n.inputs.length !== 2 || ix.outputs.has(n.outputs[0]!)) continue;
+    const users = ix.consumers.get(n.outputs[0]!) ?? [];
+    const add = users[0];
+    if (users.length !== 1 || add!.op !== 'Add') continue;
+    const bias = add!.inputs[0] === n.outputs[0] ? add!.inputs[1]! : add!.inputs[0]!;
+    const b = g.inits.get(bias);
+    if (!b || b.dims.length !== 1 || b.dtype !== 'float32') continue;
+    n.inputs = [...n.inputs, bias];
+    n.outputs = [add!.outputs[0]!];
+    add!.outputs = [`${add!.outputs[0]}__dead`];
+    add!.inputs = [];
+    changed = true;
+  }
+  return changed;
+}
+
+/** Max(x, 0) → Relu; Where(Greater(x, 0), x, Mul(x, a)) → LeakyRelu(a). */
+function recogniseActivations(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    if (n.op === 'Max' && n.inputs.length === 2 && g.dtypes.get(n.outputs[0]!) === 'float32') {
+      const [a, b] = n.inputs as [string, string];
+      const zeroB = isConstFilled(g, b, 0) && (g.inits.get(b)!.data.length === 1);
+      if (zeroB) {
+        n.op = 'Relu';
+        n.inputs = [a];
+        changed = true;
+      }
+    }
+    if (n.op === 'Where') {
+      const [c, x, m] = n.inputs as [string, string, string];
+      const cmp = ix.producer.get(c), mul = ix.producer.get(m);
+      if (cmp?.op !== 'Greater' || mul?.op !== 'Mul' || cmp.inputs[0] !== x || !isConstFilled(g, cmp.inputs[1]!, 0)) continue;
+      const alphaName = mul.inputs[0] === x ? mul.inputs[1]! : mul.inputs[1] === x ? mul.inputs[0]! : undefined;
+      const alpha = alphaName ? constValues(g, alphaName) : undefined;
+      if (!alpha || alpha.length !== 1) continue;
+      n.op = 'LeakyRelu';
+      n.inputs = [x];
+      n.attrs = { alpha: { kind: 'float', v: alpha[0]! } };
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** The single axis of a Reduce* node with keepdims=1, or undefined. */
+function reduceAxis(g: IrGraph, n: IrNode | undefined, op: string): number | undefined {
+  if (!n || n.op !== op) return undefined;
+  const keep = n.attrs.keepdims;
+  if (!keep || keep.kind !== 'int' || keep.v !== 1) return undefined;
+  const axes = n.inputs[1] ? constValues(g, n.inputs[1]) : intsOf(n, 'axes');
+  return axes && axes.length === 1 ? axes[0] : undefined;
+}
+
+/**
+ * Core's softmax is exp(x − max) / Σ and its logSoftmax is x − (log Σ exp(x − m') + m') with
+ * m' = max where finite: recognise both and write Softmax / LogSoftmax (one fused kernel each).
+ */
+function recogniseSoftmax(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  const P = (s: string | undefined) => (s === undefined ? undefined : ix.producer.get(s));
+  for (const n of g.nodes) {
+    if (n.op === 'Div') {
+      const e = P(n.inputs[0]), s = P(n.inputs[1]);
+      if (e?.op !== 'Exp' || s?.inputs[0] !== e.outputs[0]) continue;
+      const ax = reduceAxis(g, s, 'ReduceSum');
+      const d = P(e.inputs[0]);
+      if (ax === undefined || d?.op !== 'Sub') continue;
+      const m = P(d.inputs[1]);
+      if (reduceAxis(g, m, 'ReduceMax') !== ax || m!.inputs[0] !== d.inputs[0]) continue;
+      n.op = 'Softmax';
+      n.inputs = [d.inputs[0]!];
+      n.attrs = { axis: { kind: 'int', v: ax } };
+      changed = true;
+    } else if (n.op === 'Sub') {
+      const x = n.inputs[0]!;
+      const r = P(n.inputs[1]);
+      if (r?.op !== 'Add') continue;
+      const l = P(r.inputs[0]), fm = r.inputs[1]!;
+      const s = P(l?.op === 'Log' ? l.inputs[0] : undefined);
+      const ax = reduceAxis(g, s, 'ReduceSum');
+      const e = P(s?.inputs[0]);
+      const d = P(e?.op === 'Exp' ? e.inputs[0] : undefined);
+      const w = P(fm);
+      if (ax === undefined || d?.op !== 'Sub' || d.inputs[0] !== x || d.inputs[1] !== fm || w?.op !== 'Where') continue;
+      const m = P(w.inputs[1]);
+      if (reduceAxis(g, m, 'ReduceMax') !== ax || m!.inputs[0] !== x) continue;
+      n.op = 'LogSoftmax';
+      n.inputs = [x];
+      n.attrs = { axis: { kind: 'int', v: ax } };
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function dropIdentities(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) if (n.op === 'Identity' && replaceUses(g, ix, n.outputs[0]!, n.inputs[0]!)) changed = true;
+  return changed;
+}
+
+/** Remove nodes and initializers nothing reads; give folded initializers their source's name back. */
+function deadCode(g: IrGraph, folded: Map<string, string>): void {
+  const live = new Set(g.outputs.map((o) => o.name));
+  const keep: IrNode[] = [];
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const n = g.nodes[i]!;
+    if (!n.outputs.some((o) => live.has(o))) continue;
+    keep.push(n);
+    for (const x of n.inputs) if (x) live.add(x);
+  }
+  g.nodes = keep.reverse();
+  for (const name of [...g.inits.keys()]) if (!live.has(name)) g.inits.delete(name);
+  // A parameter folded into another layout (an OIHW conv weight) keeps the parameter's name.
+  for (const [name, src] of folded) {
+    if (!g.inits.has(name) || g.inits.has(src) || live.has(src)) continue;
+    const init = g.inits.get(name)!;
+    g.inits.delete(name);
+    g.inits.set(src, { ...init, name: src });
+    for (const n of g.nodes) n.inputs = n.inputs.map((s) => (s === name ? src : s));
+    live.add(src);
+  }
+}
+
+/** Run the peephole passes to a fixed point, then remove dead code. */
+export function simplify(g: IrGraph): IrGraph {
+  const folded = new Map<string, string>();
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, recogniseActivations, recogniseSoftmax, dropIdentities];
+  for (let round = 0; round < 8; round++) {
+    let changed = false;
+    for (const p of passes) {
+      const ix = index(g);
+      if (p === foldConstants ? foldConstants(g, ix, folded) : (p as (g: IrGraph, ix: Index) => boolean)(g, ix)) changed = true;
+    }
+    deadCode(g, folded);
+    if (!changed) break;
+  }
+  return g;
+}
