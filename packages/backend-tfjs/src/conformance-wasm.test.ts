@@ -1,0 +1,2 @@
+import { describeConformance } from './conformance-suite';
+await describeConformance('wasm');
