@@ -40,3 +40,19 @@ export {
   dropout,
 } from './ops';
 export { trace, type TraceResult, type TracedOp, type TraceValue } from './backend/tracer';
+// nn: modules, layers, models, initializers, regularizers
+export { Module, Parameter, ModuleList, SequentialModule, StateDictError, LayerInputError, type CallOptions, type ForwardHook } from './nn/module';
+export { Layer, resetLayerNames, type LayerArgs, type AddWeightOptions } from './nn/layer';
+export { Input, SymbolicTensor, type InputOptions, type SymShape } from './nn/symbolic';
+export { Model, FunctionalModel, Sequential, summary, type ModelArgs, type SummaryRow } from './nn/model';
+export { initializers, getInitializer, computeFans, varianceScaling, type Initializer, type InitializerName, type KernelLayout } from './nn/initializers';
+export { init, calculateGain } from './nn/init';
+export { regularizers, type Regularizer } from './nn/regularizers';
+export { getActivation, type ActivationName, type ActivationSpec } from './nn/layers/activations';
+export { RunningStats, type AdaptData } from './nn/layers/normalization';
+export {
+  layers, Activation, Conv2D, Conv2d, Dense, Linear, Dropout, Embedding, BatchNorm1d, BatchNorm2d, BatchNormalization,
+  LayerNorm, LayerNormalization, Normalization, AveragePooling2D, AvgPool2d, GlobalAveragePooling2D, MaxPool2d, MaxPooling2D,
+  Add, Concatenate, Flatten, Reshape,
+} from './nn/index';
+export * as nn from './nn/torch';

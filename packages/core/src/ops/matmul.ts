@@ -49,3 +49,4 @@ export function linear(x: Tensor, w: Tensor, transposeW = false): Tensor {
   const y = matmul(reshape(x, [-1, x.shape[x.rank - 1]!]), w, { transposeB: transposeW });
   return reshape(y, [...lead, y.shape[1]!]);
 }
+export type LinearInput = import('../tensor').Tensor;

@@ -1,0 +1,265 @@
+import { fmtShape, type DType, type Shape } from '../dtype';
+import { engine, noGrad, scope } from '../engine';
+import { NNError, ValueError } from '../errors';
+import * as o from '../ops';
+import { Tensor } from '../tensor';
+import { getInitializer, type Initializer, type InitializerName } from './initializers';
+import { LayerInputError, Module, Parameter, setSymbolicHook, type CallOptions } from './module';
+import type { Regularizer } from './regularizers';
+import { hasSymbolic, SymbolicTensor, type SymShape } from './symbolic';
+
+/** Options every Keras-style layer takes. */
+export interface LayerArgs {
+  /** Layer name; defaults to the snake_case class name with a counter ('dense', 'dense_1', …). */
+  name?: string;
+  /** @default true */
+  trainable?: boolean;
+  /** Input shape without the batch axis (Keras `input_shape`), for the first layer of a Sequential. */
+  inputShape?: readonly (number | null)[];
+  /** Regularizer on the layer's output, divided by the batch size (Keras `activity_regularizer`). */
+  activityRegularizer?: Regularizer;
+  /** @default 'float32' */
+  dtype?: DType;
+}
+
+/** Options of {@link Layer.addWeight}. */
+export interface AddWeightOptions {
+  shape: Shape;
+  /** @default 'glorotUniform' (Keras's default for add_weight is glorot_uniform for floats) */
+  initializer?: InitializerName | Initializer;
+  regularizer?: Regularizer;
+  /** @default true */
+  trainable?: boolean;
+  name?: string;
+  dtype?: DType;
+  constraint?: (w: Tensor) => Tensor;
+}
+
+const nameCounts = new Map<string, number>();
+function uniqueName(base: string): string {
+  const n = nameCounts.get(base) ?? 0;
+  nameCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+
+/** Reset the automatic layer-name counters (tests). */
+export function resetLayerNames(): void {
+  nameCounts.clear();
+}
+
+/**
+ * The Keras-style layer: weights made with `addWeight`, lazy `build(inputShape)` on the first call,
+ * `call(inputs, {training})`. A Layer is a Module, so it sits in PyTorch-style modules too.
+ *
+ * Keras semantics for the mode: a layer runs in inference mode unless `training: true` is passed,
+ * or the model was switched with `train()` (which `fit` does).
+ *
+ * @example
+ * ```ts
+ * class MyLinear extends Layer {
+ *   w: Tensor; b: Tensor;
+ *   constructor(units = 32, inputDim = 32) {
+ *     super();
+ *     this.w = this.addWeight({ shape: [inputDim, units], initializer: 'randomNormal' });
+ *     this.b = this.addWeight({ shape: [units], initializer: 'zeros' });
+ *   }
+ *   call(inputs: Tensor) { return inputs.matmul(this.w).add(this.b); }
+ * }
+ * ```
+ */
+export class Layer extends Module {
+  override training = false;
+  /** The layer's name (unique per process unless given). */
+  override name: string;
+  /** Whether build() has run. */
+  built = false;
+  /** Whether its weights are trained. */
+  trainable: boolean;
+  activityRegularizer?: Regularizer;
+  /** Input shape given at construction (without batch). */
+  readonly inputShapeArg?: readonly (number | null)[];
+  readonly dtype: DType;
+  /** @internal Weights made by addWeight, with their names. */
+  _weights!: [string, Parameter][];
+  /** @internal Activity penalties of the last call. */
+  _activityLosses!: Tensor[];
+  /** @internal Where this layer sits in a model, for error messages ('model.layers[3]'). */
+  _path?: string;
+
+  constructor(args: LayerArgs = {}) {
+    super();
+    Object.defineProperty(this, '_weights', { value: [], writable: true, enumerable: false });
+    Object.defineProperty(this, '_activityLosses', { value: [], writable: true, enumerable: false });
+    this.name = args.name ?? uniqueName(snake(new.target.name));
+    this.trainable = args.trainable ?? true;
+    if (args.activityRegularizer) this.activityRegularizer = args.activityRegularizer;
+    if (args.inputShape) this.inputShapeArg = args.inputShape;
+    this.dtype = args.dtype ?? 'float32';
+  }
+
+  /** Make a weight (Keras `add_weight`). Non-trainable weights are state such as moving averages. */
+  addWeight(opts: AddWeightOptions): Parameter {
+    const init = getInitializer(opts.initializer, 'glorotUniform');
+    const trainable = (opts.trainable ?? true) && this.trainable;
+    const value = noGrad(() => scope(() => init(opts.shape, opts.dtype ?? this.dtype).cast(opts.dtype ?? this.dtype)));
+    const p = new Parameter(value, trainable);
+    p.trainable = trainable;
+    const name = opts.name ?? `weight_${this._weights.length}`;
+    p.name = `${this.name}/${name}`;
+    if (opts.regularizer) p.regularizer = opts.regularizer;
+    if (opts.constraint) p.constraint = opts.constraint;
+    this._weights.push([name, p]);
+    return p;
+  }
+
+  override *ownParameters(): Generator<[string, Parameter]> {
+    const seen = new Set<Parameter>();
+    for (const [k, p] of super.ownParameters()) {
+      seen.add(p);
+      yield [k, p];
+    }
+    for (const [k, p] of this._weights) if (!seen.has(p)) yield [k, p];
+  }
+
+  /** Create weights once the input shape is known. Override in layers whose weights depend on it. */
+  build(inputShape: Shape | Shape[]): void {
+    void inputShape;
+  }
+
+  /** The layer's computation. Override it (Keras door). */
+  override call(inputs: any, options?: CallOptions): any {
+    void inputs;
+    void options;
+    throw new NNError(`${this.constructor.name}.call() is not implemented.`, this.name, 'Override call(inputs, { training }) in your layer.');
+  }
+
+  /** Output shape for an input shape (null batch allowed). Default: run the layer on zeros. */
+  computeOutputShape(inputShape: SymShape | SymShape[]): SymShape | SymShape[] {
+    return inferOutputShape(this, inputShape);
+  }
+
+  /** Check an input before calling (rank, sizes). Override or set expectations in build(). */
+  checkInput(shape: Shape): void {
+    void shape;
+  }
+
+  /** The layer's configuration (constructor arguments), for `fromConfig` and saving. */
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, trainable: this.trainable, dtype: this.dtype, ...(this.inputShapeArg ? { inputShape: this.inputShapeArg } : {}) };
+  }
+
+  override forward(inputs: unknown, options: CallOptions = {}): unknown {
+    return this.call(inputs, options);
+  }
+
+  /** Where the layer is, for messages: `Dense "dense_2" (model.layers[3])`. */
+  describe(): string {
+    return `${this.constructor.name} "${this.name}"${this._path ? ` (${this._path})` : ''}`;
+  }
+
+  override __call__(...args: unknown[]): unknown {
+    if (hasSymbolic(args)) return callSymbolic(this, args);
+    const [inputs, opts = {}] = args as [Tensor | Tensor[], CallOptions | undefined];
+    const shapes = Array.isArray(inputs) ? inputs.map((t) => t.shape) : (inputs as Tensor).shape;
+    if (!Array.isArray(inputs) && !(inputs instanceof Tensor)) {
+      throw new ValueError(`${this.describe()}: expected a Tensor (or an array of Tensors), got ${typeof inputs}.`, this.name);
+    }
+    if (!this.built) {
+      this.build(shapes as Shape);
+      this.built = true;
+    }
+    if (!Array.isArray(inputs)) this.checkInput(inputs.shape);
+    const training = opts.training ?? this.training;
+    const out = this.call(inputs, { ...opts, training }) as Tensor;
+    if (this.activityRegularizer && out instanceof Tensor) {
+      // Keras divides the activity penalty by the batch size.
+      for (const t of this._activityLosses) if (!t.isDisposed && !engine.scopes.length) t.dispose();
+      this._activityLosses = [this.activityRegularizer(out).div(out.shape[0] ?? 1)];
+    }
+    if (this._forwardHooks.size) for (const h of this._forwardHooks) h(this, args, out);
+    return out;
+  }
+
+  /**
+   * Regularization penalties: weight regularizers of this layer and its sublayers, and the activity
+   * penalties of their last call (Keras `layer.losses`). Add their sum to the loss.
+   */
+  get losses(): Tensor[] {
+    const out: Tensor[] = [];
+    for (const m of this.modules()) {
+      for (const [, p] of m.ownParameters()) if (p.regularizer) out.push(p.regularizer(p));
+      if (m instanceof Layer) out.push(...m._activityLosses.filter((t) => !t.isDisposed));
+    }
+    return out;
+  }
+
+  /** Trainable weights (Keras `trainable_weights`). */
+  get trainableWeights(): Parameter[] {
+    return this.parameters(true).filter((p) => p.trainable);
+  }
+  /** Non-trainable weights (Keras `non_trainable_weights`). */
+  get nonTrainableWeights(): Parameter[] {
+    return this.parameters(true).filter((p) => !p.trainable);
+  }
+  /** All weights. */
+  get weights(): Parameter[] {
+    return this.parameters(true);
+  }
+  /** Number of weight elements (Keras `count_params`). */
+  countParams(): number {
+    return this.numParameters();
+  }
+}
+
+/** @internal Raise the standard "wrong input" error for a layer. */
+export function inputError(layer: Layer, expected: string, received: Shape, hint?: string): LayerInputError {
+  return new LayerInputError(layer.describe(), expected, received, hint);
+}
+
+/** Run `m` on zeros shaped like `inputShape` (batch 2 for null) in inference mode to learn its output shape. */
+export function inferOutputShape(m: Module, inputShape: SymShape | SymShape[]): SymShape | SymShape[] {
+  const multi = Array.isArray(inputShape[0]) || (Array.isArray(inputShape) && inputShape.length > 0 && Array.isArray(inputShape[0]));
+  const shapes = (multi ? inputShape : [inputShape]) as SymShape[];
+  return noGrad(() => scope(() => {
+    const modes = [...m.modules()].map((x) => [x, x.training] as const);
+    m.eval();
+    try {
+      const ins = shapes.map((s) => o.zeros(s.map((d) => d ?? 2)));
+      const y = (multi ? m(ins) : m(ins[0])) as Tensor | Tensor[];
+      const toSym = (t: Tensor): SymShape => t.shape.map((d, i) => (i === 0 && shapes[0]![0] === null ? null : d));
+      return Array.isArray(y) ? y.map(toSym) : toSym(y);
+    } finally {
+      for (const [x, t] of modes) x.training = t;
+    }
+  }));
+}
+
+/** Calling any module on symbolic tensors records a node and infers the output shape. */
+export function callSymbolic(m: Module, args: readonly unknown[]): SymbolicTensor | SymbolicTensor[] {
+  const [inputs, options = {}] = args as [SymbolicTensor | SymbolicTensor[], Record<string, unknown> | undefined];
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  if (!list.every((t) => t instanceof SymbolicTensor)) {
+    throw new ValueError(`Calling ${describeModule(m)} on a mix of symbolic and concrete tensors is not supported.`, describeModule(m));
+  }
+  let outShape: SymShape | SymShape[];
+  try {
+    outShape = inferOutputShape(m, Array.isArray(inputs) ? list.map((t) => t.shape) : inputs.shape);
+  } catch (e) {
+    if (e instanceof NNError) throw e;
+    throw new NNError(`${describeModule(m)} failed on input ${list.map((t) => fmtShape(t.shape.map((d) => d ?? -1))).join(', ')}: ${(e as Error).message}`, describeModule(m));
+  }
+  const base = m instanceof Layer ? m.name : m.constructor.name.toLowerCase();
+  if (Array.isArray(outShape[0]) || (Array.isArray(outShape) && Array.isArray(outShape[0]))) {
+    const shapes = outShape as SymShape[];
+    return shapes.map((s, i) => new SymbolicTensor(s, 'float32', { module: m, inputs, options, outputIndex: i, numOutputs: shapes.length }, `${base}_out${i}`));
+  }
+  return new SymbolicTensor(outShape as SymShape, 'float32', { module: m, inputs, options, outputIndex: 0, numOutputs: 1 }, `${base}_out`);
+}
+
+/** A readable name for any module. */
+export function describeModule(m: Module): string {
+  return m instanceof Layer ? m.describe() : m.constructor.name;
+}
+
+setSymbolicHook({ isSymbolic: hasSymbolic, call: callSymbolic });

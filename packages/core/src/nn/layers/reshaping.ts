@@ -1,0 +1,66 @@
+import type { Shape } from '../../dtype';
+import { ValueError } from '../../errors';
+import * as o from '../../ops';
+import type { Tensor } from '../../tensor';
+import { inputError, Layer, type LayerArgs } from '../layer';
+import { Module } from '../module';
+
+/** Keras `Flatten`: every axis but the batch axis into one. */
+export class Flatten extends Layer {
+  override call(x: Tensor): Tensor {
+    return x.rank <= 1 ? x.reshape([x.shape[0] ?? 1, 1]) : o.flatten(x, 1);
+  }
+}
+
+/** PyTorch `nn.Flatten(startDim = 1, endDim = -1)`. */
+export class TorchFlatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+  override forward(x: Tensor): Tensor {
+    return o.flatten(x, this.startDim, this.endDim);
+  }
+}
+
+/** Keras `Reshape(targetShape)`: the shape WITHOUT the batch axis (one entry may be -1). */
+export class Reshape extends Layer {
+  constructor(readonly targetShape: readonly number[], args: LayerArgs = {}) {
+    super(args);
+    if (targetShape.filter((d) => d === -1).length > 1) throw new ValueError('Reshape: at most one -1 in targetShape.', this.name);
+  }
+  override checkInput(shape: Shape): void {
+    const n = shape.slice(1).reduce((p, d) => p * d, 1);
+    const known = this.targetShape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+    if (this.targetShape.includes(-1) ? n % known !== 0 : n !== known) {
+      throw inputError(this, `${known} values per sample for target shape [${this.targetShape.join(', ')}]`, shape);
+    }
+  }
+  override call(x: Tensor): Tensor {
+    return x.reshape([x.shape[0]!, ...this.targetShape]);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), targetShape: this.targetShape };
+  }
+}
+
+/** Keras `Concatenate(axis = -1)`: joins a list of tensors. */
+export class Concatenate extends Layer {
+  constructor(readonly args: LayerArgs & { axis?: number } = {}) {
+    super(args);
+  }
+  override call(xs: Tensor[]): Tensor {
+    if (!Array.isArray(xs) || xs.length < 2) throw new ValueError(`${this.describe()}: expects a list of at least 2 tensors.`, this.name);
+    return o.concat(xs, this.args.axis ?? -1);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), axis: this.args.axis ?? -1 };
+  }
+}
+
+/** Keras `Add`: sums a list of tensors of one shape. */
+export class Add extends Layer {
+  override call(xs: Tensor[]): Tensor {
+    if (!Array.isArray(xs) || xs.length < 2) throw new ValueError(`${this.describe()}: expects a list of at least 2 tensors.`, this.name);
+    return xs.slice(1).reduce((acc, t) => acc.add(t), xs[0]!);
+  }
+}

@@ -1,0 +1,274 @@
+import { fmtShape, type Shape } from '../dtype';
+import { NNError, ValueError } from '../errors';
+import { Tensor } from '../tensor';
+import { Layer, describeModule, type LayerArgs } from './layer';
+import { Module, type CallOptions } from './module';
+import { SymbolicTensor, type SymShape } from './symbolic';
+
+interface GraphNode {
+  module: Module;
+  inputs: SymbolicTensor | readonly SymbolicTensor[];
+  options: Readonly<Record<string, unknown>>;
+  outputs: SymbolicTensor[];
+}
+
+/** Options of {@link Model}. */
+export interface ModelArgs {
+  inputs: SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
+  outputs: SymbolicTensor | SymbolicTensor[] | Record<string, SymbolicTensor>;
+  name?: string;
+}
+
+/**
+ * A functional model: the graph of layer calls from `inputs` to `outputs` (any DAG: several
+ * inputs and outputs, tensors used many times, shared layers). It is itself a Layer: callable,
+ * nestable, trainable with `fit`.
+ */
+export class FunctionalModel extends Layer {
+  readonly inputs: SymbolicTensor[];
+  readonly outputs: SymbolicTensor[];
+  readonly outputNames: string[] | null;
+  readonly inputNames: string[] | null;
+  /** @internal */ nodes: GraphNode[];
+  /** The distinct layers (modules) in call order. */
+  readonly layers: Module[];
+
+  constructor(args: ModelArgs) {
+    super(args.name ? { name: args.name } : {});
+    const asList = (v: ModelArgs['inputs']): [SymbolicTensor[], string[] | null] =>
+      v instanceof SymbolicTensor ? [[v], null] : Array.isArray(v) ? [v, null] : [Object.values(v), Object.keys(v)];
+    [this.inputs, this.inputNames] = asList(args.inputs);
+    [this.outputs, this.outputNames] = asList(args.outputs);
+    this._multiOut = !(args.outputs instanceof SymbolicTensor);
+    this._multiIn = !(args.inputs instanceof SymbolicTensor);
+    for (const t of [...this.inputs, ...this.outputs]) {
+      if (!(t instanceof SymbolicTensor)) throw new ValueError('Model: inputs and outputs must be symbolic tensors (from Input() and layer calls).', this.name);
+    }
+    // Walk back from the outputs, collecting nodes in topological order.
+    const nodes = new Map<string, GraphNode>();
+    const order: GraphNode[] = [];
+    const visiting = new Set<SymbolicTensor>();
+    const inputSet = new Set(this.inputs);
+    const visit = (t: SymbolicTensor): void => {
+      if (inputSet.has(t)) return;
+      if (!t.node) {
+        throw new ValueError(`Model: output depends on ${t.name}, an Input that is not among the model's inputs (${this.inputs.map((i) => i.name).join(', ')}).`, this.name);
+      }
+      if (visiting.has(t)) return;
+      visiting.add(t);
+      const ins = Array.isArray(t.node.inputs) ? t.node.inputs : [t.node.inputs as SymbolicTensor];
+      for (const i of ins) visit(i);
+      const key = nodeKey(t);
+      let n = nodes.get(key);
+      if (!n) {
+        n = { module: t.node.module, inputs: t.node.inputs, options: t.node.options, outputs: [] };
+        nodes.set(key, n);
+        order.push(n);
+      }
+      n.outputs[t.node.outputIndex] = t;
+    };
+    for (const t of this.outputs) visit(t);
+    this.nodes = order;
+    const layers: Module[] = [];
+    for (const n of order) if (!layers.includes(n.module)) layers.push(n.module);
+    this.layers = layers;
+    layers.forEach((m, i) => {
+      if (m instanceof Layer) m._path = `model.layers[${i}]`;
+    });
+    this.built = true;
+  }
+  private readonly _multiOut: boolean;
+  private readonly _multiIn: boolean;
+
+  override *namedChildren(): Generator<[string, Module]> {
+    for (const m of this.layers) yield [m instanceof Layer ? m.name : `${m.constructor.name.toLowerCase()}_${m._uid}`, m];
+  }
+
+  /** A layer by name (Keras `get_layer`). */
+  getLayer(name: string): Module {
+    const m = this.layers.find((l) => l instanceof Layer && l.name === name);
+    if (!m) throw new ValueError(`No layer named "${name}". Layers: ${this.layers.map((l) => (l instanceof Layer ? l.name : l.constructor.name)).join(', ')}.`, this.name);
+    return m;
+  }
+
+  override call(inputs: Tensor | Tensor[] | Record<string, Tensor>, opts: CallOptions = {}): Tensor | Tensor[] | Record<string, Tensor> {
+    const list = inputs instanceof Tensor ? [inputs] : Array.isArray(inputs) ? inputs : this.inputNames ? this.inputNames.map((n) => (inputs as Record<string, Tensor>)[n]!) : Object.values(inputs);
+    if (list.length !== this.inputs.length) {
+      throw new ValueError(`${this.describe()} expects ${this.inputs.length} input(s) (${this.inputs.map((i) => i.name).join(', ')}), got ${list.length}.`, this.name);
+    }
+    const values = new Map<SymbolicTensor, Tensor>();
+    this.inputs.forEach((s, i) => {
+      const t = list[i]!;
+      if (!(t instanceof Tensor)) throw new ValueError(`${this.describe()}: input ${i} is not a Tensor.`, this.name);
+      const want = s.shape;
+      if (t.rank !== want.length || want.some((d, k) => d !== null && d !== t.shape[k])) {
+        throw new ValueError(`${this.describe()} input "${s.name}" expected shape ${fmtShape(want.map((d) => d ?? -1)).replace(/-1/g, 'None')}, got ${fmtShape(t.shape)}.`, this.name);
+      }
+      values.set(s, t);
+    });
+    for (const n of this.nodes) {
+      const args = Array.isArray(n.inputs) ? (n.inputs as SymbolicTensor[]).map((s) => values.get(s)!) : values.get(n.inputs as SymbolicTensor)!;
+      const callOpts = { ...n.options, ...(opts.training !== undefined ? { training: opts.training } : {}) };
+      const y = n.module instanceof Layer ? n.module(args, callOpts) : n.module(args);
+      const ys: Tensor[] = Array.isArray(y) ? y : [y as Tensor];
+      n.outputs.forEach((s, i) => s && values.set(s, ys[i]!));
+    }
+    const outs = this.outputs.map((s) => values.get(s)!);
+    if (this.outputNames) return Object.fromEntries(this.outputNames.map((n, i) => [n, outs[i]!]));
+    return this._multiOut ? outs : outs[0]!;
+  }
+
+  override computeOutputShape(): SymShape | SymShape[] {
+    return this._multiOut ? this.outputs.map((o) => o.shape) : this.outputs[0]!.shape;
+  }
+
+  /** Rows of {@link summary}: layer, output shape, parameter count. */
+  summaryRows(): SummaryRow[] {
+    const rows: SummaryRow[] = this.inputs.map((i) => ({ layer: `${i.name} (InputLayer)`, outputShape: symStr(i.shape), params: 0 }));
+    const counted = new Set<Module>();
+    for (const n of this.nodes) {
+      const params = counted.has(n.module) ? 0 : n.module.numParameters();
+      counted.add(n.module);
+      rows.push({ layer: `${n.module instanceof Layer ? n.module.name : n.module.constructor.name.toLowerCase()} (${n.module.constructor.name})`, outputShape: n.outputs.map((o) => symStr(o.shape)).join(', '), params });
+    }
+    return rows;
+  }
+
+  /** Print (and return) a Keras-like summary table. */
+  summary(print: (line: string) => void = console.log): string {
+    return renderSummary(this, this.summaryRows(), print);
+  }
+}
+
+const nodeKey = (t: SymbolicTensor): string => {
+  const n = t.node!;
+  const ins = (Array.isArray(n.inputs) ? n.inputs : [n.inputs as SymbolicTensor]).map((i) => i.id).join(',');
+  return `${n.module._uid}|${ins}|${JSON.stringify(n.options)}`;
+};
+const symStr = (s: SymShape) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
+
+/** One row of a model summary. */
+export interface SummaryRow {
+  layer: string;
+  outputShape: string;
+  params: number;
+}
+
+function renderSummary(model: Module, rows: SummaryRow[], print: (line: string) => void): string {
+  const w = [Math.max(28, ...rows.map((r) => r.layer.length + 2)), Math.max(22, ...rows.map((r) => r.outputShape.length + 2)), 12];
+  const line = (c: string) => c.repeat(w[0]! + w[1]! + w[2]!);
+  const pad = (a: string, b: string, c: string) => a.padEnd(w[0]!) + b.padEnd(w[1]!) + c.padStart(w[2]!);
+  const all = model.numParameters();
+  const trainable = model.parameters().reduce((s, p) => s + p.size, 0);
+  const out = [
+    `Model: "${model instanceof Layer ? model.name : model.constructor.name}"`,
+    line('━'),
+    pad('Layer (type)', 'Output Shape', 'Param #'),
+    line('━'),
+    ...rows.map((r) => pad(r.layer, r.outputShape, r.params.toLocaleString('en-US'))),
+    line('━'),
+    ` Total params: ${all.toLocaleString('en-US')} (${fmtBytes(all * 4)})`,
+    ` Trainable params: ${trainable.toLocaleString('en-US')} (${fmtBytes(trainable * 4)})`,
+    ` Non-trainable params: ${(all - trainable).toLocaleString('en-US')} (${fmtBytes((all - trainable) * 4)})`,
+  ].join('\n');
+  print(out);
+  return out;
+}
+const fmtBytes = (b: number) => (b < 1024 ? `${b} B` : b < 1024 ** 2 ? `${(b / 1024).toFixed(2)} KB` : `${(b / 1024 ** 2).toFixed(2)} MB`);
+
+/**
+ * Keras `Sequential`: layers applied in order. Give the first layer an `inputShape` (or start the
+ * list with an `Input`) to build it at once; otherwise it builds on the first call.
+ */
+export class Sequential extends Layer {
+  readonly layers: Module[] = [];
+  private inputSym: SymbolicTensor | null = null;
+  private outShapes: SymShape[] = [];
+
+  constructor(layers: Array<Module | SymbolicTensor> = [], args: LayerArgs = {}) {
+    super(args);
+    for (const l of layers) this.add(l);
+  }
+
+  /** Append a layer (or, first, an `Input`). */
+  add(layer: Module | SymbolicTensor): this {
+    if (layer instanceof SymbolicTensor) {
+      if (this.layers.length) throw new ValueError('Sequential: an Input can only come first.', this.name);
+      this.inputSym = layer;
+      return this;
+    }
+    if (!(layer instanceof Module)) throw new ValueError(`Sequential.add: expected a layer or module, got ${typeof layer}.`, this.name);
+    if (layer instanceof Layer) layer._path = `${this.name}.layers[${this.layers.length}]`;
+    this.layers.push(layer);
+    if (this.layers.length === 1 && !this.inputSym && layer instanceof Layer && layer.inputShapeArg) {
+      this.inputSym = new SymbolicTensor([null, ...layer.inputShapeArg], 'float32', null, 'input_layer');
+    }
+    if (this.inputSym) this.buildSymbolic();
+    return this;
+  }
+
+  private buildSymbolic(): void {
+    let h: SymbolicTensor = this.inputSym!;
+    this.outShapes = [];
+    for (const l of this.layers) {
+      h = l(h) as SymbolicTensor;
+      this.outShapes.push(h.shape);
+    }
+    this.built = true;
+  }
+
+  override build(inputShape: Shape): void {
+    if (!this.inputSym) {
+      this.inputSym = new SymbolicTensor([null, ...inputShape.slice(1)], 'float32', null, 'input_layer');
+      this.buildSymbolic();
+    }
+  }
+
+  override *namedChildren(): Generator<[string, Module]> {
+    for (let i = 0; i < this.layers.length; i++) {
+      const m = this.layers[i]!;
+      yield [m instanceof Layer ? m.name : String(i), m];
+    }
+  }
+
+  override call(x: Tensor, opts: CallOptions = {}): Tensor {
+    let h = x;
+    for (const l of this.layers) h = (l instanceof Layer ? l(h, opts) : l(h)) as Tensor;
+    return h;
+  }
+
+  /** Print (and return) a Keras-like summary table. Unbuilt models list layers without shapes. */
+  summary(print: (line: string) => void = console.log): string {
+    const rows = this.layers.map((l, i) => ({
+      layer: `${l instanceof Layer ? l.name : String(i)} (${l.constructor.name})`,
+      outputShape: this.outShapes[i] ? symStr(this.outShapes[i]!) : '?',
+      params: l.numParameters(),
+    }));
+    return renderSummary(this, rows, print);
+  }
+}
+
+/**
+ * Make a functional model (Keras `keras.Model(inputs, outputs)`).
+ *
+ * @example
+ * ```ts
+ * const inputs = Input({ shape: [784] });
+ * const x1 = layers.Dense(64, { activation: 'relu' })(inputs);
+ * const x2 = layers.Dense(128, { activation: 'relu' })(inputs);
+ * const outputs = layers.Dense(10)(layers.Concatenate()([x1, x2]));
+ * const model = Model({ inputs, outputs });
+ * ```
+ */
+export function Model(args: ModelArgs): FunctionalModel {
+  return new FunctionalModel(args);
+}
+
+/** Summary for any module: its direct children with parameter counts (no shapes without an input). */
+export function summary(m: Module, print: (line: string) => void = console.log): string {
+  if (m instanceof FunctionalModel || m instanceof Sequential) return m.summary(print);
+  const rows = [...m.namedChildren()].map(([n, c]) => ({ layer: `${n} (${c.constructor.name})`, outputShape: '-', params: c.numParameters() }));
+  return renderSummary(m, rows, print);
+}
+
+export { describeModule, NNError };
