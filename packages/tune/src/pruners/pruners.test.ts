@@ -92,4 +92,29 @@ describe('pruning inside a study', () => {
     expect(Object.keys(pruned[0]!.intermediate).length).toBeGreaterThan(0);
     expect(s.bestValue).toBe(Math.min(...s.trials.filter((t) => t.state === 'complete').map((t) => t.value!)));
   });
+
+  it('runs Hyperband inside a study: pruned trials stop at rung steps, the best curve survives', async () => {
+    const s = study({ sampler: 'random', seed: 4, pruner: hyperband({ maxResource: 9, reductionFactor: 3 }), onWarning: () => {} });
+    await s.optimize(
+      async (t) => {
+        const x = t.suggest('x', uniform(0, 1));
+        let v = 0;
+        for (let step = 0; step <= 9; step++) {
+          v = x + 1 / (step + 1);
+          await t.report(v, step);
+          if (t.shouldPrune()) throw new TrialPruned(t.number, step);
+        }
+        return v;
+      },
+      { trials: 40 },
+    );
+    const pruned = s.trials.filter((t) => t.state === 'pruned');
+    expect(pruned.length).toBeGreaterThan(5);
+    // Rungs are at minResource·η^k = 1, 3, 9: a trial can only be stopped right after one of them.
+    for (const t of pruned) expect([1, 3, 9]).toContain(Math.max(...Object.keys(t.intermediate).map(Number)));
+    const xs = s.trials.filter((t) => t.state === 'complete').map((t) => t.params.x!.value as number);
+    const all = s.trials.map((t) => t.params.x!.value as number);
+    // Survivors are better than average (lower x).
+    expect(xs.reduce((a, b) => a + b, 0) / xs.length).toBeLessThan(all.reduce((a, b) => a + b, 0) / all.length);
+  });
 });

@@ -75,8 +75,14 @@ export class GridSampler implements Sampler {
     for (const t of history) {
       if (t.state === 'waiting') continue;
       const p: Record<string, ParamValue> = {};
-      for (const k of this.keys) p[k] = t.params[k]?.value ?? t.fixedParams[k] ?? null;
-      seen.add(this.keyOf(p));
+      let complete = true;
+      for (const k of this.keys) {
+        if (t.params[k]) p[k] = t.params[k].value;
+        else if (k in t.fixedParams) p[k] = t.fixedParams[k]!;
+        else complete = false;
+      }
+      // A running trial that has not suggested every grid parameter yet is known by `assigned`.
+      if (complete) seen.add(this.keyOf(p));
     }
     for (const i of this.assigned.values()) seen.add(this.keyOf(this.point(i)));
     return seen;

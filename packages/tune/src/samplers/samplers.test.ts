@@ -94,7 +94,41 @@ describe('TPE sampler', () => {
   });
 });
 
+describe('TPE on mixed spaces', () => {
+  it('only ever suggests values inside each space', async () => {
+    const dists = {
+      u: uniform(-1, 1),
+      us: uniform(0, 1, { step: 0.1 }),
+      i: int(0, 100, { step: 5 }),
+      il: int(1, 1024, { log: true }),
+      lr: loguniform(1e-5, 10),
+      b: oneMinusLog(-4, -1),
+      c: categorical(['a', 'b', 'c', null]),
+    };
+    const s = study({ sampler: tpe({ nStartupTrials: 5 }), seed: 9, ...quiet });
+    await s.optimize((t) => {
+      let v = 0;
+      for (const [k, d] of Object.entries(dists)) {
+        const x = t.suggest(k, d);
+        v += typeof x === 'number' ? Math.abs(x - 0.5) : x === 'b' ? 0 : 1;
+      }
+      return v;
+    }, { trials: 40 });
+    expect(s.trials.every((t) => t.state === 'complete')).toBe(true);
+    for (const t of s.trials) for (const [k, d] of Object.entries(dists)) expect(d.contains(t.params[k]!.value), `${k}=${t.params[k]!.value}`).toBe(true);
+  });
+});
+
 describe('grid sampler', () => {
+  it('gives parallel lanes distinct points', async () => {
+    const s = study({ sampler: grid({ a: [1, 2, 3, 4, 5, 6] }), ...quiet });
+    await s.optimize(async (t) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return t.suggest('a', int(1, 6));
+    }, { trials: 6, parallel: 3 });
+    expect(new Set(s.trials.map((t) => t.params.a!.value)).size).toBe(6);
+  });
+
   it('visits each point once and then stops the study', async () => {
     const s = study({ sampler: grid({ a: [1, 2, 3], b: ['x', 'y'] }), ...quiet });
     await s.optimize((t) => (t.suggest('a', int(1, 3)) as number) + (t.suggest('b', categorical(['x', 'y'])) === 'x' ? 0 : 10), {
