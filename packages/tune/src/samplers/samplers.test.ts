@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categorical, int, loguniform, oneMinusLog, uniform } from '../distributions.js';
+import { type Distribution, categorical, int, loguniform, oneMinusLog, uniform } from '../distributions.js';
 import { study } from '../study.js';
 import { defaultWeights, tpe } from './tpe.js';
 import { random } from './random.js';
@@ -96,7 +96,7 @@ describe('TPE sampler', () => {
 
 describe('TPE on mixed spaces', () => {
   it('only ever suggests values inside each space', async () => {
-    const dists = {
+    const dists: Record<string, Distribution> = {
       u: uniform(-1, 1),
       us: uniform(0, 1, { step: 0.1 }),
       i: int(0, 100, { step: 5 }),
