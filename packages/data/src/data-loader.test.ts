@@ -103,6 +103,13 @@ describe('DataLoader', () => {
     expect(sums).toEqual([3, 7, 5]);
   });
 
+  it('collates only the batches the consumer takes, even with read-ahead', async () => {
+    let collated = 0;
+    const loader = new DataLoader(ds(), { batchSize: 2, prefetch: 4, collate: (b: unknown[]) => (collated++, b.length) });
+    for await (const _ of loader) break;
+    expect(collated).toBe(1);
+  });
+
   it('validates options', () => {
     expect(() => new DataLoader(ds(), { batchSize: 0 })).toThrow(DataConfigError);
     expect(() => new DataLoader(ds(), { numWorkers: -1 })).toThrow(/numWorkers/);

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { collateHost, type HostBatch } from './collate.js';
 import { Dataset } from './dataset.js';
-import { defaultCollate, toBatch, type DefaultBatch } from './default-collate.js';
+import { toBatch, type DefaultBatch } from './default-collate.js';
 import { DataConfigError } from './errors.js';
 import { randomSeed } from './random.js';
 
@@ -51,7 +51,8 @@ export interface DataLoaderOptions<T, B> {
 export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
   readonly dataset: Dataset<T>;
   readonly batchSize: number;
-  private readonly pipeline: Dataset<B>;
+  private readonly pipeline: Dataset<unknown>;
+  private readonly collate: ((samples: any[]) => B | Promise<B>) | undefined;
   private epoch = 0;
 
   constructor(dataset: Dataset<T> | readonly T[], options: DataLoaderOptions<T, B> = {}) {
@@ -70,11 +71,12 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
     if (options.shuffle) ds = ds.shuffle({ seed: options.seed ?? randomSeed(), buffer: options.shuffleBuffer ?? 10_000 });
     const batches = ds.batch(batchSize, { dropRemainder: options.dropLast ?? false });
     const collate = options.collate;
-    let out: Dataset<B>;
+    this.collate = collate;
+    let out: Dataset<unknown>;
     if (workers > 0) {
       // Workers transform each sample and, with the default collate, stack the batch too:
       // one message per batch, and the main thread only wraps host arrays in tensors.
-      const stacked = batches.parallelMap(workerBatchFn, {
+      out = batches.parallelMap(workerBatchFn, {
         workers,
         context: {
           transform: options.transform ? options.transform.toString() : null,
@@ -82,15 +84,14 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
           user: options.transformContext,
         },
       });
-      out = collate
-        ? stacked.map((s) => collate(s as unknown[]))
-        : (stacked.map((h) => toBatch(h as HostBatch)) as unknown as Dataset<B>);
     } else {
       const t = options.transform;
       const ctx = options.transformContext;
       const transformed = t ? batches.map(async (b) => Promise.all(b.map((s, i) => t(s as T, i, ctx)))) : batches;
-      out = transformed.map((b) => (collate ? collate(b) : (defaultCollate(b) as unknown as B)));
+      out = collate ? transformed : transformed.map((b) => collateHost(b));
     }
+    // Read-ahead holds host data only: tensors are made when the consumer takes a batch, so they
+    // belong to the consumer's scope and none is left undisposed when a loop breaks early.
     this.pipeline = prefetch > 0 ? out.prefetch(prefetch) : out;
   }
 
@@ -105,7 +106,19 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<B> {
-    return this.pipeline.iterate({ epoch: this.epoch++ });
+    const it = this.pipeline.iterate({ epoch: this.epoch++ });
+    const collate = this.collate;
+    return {
+      next: async (): Promise<IteratorResult<B>> => {
+        const r = await it.next();
+        if (r.done) return { done: true, value: undefined };
+        return { done: false, value: collate ? await collate(r.value as unknown[]) : (toBatch(r.value as HostBatch) as B) };
+      },
+      return: async (): Promise<IteratorResult<B>> => {
+        await it.return?.();
+        return { done: true, value: undefined };
+      },
+    };
   }
 }
 

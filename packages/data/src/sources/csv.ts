@@ -1,5 +1,6 @@
 import { parse, type CsvError, type Options as CsvParseOptions } from 'csv-parse';
 import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { DataConfigError, DataRowError } from '../errors.js';
 import type { DataNode, Sample } from '../types.js';
 import { checkFile } from './files.js';
@@ -73,7 +74,10 @@ export function csvNode(file: string, opts: CsvOptions = {}): DataNode<Sample> {
         stats.skipped++;
         if (stats.errors.length < 10) stats.errors.push(e);
       };
-      const parser = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(
+      const input = createReadStream(file, { highWaterMark: 1 << 20 });
+      // pipeline (not .pipe) forwards read errors to the parser, so the loop below sees them.
+      const parser = pipeline(
+        input,
         parse({
           delimiter: opts.delimiter ?? ',',
           relax_column_count: true,
@@ -101,6 +105,7 @@ export function csvNode(file: string, opts: CsvOptions = {}): DataNode<Sample> {
             return r;
           },
         } as CsvParseOptions),
+        () => undefined,
       );
       try {
         for await (const rec of parser as AsyncIterable<Sample | typeof SKIPPED>) {
@@ -111,6 +116,7 @@ export function csvNode(file: string, opts: CsvOptions = {}): DataNode<Sample> {
       } catch (e) {
         throw asRowError(file, e);
       } finally {
+        input.destroy();
         parser.destroy();
       }
       report(stats);
