@@ -1,5 +1,6 @@
 // Test helpers (not exported): fixed parameters and gradient sequences with values exact in float32.
 import { tensor } from '../ops';
+import { hostTensor } from './host';
 import type { Tensor } from '../tensor';
 
 /** Initial weights (dyadic: exact in float32, so the float64 reference starts from exactly these). */
@@ -12,9 +13,9 @@ export const GRADS = [
   [0.625, -0.25, 1, 0.5],
 ];
 
-/** A fresh parameter tensor holding {@link W0}. */
+/** A fresh parameter tensor holding {@link W0} (or `values`, at full float64 precision on the reference backend). */
 export function param(values: number[] = W0): Tensor {
-  return tensor(values, [values.length], { requiresGrad: true }).keep();
+  return hostTensor(values, [values.length]).requiresGrad_().keep();
 }
 
 /** Set `p.grad` (disposing the previous one). */
