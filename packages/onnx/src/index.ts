@@ -1,5 +1,19 @@
 // @nn/onnx public API.
 export { exportOnnx, toOnnxBytes, type ExportOptions, type ExportableModel, type InputSpec } from './export/export';
+export { InferenceSession, type Device, type SessionOptions, type Feeds } from './serve/session';
+export { outputToTensor, type FeedValue, type HostArray, type SessionOutput, type ValueSpec } from './serve/feeds';
+export { compareWithModel, type ParityReport } from './serve/parity';
+export {
+  saveSafetensors,
+  loadSafetensors,
+  encodeSafetensors,
+  decodeSafetensors,
+  rawToTensor,
+  tensorToRaw,
+  type RawTensor,
+  type SafetensorsDType,
+} from './safetensors';
+export { loadTorchStateDict, type StateDictTarget, type LoadStateDictOptions, type LoadStateDictResult } from './torch';
 export {
   UnsupportedOpError,
   DynamicBatchError,

@@ -62,6 +62,17 @@ export function buildGraph(spec: BuildSpec): IrGraph {
     if (hit) return hit;
     const v = t.values.get(id)!;
     if (v.kind !== 'const' && v.kind !== 'external') throw new ExportOptionsError(`exportOnnx: internal error, value #${id} (${v.kind}) is used before it is computed.`);
+    const lin = v.kind === 'const' ? dims.constant(id) : undefined;
+    if (lin) {
+      // A batch-dependent scalar: a·B + c computed from the input's batch size, as the constant's dtype.
+      let s = batch();
+      if (lin.a !== 1) s = g.add1('Mul', [s, g.i64([lin.a])]);
+      if (lin.c !== 0) s = g.add1('Add', [s, g.i64([lin.c])]);
+      s = g.add1('Reshape', [s, g.i64(v.shape.map(() => 1))]);
+      s = g.add1('Cast', [s], { to: { kind: 'int', v: v.dtype === 'float32' ? 1 : 6 } });
+      names.set(id, s);
+      return s;
+    }
     let name = v.kind === 'external' && v.name ? v.name : `${v.kind}_${id}`;
     while (taken.has(name) || g.inits.has(name)) name = `${name}_`;
     taken.add(name);

@@ -18,6 +18,8 @@ const SHAPE_ATTRS: Record<string, readonly string[]> = {
 export interface Dims {
   attr(opIndex: number, key: string): DimSpec[];
   value(id: number): DimSpec[];
+  /** A scalar constant whose value is `a·B + c` (e.g. the 1/n of a mean over the batch), or undefined. */
+  constant(id: number): { a: number; c: number } | undefined;
 }
 
 function linear(d1: number, d2: number, b1: number, b2: number, what: () => string): DimSpec {
@@ -37,6 +39,7 @@ export function staticDims(t: TraceResult): Dims {
   return {
     attr: (i, key) => [...(t.ops[i]!.attrs[key] as number[])],
     value: (id) => [...t.values.get(id)!.shape],
+    constant: () => undefined,
   };
 }
 
@@ -67,10 +70,20 @@ export function batchDims(t1: TraceResult, t2: TraceResult, b1: number, b2: numb
       throw new DynamicBatchError(`${desc(i)} attribute "${k}" is ${JSON.stringify(o1.attrs[k])} at batch ${b1} and ${JSON.stringify(o2.attrs[k])} at batch ${b2}`, o1.kernel);
     }
   });
+  const linearConsts = new Map<number, { a: number; c: number }>();
   for (const [id, v1] of t1.values) {
     const v2 = t2.values.get(id);
     if (!v2 || v2.kind !== v1.kind) throw new DynamicBatchError(`value #${id} differs`);
     if (v1.kind === 'const' && (!same(v1.shape, v2.shape) || !dataEqual(v1.data as ArrayLike<number>, v2.data as ArrayLike<number>))) {
+      // A scalar that is linear in the batch size (a count such as n in a mean's gradient) is computed at run time.
+      if (v1.data?.length === 1 && same(v1.shape, v2.shape) && v1.dtype !== 'bool') {
+        const d1 = Number(v1.data[0]), d2 = Number(v2.data![0]);
+        const a = (d2 - d1) / (b2 - b1), c = d1 - a * b1;
+        if (Number.isInteger(a) && Number.isInteger(c)) {
+          linearConsts.set(id, { a, c });
+          continue;
+        }
+      }
       const user = t1.ops.findIndex((o) => o.inputs.includes(id));
       throw new DynamicBatchError(
         `a constant of shape [${v1.shape.join(', ')}] at batch ${b1} is ${same(v1.shape, v2.shape) ? 'different' : `[${v2.shape.join(', ')}]`} at batch ${b2}${user >= 0 ? `, used by ${desc(user)}` : ''}`,
@@ -80,6 +93,7 @@ export function batchDims(t1: TraceResult, t2: TraceResult, b1: number, b2: numb
   }
   const cacheV = new Map<number, DimSpec[]>();
   return {
+    constant: (id) => linearConsts.get(id),
     attr: (i, key) => spec(t1.ops[i]!.attrs[key] as number[], t2.ops[i]!.attrs[key] as number[], b1, b2, () => `${desc(i)} attribute "${key}"`),
     value: (id) => {
       let r = cacheV.get(id);

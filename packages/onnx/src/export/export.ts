@@ -1,4 +1,4 @@
-import { noGrad, trace, type Tensor, type TraceResult } from '@nn/core';
+import { trace, withGrad, type Tensor, type TraceResult } from '@nn/core';
 import { ExportOptionsError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { VERSION } from '../version';
@@ -50,6 +50,11 @@ export interface ExportOptions {
   batchDim?: string;
   /** Extra metadata_props key/values. */
   metadata?: Record<string, string>;
+  /**
+   * Trace a training graph: gradients stay enabled (so `backward()` inside the function records
+   * the backward kernels) and the model's train/eval mode is left as it is. @default false
+   */
+  training?: boolean;
 }
 
 export const MIN_OPSET = 13;
@@ -107,7 +112,7 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
   const params = namedTensors(model, opts.params);
   const dynamic = inputs.some((i) => i.shape[0] === null);
   const run = (b: number): TraceResult =>
-    noGrad(() =>
+    withGrad(!!opts.training, () =>
       trace(
         (...xs: Tensor[]) => (model as ExportableModel)(...xs),
         inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.map((d) => d ?? b) })),
@@ -115,7 +120,8 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
       ),
     );
   // A dynamic batch: trace at two batch sizes and make every shape that differs batch-relative.
-  const [t, dims] = inEval(model as ExportableModel, () => {
+  const mode = opts.training ? <T>(_: ExportableModel, f: () => T) => f() : inEval;
+  const [t, dims] = mode(model as ExportableModel, () => {
     const t1 = run(2);
     return [t1, dynamic ? batchDims(t1, run(3), 2, 3) : staticDims(t1)] as const;
   });

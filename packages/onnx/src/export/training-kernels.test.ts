@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as nn from '@nn/core';
+import { manualSeed, randint, randn, type Tensor } from '@nn/core';
+import { UnsupportedOpError } from '../errors';
+import { onnxCheck, roundTrip, tmp } from '../test-helpers';
+import { toOnnxBytes } from './export';
+
+// The compiled training engine (issue 7) exports whole steps, so the backward kernels must lower
+// too. A filter gradient sums batch × spatial products (over a thousand at batch 64), so its values
+// reach tens and float32 rounding grows with them: 1e-5 relative to the largest |value| (≥ 1).
+const TOL = 1e-5;
+const dir = tmp();
+const files: string[] = [];
+
+/** f computes a loss from x and returns the gradients of the given leaves (cleared before each call). */
+function gradsOf(leaves: Tensor[], loss: (x: Tensor) => Tensor) {
+  return (x: Tensor) => {
+    for (const l of leaves) l.grad = null;
+    x.requiresGrad_(true);
+    loss(x).backward();
+    return [...leaves.map((l) => l.grad!), x.grad!];
+  };
+}
+
+async function check(name: string, f: (x: Tensor) => Tensor[], shape: number[], params: [string, Tensor][]) {
+  const model = (x: Tensor) => nn.withGrad(true, () => f(x));
+  const r = await roundTrip(dir, name, model, { inputs: { x: [null, ...shape] }, params, training: true }, (b) => [randn([b, ...shape])]);
+  files.push(r.file);
+  expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
+  expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
+}
+
+describe('training-graph kernels lower to standard ONNX ops', () => {
+  manualSeed(3);
+
+  it('conv2d backprop (input: ConvTranspose, filter: Conv with dilation = stride), strided and dilated, same padding', async () => {
+    const w1 = randn([3, 3, 2, 3]).mul(0.3).requiresGrad_(), w2 = randn([2, 2, 3, 2]).mul(0.3).requiresGrad_();
+    const f = gradsOf([w1, w2], (x) => {
+      const h = nn.conv2d(x, w1, { strides: 2, padding: 'same' }).tanh();
+      return nn.conv2d(h, w2, { dilations: 2 }).square().sum();
+    });
+    await check('conv-grads', f, [9, 8, 2], [['w1', w1], ['w2', w2]]);
+  });
+
+  it('max pooling gradient (MaxPool Indices + ScatterElements add) with overlapping windows, average pooling gradient', async () => {
+    const f = gradsOf([], (x) => {
+      const a = nn.maxPool2d(x, { kernelSize: 3, strides: 2 });
+      const b = nn.avgPool2d(x, { kernelSize: [2, 3], strides: [2, 1] });
+      return a.mul(a).sum().add(b.mul(b).sum());
+    });
+    await check('pool-grads', f, [7, 6, 2], []);
+  });
+
+  it('matmul gradients (transposed Gemm / MatMul) and the gather gradient (scatterAdd)', async () => {
+    const w = randn([4, 5]).requiresGrad_(), table = randn([6, 4]).requiresGrad_();
+    const ids = randint(0, 6, [3]);
+    const f = gradsOf([w, table], (x) => {
+      const e = nn.gather(table, ids, 0).sum(0);          // [4]
+      const h = nn.matmul(x.add(e), w).relu();
+      return nn.logSoftmax(h, 1).mul(-1).mean();   // mean over the batch: a 1/B constant in the backward
+    });
+    await check('dense-grads', f, [4], [['w', w], ['table', table], ['ids', ids]]);
+  });
+
+  it('a gradient kernel that needs ScatterElements(add) is an UnsupportedOpError below opset 16', () => {
+    const f = gradsOf([], (x) => nn.maxPool2d(x, { kernelSize: 2 }).sum());
+    const model = (x: Tensor) => nn.withGrad(true, () => f(x));
+    const err = (() => {
+      try {
+        toOnnxBytes(model, { inputs: { x: [null, 4, 4, 1] }, training: true, opset: 15 });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UnsupportedOpError);
+    expect((err as UnsupportedOpError).kernel).toBe('maxPoolGrad');
+    expect((err as Error).message).toMatch(/opset 16/);
+  });
+
+  afterAll(() => {
+    expect(onnxCheck(files)).toEqual([]);
+    expect(files).toHaveLength(3);
+  });
+});
