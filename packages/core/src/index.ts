@@ -56,3 +56,20 @@ export {
   Add, Concatenate, Flatten, Reshape,
 } from './nn/index';
 export * as nn from './nn/torch';
+// training
+export {
+  compile, fit, evaluate, predict, History, EarlyStopping, earlyStopping, TerminateOnNaN, CSVLogger, LearningRateScheduler,
+  ReduceLROnPlateauCallback, lambdaCallback, ModelCheckpoint, ProgressReporter, formatLogs,
+  type CompileArgs, type FitArgs, type Trainable, type Compiled, type Callback, type Logs, type EarlyStoppingOptions,
+  type CSVLoggerOptions, type ReduceLROnPlateauCallbackOptions, type ModelCheckpointOptions, type ArrayLikeData, type BatchSource,
+  type LossSpec, type MetricSpec, type MetricLike, type OptimizerSpec, type TrainLoss,
+} from './train/index';
+export { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from './io/checkpoint';
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors';
+export { writeFileAtomic } from './io/atomic';
+export * as optim from './optim/torch-door';
+export * as optimizers from './optim/keras-door';
+export {
+  BaseOptimizer, KerasOptimizer, InvalidHyperparameterError, clipGradNorm_, clipGradValue_,
+  type Optimizer, type OptimizerStateDict, type ParamGroup, type ParamsInput,
+} from './optim/index';

@@ -48,6 +48,18 @@ let moduleCounter = 0;
 /** A forward hook: sees the module, its call arguments and its output. */
 export type ForwardHook = (module: Module, inputs: readonly unknown[], output: unknown) => void;
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const trainingHooks: Record<string, (...args: any[]) => any> = {};
+/** @internal The training module registers compile/fit/evaluate/predict. */
+export function setTrainingHooks(h: Record<string, (...args: any[]) => any>): void {
+  Object.assign(trainingHooks, h);
+}
+function hook(name: string) {
+  const f = trainingHooks[name];
+  if (!f) throw new NNError(`${name}() is unavailable: the training module was not loaded.`, name);
+  return f;
+}
+
 let symbolicHook: { isSymbolic(args: readonly unknown[]): boolean; call(m: Module, args: readonly unknown[]): unknown } | null = null;
 /** @internal The functional API registers how modules are called on symbolic tensors. */
 export function setSymbolicHook(h: NonNullable<typeof symbolicHook>): void {
@@ -254,6 +266,24 @@ export class Module {
       }
     });
     return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- training (implemented in train/, registered at import) ----
+  /** Configure for training: optimizer, loss, metrics (Keras `compile`). Works on any module. */
+  compile(args: import('../train/fit').CompileArgs): void {
+    return hook('compile')(this, args);
+  }
+  /** Train (Keras `fit`): arrays, tensors, or a batched source yielding `[x, y]`. */
+  fit(x: unknown, y?: unknown, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History> {
+    return hook('fit')(this, x, y, args);
+  }
+  /** Loss and metrics in inference mode (Keras `evaluate`). */
+  evaluate(x: unknown, y?: unknown, args?: { batchSize?: number }): Promise<Record<string, number>> {
+    return hook('evaluate')(this, x, y, args);
+  }
+  /** Outputs in inference mode, in batches (Keras `predict`). */
+  predict(x: unknown, args?: { batchSize?: number }): Promise<Tensor | Tensor[]> {
+    return hook('predict')(this, x, args);
   }
 
   /** Total number of parameter elements. */

@@ -1,0 +1,117 @@
+import { fmtShape, sizeOf, type TypedArray } from '../dtype';
+import { NNError, ValueError } from '../errors';
+import * as o from '../ops';
+import { Generator } from '../random';
+import { Tensor } from '../tensor';
+
+/** One batch: model inputs and targets. */
+export type Batch = [Tensor | Tensor[], Tensor | Tensor[] | undefined];
+
+/** In-memory data accepted by fit/evaluate/predict: a tensor, nested arrays, or one per input. */
+export type ArrayLikeData = Tensor | number[] | number[][] | number[][][] | number[][][][] | Tensor[];
+
+/** A batched, re-iterable source (e.g. an @nn/data DataLoader) yielding `[x, y]` per batch. */
+export type BatchSource = AsyncIterable<readonly [Tensor | Tensor[], Tensor | Tensor[]] | { x: Tensor | Tensor[]; y: Tensor | Tensor[] }>;
+
+/** Host copy of one array: values, per-sample shape, dtype. */
+interface HostArray {
+  data: TypedArray;
+  sampleShape: number[];
+  dtype: Tensor['dtype'];
+  n: number;
+}
+
+function toHost(v: ArrayLikeData, what: string): HostArray[] {
+  const list: (Tensor | number[] | number[][])[] = Array.isArray(v) && v.length > 0 && v[0] instanceof Tensor ? (v as Tensor[]) : [v as Tensor];
+  return list.map((item, i) => {
+    const t = item instanceof Tensor ? item : o.tensor(item as number[][]);
+    if (t.rank === 0) throw new ValueError(`${what}${list.length > 1 ? `[${i}]` : ''}: expected at least one axis (samples), got a scalar.`, 'fit');
+    const host = { data: t.dataSync(), sampleShape: t.shape.slice(1), dtype: t.dtype, n: t.shape[0]! };
+    if (!(item instanceof Tensor)) t.dispose();
+    return host;
+  });
+}
+
+/** In-memory training data, batched on the host and uploaded per step. */
+export class ArrayData {
+  readonly xs: HostArray[];
+  readonly ys: HostArray[] | null;
+  readonly n: number;
+  constructor(x: ArrayLikeData, y: ArrayLikeData | undefined, readonly multiX: boolean, readonly multiY: boolean, private readonly index: Int32Array | null = null) {
+    this.xs = toHost(x, 'x');
+    this.ys = y === undefined ? null : toHost(y, 'y');
+    const full = this.xs[0]!.n;
+    for (const [k, a] of [...this.xs.map((a, i) => [`x[${i}]`, a] as const), ...(this.ys ?? []).map((a, i) => [`y[${i}]`, a] as const)]) {
+      if (a.n !== full) {
+        throw new ValueError(`fit: x and y must have the same number of samples; ${k} has ${a.n}, x[0] has ${full}.`, 'fit', 'Check that inputs and labels line up.');
+      }
+    }
+    this.n = index ? index.length : full;
+  }
+
+  /** A view on a subset of rows (for validationSplit). */
+  subset(index: Int32Array): ArrayData {
+    const d = Object.create(ArrayData.prototype) as ArrayData;
+    Object.assign(d, { xs: this.xs, ys: this.ys, n: index.length, multiX: this.multiX, multiY: this.multiY, index: this.rows(index) });
+    return d;
+  }
+
+  private rows(idx: Int32Array): Int32Array {
+    return this.index ? idx.map((i) => this.index![i]!) : idx;
+  }
+
+  /** Throw if any float input is NaN or infinite, naming the array and the row. */
+  checkFinite(): void {
+    this.xs.forEach((a, k) => {
+      if (a.dtype !== 'float32') return;
+      const per = sizeOf(a.sampleShape);
+      for (let i = 0; i < a.data.length; i++) {
+        if (!Number.isFinite(a.data[i]!)) {
+          throw new ValueError(`fit: x${this.xs.length > 1 ? `[${k}]` : ''} contains ${a.data[i]} at sample ${Math.floor(i / per)} (flat index ${i}).`, 'fit', 'Clean or impute the data before training.');
+        }
+      }
+    });
+  }
+
+  /** Labels as numbers (first target), for range checks and class weights. */
+  labels(): TypedArray | null {
+    return this.ys ? this.ys[0]!.data : null;
+  }
+
+  private gather(a: HostArray, rows: Int32Array): Tensor {
+    const per = sizeOf(a.sampleShape);
+    const out = a.dtype === 'float32' ? new Float32Array(rows.length * per) : a.dtype === 'int32' ? new Int32Array(rows.length * per) : new Uint8Array(rows.length * per);
+    for (let r = 0; r < rows.length; r++) {
+      const s = rows[r]! * per;
+      out.set(a.data.subarray(s, s + per), r * per);
+    }
+    return o.tensor(out, [rows.length, ...a.sampleShape], { dtype: a.dtype });
+  }
+
+  /** Batches in order or shuffled with a generator. */
+  *batches(batchSize: number, shuffle: Generator | null): IterableIterator<[Tensor | Tensor[], Tensor | Tensor[] | undefined, Int32Array]> {
+    const order = shuffle ? shuffle.permutation(this.n) : Int32Array.from({ length: this.n }, (_, i) => i);
+    for (let s = 0; s < this.n; s += batchSize) {
+      const rows = this.rows(order.subarray(s, Math.min(s + batchSize, this.n)));
+      const xs = this.xs.map((a) => this.gather(a, rows));
+      const ys = this.ys?.map((a) => this.gather(a, rows));
+      yield [this.multiX ? xs : xs[0]!, ys ? (this.multiY ? ys : ys[0]!) : undefined, rows];
+    }
+  }
+
+  get steps(): number {
+    return this.n;
+  }
+}
+
+/** Normalise one yielded batch of a BatchSource. */
+export function unpackBatch(b: unknown, where: string): [Tensor | Tensor[], Tensor | Tensor[]] {
+  if (Array.isArray(b) && b.length >= 2) return [b[0] as Tensor, b[1] as Tensor];
+  if (b && typeof b === 'object' && 'x' in b && 'y' in b) return [(b as { x: Tensor }).x, (b as { y: Tensor }).y];
+  throw new NNError(`${where}: each batch must be [x, y] or { x, y }, got ${b instanceof Tensor ? `a single tensor ${fmtShape(b.shape)}` : typeof b}.`, where);
+}
+
+/** True for async-iterable batch sources. */
+export function isBatchSource(v: unknown): v is BatchSource {
+  return typeof v === 'object' && v !== null && !(v instanceof Tensor) && !Array.isArray(v) && Symbol.asyncIterator in v;
+}

@@ -1,0 +1,393 @@
+import { endScope, noGrad, scope, startScope } from '../engine';
+import { NNError, ValueError } from '../errors';
+import { Layer } from '../nn/layer';
+import type { Module } from '../nn/module';
+import * as o from '../ops';
+import { defaultGenerator, Generator } from '../random';
+import { Tensor } from '../tensor';
+import type { Optimizer } from '../optim';
+import { resolveLoss, resolveMetrics, resolveOptimizer, type LossSpec, type MetricLike, type MetricSpec, type OptimizerSpec, type TrainLoss } from './resolve';
+import type { Callback, Logs } from './callbacks';
+import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
+import { ProgressReporter } from './progress';
+
+/** Options of {@link compile}. */
+export interface CompileArgs {
+  /** An optimizer object of either door, or a Keras name ('adam', 'sgd', 'rmsprop', 'adagrad') with Keras defaults. */
+  optimizer: OptimizerSpec;
+  /** Loss name ('sparseCategoricalCrossentropy', 'mse' …) or function `(yTrue, yPred) => scalar`; one per output for several. */
+  loss: LossSpec | LossSpec[];
+  /** Metric names ('accuracy', 'mae' …) or metric objects. */
+  metrics?: MetricSpec[];
+  /** Weights of the per-output losses. @default all 1 */
+  lossWeights?: number[];
+}
+
+/** Training state attached to a compiled model. */
+export interface Compiled {
+  optimizer: Optimizer;
+  losses: TrainLoss[];
+  lossWeights: number[];
+  metricSpecs: MetricSpec[];
+  lossNames: string[];
+}
+
+/** A module with training state (every Module can be compiled and fitted). */
+export interface Trainable extends Module {
+  compiled?: Compiled;
+  optimizer?: Optimizer;
+  stopTraining?: boolean;
+}
+
+/** Per-epoch results of `fit` (Keras `History`). */
+export class History implements Callback {
+  /** Each logged value per epoch: `history.loss[i]`, `history.val_accuracy[i]` … */
+  history: Record<string, number[]> = {};
+  /** Epoch indices run. */
+  epoch: number[] = [];
+  /** Set when training stopped on SIGINT. */
+  interrupted = false;
+  onEpochEnd(epoch: number, logs: Logs = {}) {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+/** Options of {@link fit}. */
+export interface FitArgs {
+  /** Samples per step for in-memory data (ignored for batched sources). @default 32 */
+  batchSize?: number;
+  /** @default 1 */
+  epochs?: number;
+  /** 0 silent, 1 progress bar (one line per epoch when not a TTY), 2 one line per epoch. @default 1 */
+  verbose?: 0 | 1 | 2;
+  /** Shuffle in-memory data each epoch. @default true */
+  shuffle?: boolean;
+  /** Seed of the per-epoch shuffle: epoch e uses seed + e, so a resumed run sees the same order. @default 0 */
+  seed?: number;
+  /**
+   * Fraction of in-memory data held out for validation. As in Keras, the LAST rows are taken, before
+   * shuffling (use @nn/data `splits` for a seeded random split).
+   */
+  validationSplit?: number;
+  /** `[xVal, yVal]` arrays or a batched source. */
+  validationData?: [ArrayLikeData, ArrayLikeData] | BatchSource;
+  /** Epoch to start at (for resuming). @default 0 */
+  initialEpoch?: number;
+  /** Weight of each class in the loss (Keras `class_weight`). */
+  classWeight?: Record<number, number>;
+  callbacks?: Callback[];
+  /** Steps per epoch for batched sources (default: until the source ends). */
+  stepsPerEpoch?: number;
+  /** On SIGINT: finish the step, call `onInterrupt` on callbacks (checkpoints save), and stop. @default true */
+  handleSigint?: boolean;
+}
+
+/**
+ * Configure a model for training (Keras `compile`): binds a Keras optimizer to the trainable weights.
+ */
+export function compile(model: Trainable, args: CompileArgs): void {
+  if (!args || !args.loss) throw new ValueError('compile: a loss is required, e.g. { loss: "sparseCategoricalCrossentropy" }.', 'compile');
+  const optimizer = resolveOptimizer(args.optimizer, model);
+  const specs = Array.isArray(args.loss) ? args.loss : [args.loss];
+  const losses = specs.map((s) => resolveLoss(s));
+  const lossWeights = args.lossWeights ?? losses.map(() => 1);
+  if (lossWeights.length !== losses.length) throw new ValueError(`compile: ${lossWeights.length} lossWeights for ${losses.length} losses.`, 'compile');
+  model.compiled = { optimizer, losses, lossWeights, metricSpecs: args.metrics ?? [], lossNames: specs.map((s) => (typeof s === 'string' ? s : 'custom')) };
+  model.optimizer = optimizer;
+}
+
+function requireCompiled(model: Trainable, what: string): Compiled {
+  if (!model.compiled) throw new NNError(`${what}: the model is not compiled.`, what, 'Call model.compile({ optimizer, loss, metrics }) first.');
+  return model.compiled;
+}
+
+const asList = (t: Tensor | Tensor[] | undefined): Tensor[] => (t === undefined ? [] : Array.isArray(t) ? t : [t]);
+const forward = (model: Module, x: Tensor | Tensor[], training: boolean): Tensor[] => {
+  const y = model instanceof Layer ? model(x, { training }) : Array.isArray(x) ? model(...x) : model(x);
+  if (y instanceof Tensor) return [y];
+  if (Array.isArray(y)) return y as Tensor[];
+  if (y && typeof y === 'object') return Object.values(y as Record<string, Tensor>);
+  throw new NNError(`The model's forward returned ${typeof y}, expected a Tensor.`, 'fit');
+};
+
+function regularization(model: Module): Tensor | null {
+  if (!(model instanceof Layer)) {
+    const pens: Tensor[] = [];
+    for (const m of model.modules()) if (m instanceof Layer && m !== model) pens.push(...m.losses.filter((t) => !t.isDisposed));
+    return pens.length ? pens.reduce((a, b) => a.add(b)) : null;
+  }
+  const l = model.losses;
+  return l.length ? l.reduce((a, b) => a.add(b)) : null;
+}
+
+/** Compute the weighted total loss for one batch; returns [total (with penalties), data loss]. */
+function batchLoss(c: Compiled, model: Module, ys: Tensor[], preds: Tensor[], sampleWeight: Tensor | null): Tensor {
+  if (ys.length !== c.losses.length || preds.length !== c.losses.length) {
+    throw new ValueError(`fit: the model has ${preds.length} output(s) and ${ys.length} target(s), but ${c.losses.length} loss(es) were compiled.`, 'fit');
+  }
+  let total: Tensor | null = null;
+  c.losses.forEach((loss, i) => {
+    const l = loss(ys[i]!, preds[i]!, sampleWeight ?? undefined).mul(c.lossWeights[i]!);
+    total = total ? total.add(l) : l;
+  });
+  const reg = regularization(model);
+  return reg ? total!.add(reg) : total!;
+}
+
+function sampleWeights(cw: Record<number, number> | undefined, y: Tensor | Tensor[] | undefined): Tensor | null {
+  if (!cw || !y) return null;
+  const t = Array.isArray(y) ? y[0]! : y;
+  const lab = t.rank > 1 && t.shape[t.rank - 1]! > 1 ? o.argmax(t, -1).dataSync() : t.dataSync();
+  return o.tensor(Float32Array.from(lab, (v) => cw[v] ?? 1), [lab.length]);
+}
+
+/** Running mean of logged values over an epoch, weighted by batch size. */
+class Averager {
+  private sums: Record<string, number> = {};
+  private n = 0;
+  add(values: Record<string, number>, count: number) {
+    for (const [k, v] of Object.entries(values)) this.sums[k] = (this.sums[k] ?? 0) + v * count;
+    this.n += count;
+  }
+  result(): Logs {
+    return Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, v / Math.max(this.n, 1)]));
+  }
+}
+
+function metricLogs(metrics: MetricLike[], prefix = ''): Logs {
+  const out: Logs = {};
+  for (const m of metrics) out[prefix + m.name] = m.result();
+  return out;
+}
+
+/**
+ * Train a compiled model (Keras `fit`): in-memory arrays or tensors (batched here, shuffled each
+ * epoch), or a batched source such as an @nn/data DataLoader yielding `[x, y]`.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: optimizers.Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * const history = await model.fit(xTrain, yTrain, { epochs: 15, batchSize: 64, validationSplit: 0.1 });
+ * ```
+ */
+export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: ArrayLikeData, args: FitArgs = {}): Promise<History> {
+  const c = requireCompiled(model, 'fit');
+  const epochs = args.epochs ?? 1;
+  const batchSize = args.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: epochs must be a non-negative integer, got ${epochs}.`, 'fit');
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`fit: batchSize must be a positive integer, got ${batchSize}.`, 'fit');
+  const verbose = args.verbose ?? 1;
+
+  // ---- data ----
+  let train: ArrayData | BatchSource;
+  let val: ArrayData | BatchSource | null = null;
+  if (isBatchSource(x)) {
+    train = x;
+    if (args.validationSplit) throw new ValueError('fit: validationSplit needs in-memory arrays; split the dataset instead (@nn/data splits).', 'fit');
+  } else {
+    if (y === undefined) throw new ValueError('fit: y is required with in-memory x.', 'fit');
+    const multiX = Array.isArray(x) && x[0] instanceof Tensor;
+    const multiY = Array.isArray(y) && y[0] instanceof Tensor;
+    const all = new ArrayData(x, y, multiX, multiY);
+    all.checkFinite();
+    checkLabels(model, c, all);
+    if (args.validationSplit) {
+      const vs = args.validationSplit;
+      if (!(vs > 0 && vs < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${vs}.`, 'fit');
+      const nVal = Math.floor(all.n * vs);
+      if (nVal === 0 || nVal === all.n) throw new ValueError(`fit: validationSplit ${vs} of ${all.n} samples leaves an empty split.`, 'fit');
+      const nTrain = all.n - nVal;
+      train = all.subset(Int32Array.from({ length: nTrain }, (_, i) => i));
+      val = all.subset(Int32Array.from({ length: nVal }, (_, i) => nTrain + i));
+    } else train = all;
+  }
+  if (args.validationData) {
+    const vd = args.validationData;
+    if (isBatchSource(vd)) val = vd;
+    else {
+      const [vx, vy] = vd;
+      const mx = Array.isArray(vx) && vx[0] instanceof Tensor, my = Array.isArray(vy) && vy[0] instanceof Tensor;
+      val = new ArrayData(vx, vy, mx, my);
+    }
+  }
+
+  // ---- callbacks ----
+  const history = new History();
+  const callbacks: Callback[] = [...(args.callbacks ?? []), history];
+  for (const cb of callbacks) cb.setModel?.(model);
+  const steps = train instanceof ArrayData ? Math.ceil(train.n / batchSize) : args.stepsPerEpoch;
+  const progress = new ProgressReporter(verbose, epochs, process.stdout);
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    model.stopTraining = true;
+  };
+  if (args.handleSigint !== false) process.once('SIGINT', onSigint);
+  model.stopTraining = false;
+  const metrics = resolveMetrics(c.metricSpecs, c.lossNames[0]!);
+
+  try {
+    for (const cb of callbacks) await cb.onTrainBegin?.({});
+    for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
+      model.train();
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+      progress.epochBegin(epoch, steps);
+      for (const m of metrics) m.reset();
+      const avg = new Averager();
+      let step = 0;
+      const runStep = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined) => {
+        for (const cb of callbacks) await cb.onBatchBegin?.(step, { batch: step, size: asList(xb)[0]!.shape[0]! });
+        const token = startScope('fit-step');
+        let lossValue: number;
+        let n: number;
+        try {
+          const ys = asList(yb);
+          const sw = sampleWeights(args.classWeight, yb);
+          const preds = forward(model, xb, true);
+          const loss = batchLoss(c, model, ys, preds, sw);
+          c.optimizer.zeroGrad();
+          loss.backward();
+          c.optimizer.step();
+          lossValue = loss.item();
+          n = preds[0]!.shape[0] ?? 1;
+          noGrad(() => { for (const m of metrics) m.update(ys[0]!, preds[0]!); });
+        } finally {
+          endScope(token);
+        }
+        avg.add({ loss: lossValue }, n);
+        const logs: Logs = { ...avg.result(), ...metricLogs(metrics) };
+        for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss: lossValue });
+        progress.batchEnd(step, logs);
+        step++;
+      };
+      if (train instanceof ArrayData) {
+        const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
+        for (const [xb, yb] of train.batches(batchSize, gen)) {
+          try {
+            await runStep(xb, yb);
+          } finally {
+            for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
+          }
+          if (model.stopTraining) break;
+        }
+      } else {
+        for await (const raw of train) {
+          const [xb, yb] = unpackBatch(raw, 'fit');
+          try {
+            await runStep(xb, yb);
+          } finally {
+            for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
+          }
+          if (model.stopTraining || (args.stepsPerEpoch && step >= args.stepsPerEpoch)) break;
+        }
+      }
+      const logs: Logs = { ...avg.result(), ...metricLogs(metrics) };
+      if (val && !interrupted) Object.assign(logs, await evaluateData(model, c, val, batchSize, 'val_'));
+      logs.lr ??= c.optimizer.lr;
+      progress.epochEnd(epoch, logs);
+      if (interrupted) {
+        history.interrupted = true;
+        for (const cb of callbacks) await cb.onInterrupt?.(epoch, logs);
+        break;
+      }
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.({});
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    model.eval();
+  }
+  return history;
+}
+
+/** Clear errors before training for class labels outside the model's outputs. */
+function checkLabels(model: Module, c: Compiled, data: ArrayData): void {
+  const name = c.lossNames[0]!.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+  if (name !== 'sparseCategoricalCrossentropy' && name !== 'crossEntropy') return;
+  const labels = data.labels();
+  if (!labels) return;
+  // One sample through the model (inference) tells the number of classes.
+  const classes = scope(() => {
+    const [xb] = data.batches(1, null).next().value!;
+    try {
+      const modes = [...model.modules()].map((m) => [m, m.training] as const);
+      model.eval();
+      const out = noGrad(() => forward(model, xb, false))[0]!;
+      for (const [m, t] of modes) m.training = t;
+      return out.shape[out.rank - 1]!;
+    } finally {
+      for (const t of asList(xb)) t.dispose();
+    }
+  });
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= classes) {
+      throw new ValueError(`fit: label ${v} at sample ${i} is out of range for ${classes} classes (expected integers in [0, ${classes - 1}]).`, 'fit', 'Check the labels, or the size of the last layer.');
+    }
+  }
+}
+
+async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | BatchSource, batchSize: number, prefix: string): Promise<Logs> {
+  const metrics = resolveMetrics(c.metricSpecs, c.lossNames[0]!);
+  const avg = new Averager();
+  const modes = [...model.modules()].map((m) => [m, m.training] as const);
+  model.eval();
+  const one = (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined) => {
+    noGrad(() => scope(() => {
+      const ys = asList(yb);
+      const preds = forward(model, xb, false);
+      const loss = batchLoss(c, model, ys, preds, null);
+      avg.add({ loss: loss.item() }, preds[0]!.shape[0] ?? 1);
+      for (const m of metrics) m.update(ys[0]!, preds[0]!);
+    }));
+    for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
+  };
+  try {
+    if (data instanceof ArrayData) for (const [xb, yb] of data.batches(batchSize, null)) one(xb, yb);
+    else for await (const raw of data) one(...unpackBatch(raw, 'evaluate'));
+  } finally {
+    for (const [m, t] of modes) m.training = t;
+  }
+  const r = avg.result();
+  return { [`${prefix}loss`]: r.loss ?? NaN, ...metricLogs(metrics, prefix) };
+}
+
+/** Loss and metrics on data, in inference mode (Keras `evaluate`). */
+export async function evaluate(model: Trainable, x: ArrayLikeData | BatchSource, y?: ArrayLikeData, args: { batchSize?: number } = {}): Promise<Logs> {
+  const c = requireCompiled(model, 'evaluate');
+  const data = isBatchSource(x) ? x : new ArrayData(x, y, Array.isArray(x) && x[0] instanceof Tensor, Array.isArray(y) && y[0] instanceof Tensor);
+  return evaluateData(model, c, data, args.batchSize ?? 32, '');
+}
+
+/** Outputs for inputs, in batches, in inference mode (Keras `predict`). Returns one tensor (or one per output). */
+export async function predict(model: Module, x: ArrayLikeData | AsyncIterable<Tensor | Tensor[]>, args: { batchSize?: number } = {}): Promise<Tensor | Tensor[]> {
+  const modes = [...model.modules()].map((m) => [m, m.training] as const);
+  model.eval();
+  const parts: Tensor[][] = [];
+  const one = (xb: Tensor | Tensor[]) => parts.push(noGrad(() => scope(() => forward(model, xb, false))));
+  try {
+    if (isBatchSource(x)) {
+      for await (const b of x as AsyncIterable<unknown>) {
+        const xb = Array.isArray(b) && b.length === 2 && b[0] instanceof Tensor && b[1] instanceof Tensor ? (b[0] as Tensor) : (b as Tensor);
+        one(xb);
+      }
+    } else {
+      const data = new ArrayData(x as ArrayLikeData, undefined, Array.isArray(x) && x[0] instanceof Tensor, false);
+      for (const [xb] of data.batches(args.batchSize ?? 32, null)) {
+        one(xb);
+        for (const t of asList(xb)) t.dispose();
+      }
+    }
+  } finally {
+    for (const [m, t] of modes) m.training = t;
+  }
+  const outs = parts[0]!.map((_, k) => {
+    const cat = o.concat(parts.map((p) => p[k]!), 0);
+    if (parts.length > 1) for (const p of parts) p[k]!.dispose();
+    return cat;
+  });
+  return outs.length === 1 ? outs[0]! : outs;
+}
+
+export { defaultGenerator };

@@ -1,0 +1,14 @@
+import { setTrainingHooks } from '../nn/module';
+import { compile, evaluate, fit, predict } from './fit';
+
+setTrainingHooks({ compile, fit, evaluate, predict });
+
+export { compile, fit, evaluate, predict, History, type CompileArgs, type FitArgs, type Trainable, type Compiled } from './fit';
+export {
+  EarlyStopping, earlyStopping, TerminateOnNaN, CSVLogger, LearningRateScheduler, ReduceLROnPlateauCallback, lambdaCallback,
+  type Callback, type Logs, type EarlyStoppingOptions, type CSVLoggerOptions, type ReduceLROnPlateauCallbackOptions,
+} from './callbacks';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint';
+export { ProgressReporter, formatLogs } from './progress';
+export type { ArrayLikeData, BatchSource } from './data';
+export type { LossSpec, MetricSpec, MetricLike, OptimizerSpec, TrainLoss } from './resolve';

@@ -1,0 +1,56 @@
+import { ValueError } from '../errors';
+import type { Module } from '../nn/module';
+import { KerasOptimizer } from '../optim/keras-optimizer';
+import * as optimizers from '../optim/keras-door';
+import type { Optimizer } from '../optim/optimizer';
+import { getLoss } from '../losses';
+import { getMetric } from '../metrics';
+import type { Tensor } from '../tensor';
+
+/** A training loss: `(yTrue, yPred, sampleWeight?) => scalar`. */
+export type TrainLoss = (yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor) => Tensor;
+/** A loss by name or function. */
+export type LossSpec = string | TrainLoss;
+/** What fit needs from a metric. */
+export interface MetricLike {
+  readonly name: string;
+  update(yTrue: Tensor, yPred: Tensor): void;
+  result(): number;
+  reset(): void;
+}
+/** A metric by name or object. */
+export type MetricSpec = string | MetricLike;
+/** An optimizer object, or a Keras name with Keras defaults. */
+export type OptimizerSpec = Optimizer | 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
+
+/** Resolve an optimizer and bind Keras optimizers to the model's trainable weights. */
+export function resolveOptimizer(spec: OptimizerSpec, model: Module): Optimizer {
+  let opt: Optimizer;
+  if (typeof spec === 'string') {
+    const make: Record<string, () => Optimizer> = {
+      sgd: () => optimizers.SGD(), adam: () => optimizers.Adam(), adamw: () => optimizers.AdamW(),
+      rmsprop: () => optimizers.RMSprop(), adagrad: () => optimizers.Adagrad(),
+    };
+    const f = make[spec.toLowerCase()];
+    if (!f) throw new ValueError(`compile: unknown optimizer "${spec}". Known: ${Object.keys(make).join(', ')}.`, 'compile');
+    opt = f();
+  } else opt = spec;
+  if (opt instanceof KerasOptimizer && !opt.isBound) opt.bind(model.parameters());
+  return opt;
+}
+
+/** Resolve a loss name or function. */
+export function resolveLoss(spec: LossSpec): TrainLoss {
+  return typeof spec === 'function' ? spec : (getLoss(spec) as TrainLoss);
+}
+
+/** Fresh metric objects for one run (names resolved against the loss, as Keras does for 'accuracy'). */
+export function resolveMetrics(specs: readonly MetricSpec[], lossName: string): MetricLike[] {
+  return specs.map((s) => {
+    if (typeof s !== 'string') {
+      s.reset();
+      return s;
+    }
+    return getMetric(s, lossName) as MetricLike;
+  });
+}
