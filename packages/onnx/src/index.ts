@@ -1,6 +1,6 @@
 // @nn/onnx public API.
 export { exportOnnx, toOnnxBytes, type ExportOptions, type ExportableModel, type InputSpec } from './export/export';
-export { InferenceSession, type Device, type SessionOptions, type Feeds } from './serve/session';
+export { InferenceSession, cudaProviderInstalled, type Device, type SessionOptions, type Feeds } from './serve/session';
 export { outputToTensor, type FeedValue, type HostArray, type SessionOutput, type ValueSpec } from './serve/feeds';
 export { compareWithModel, type ParityReport } from './serve/parity';
 export {

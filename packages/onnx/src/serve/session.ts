@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { ModelProtoSchema } from '../gen/onnx_pb';
@@ -20,6 +23,22 @@ export interface SessionOptions {
 
 /** Inputs of {@link InferenceSession.run}: by name, or one value for a single-input model. */
 export type Feeds = Readonly<Record<string, FeedValue>> | FeedValue;
+
+/**
+ * Where onnxruntime-node looks for its CUDA provider libraries, and whether they are there. The CPU
+ * provider is built in; the CUDA one is a separate download (ONNXRUNTIME_NODE_INSTALL=cuda12).
+ */
+export function cudaProviderInstalled(): { installed: boolean; dir: string } {
+  let dir = '';
+  try {
+    const req = createRequire(typeof __filename !== 'undefined' ? __filename : import.meta.url);
+    dir = join(dirname(req.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return { installed: true, dir }; // unknown layout: let onnxruntime try
+  }
+  const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+  return { installed: existsSync(join(dir, lib)), dir };
+}
 
 function specs(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueSpec[] {
   return meta.map((m) => ({
@@ -101,9 +120,18 @@ export class InferenceSession {
       intraOpNumThreads: opts.threads ?? 0,
       interOpNumThreads: 1,
     };
-    const open = (eps: string[]) => ort.InferenceSession.create(bytes, { ...base, executionProviders: eps });
+    // The CUDA attempt logs at fatal level only: its failure is expected where the provider is absent.
+    const open = (eps: string[]) => ort.InferenceSession.create(bytes, { ...base, executionProviders: eps, ...(eps[0] === 'cuda' ? { logSeverityLevel: 4 as const } : {}) });
     const wrap = (e: unknown) => new OnnxFormatError(where, `onnxruntime could not load it: ${(e as Error).message}`);
     if (device === 'cpu') return new InferenceSession(await open(['cpu']).catch((e) => Promise.reject(wrap(e))), 'cpu', undefined);
+    const cuda = cudaProviderInstalled();
+    // NN_ORT_TRY_CUDA=1 always asks onnxruntime (for a provider installed somewhere unusual).
+    if (!cuda.installed && process.env.NN_ORT_TRY_CUDA !== '1') {
+      // Asking onnxruntime anyway would only throw (and log an error): skip straight to the fallback.
+      const why = `the CUDA execution provider is not installed (no CUDA provider library in ${cuda.dir})`;
+      if (device === 'cuda') throw new DeviceError('cuda', why);
+      return new InferenceSession(await open(['cpu']).catch((e) => Promise.reject(wrap(e))), 'cpu', why);
+    }
     try {
       return new InferenceSession(await open(['cuda', 'cpu']), 'cuda', undefined);
     } catch (cudaErr) {
