@@ -10,7 +10,10 @@ import { createReadStream, createWriteStream, existsSync, statSync } from 'node:
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { collateHost, computeStats, Dataset, zscore } from '../src/index.js';
+// Direct module imports: this bench needs no tensors, so it runs without @nn/core built.
+import { collateHost } from '../src/collate.js';
+import { Dataset } from '../src/dataset.js';
+import { computeStats, zscore } from '../src/stats.js';
 
 const FEATURES = 20;
 const args = process.argv.slice(2);
