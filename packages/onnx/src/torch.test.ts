@@ -36,7 +36,7 @@ describe('loadTorchStateDict', () => {
   it('lists missing and unexpected keys, and shape mismatches', async () => {
     const e1 = await loadTorchStateDict(makeNet({ 'head.weight': zeros([2]) }), fixture('torch-mlp.safetensors'), { rename: { 'fc1.bias': 'fc1.b' } }).catch((e: unknown) => e as StateDictError);
     expect(e1).toBeInstanceOf(StateDictError);
-    expect((e1 as StateDictError).missing.sort()).toEqual(['fc1.bias', 'head.weight']);
+    expect([...(e1 as StateDictError).missing].sort()).toEqual(['fc1.bias', 'head.weight']);
     expect((e1 as StateDictError).unexpected).toEqual(['fc1.bias']);
     const e2 = await loadTorchStateDict(makeNet({}, 4), fixture('torch-mlp.safetensors')).catch((e: unknown) => e as StateDictError);
     expect((e2 as Error).message).toMatch(/fc2\.weight: shape \[3, 5\] in the file, \[3, 4\] in the module/);
