@@ -46,6 +46,7 @@ function maxRelError(got: number[], want: number[]): number {
   let worst = 0;
   got.forEach((g, i) => {
     const w = want[i]!;
+    if (Object.is(g, w)) return;
     if (Number.isNaN(w) || Number.isNaN(g)) worst = Number.isNaN(w) && Number.isNaN(g) ? worst : Infinity;
     else worst = Math.max(worst, Math.abs(g - w) / Math.max(1, Math.abs(w)));
   });
@@ -145,6 +146,29 @@ for (const engine of ['wasm', 'cpu'] as const) {
       const a = { values: [4, -3, 9], shape: [3], dtype: 'int32' as const };
       expect(check([a], (k, [x]) => k.unary('floor', x!), [3], 'int32')).toEqual([4, -3, 9]);
       expect(check([{ values: [4, 9], shape: [2], dtype: 'int32' }], (k, [x]) => k.unary('sqrt', x!), [2], 'int32')).toEqual([2, 3]);
+    });
+    it('broadcastTo (Fill or a multiply by ones on wasm, whose Tile is slow) keeps -0, NaN, ints and bools', () => {
+      const one = { values: [-0], shape: [1, 1] };
+      const got = check([one], (k, [x]) => k.broadcastTo(x!, [2, 3]), [2, 3]);
+      expect(got.every((v) => Object.is(v, -0))).toBe(true);
+      check([{ values: [1, NaN, -Infinity], shape: [3, 1] }], (k, [x]) => k.broadcastTo(x!, [2, 3, 4]), [2, 3, 4]);
+      expect(check([{ values: [7, -2], shape: [2] }], (k, [x]) => k.broadcastTo(x!, [2, 2]), [2, 2])).toEqual([7, -2, 7, -2]);
+      const ints = { values: [2 ** 30, -5], shape: [2, 1], dtype: 'int32' as const };
+      expect(check([ints], (k, [x]) => k.broadcastTo(x!, [2, 2]), [2, 2], 'int32')).toEqual([2 ** 30, 2 ** 30, -5, -5]);
+      const bools = { values: [1, 0], shape: [1, 2], dtype: 'bool' as const };
+      expect(check([bools], (k, [x]) => k.broadcastTo(x!, [2, 2]), [2, 2], 'bool')).toEqual([1, 0, 1, 0]);
+    });
+    it('where broadcasts condition, a and b (scalar b, column condition, bool values)', () => {
+      const cond = { values: [1, 0, 1], shape: [3, 1], dtype: 'bool' as const };
+      const a = { values: vals(3 * 4, 15), shape: [3, 4] }, zero = { values: [0], shape: [] };
+      check([cond, a, zero], (k, [c, x, y]) => k.where(c!, x!, y!, [3, 4]), [3, 4]);
+      const a3 = { values: vals(2 * 3 * 4, 16), shape: [2, 3, 4] };
+      check([cond, zero, a3], (k, [c, x, y]) => k.where(c!, x!, y!, [2, 3, 4]), [2, 3, 4]);
+      // wasm's Select writes 4-byte floats into bool/int32 outputs (a heap overrun): both avoid it.
+      const t = { values: [1], shape: [1], dtype: 'bool' as const }, f = { values: [0, 0], shape: [2], dtype: 'bool' as const };
+      expect(check([cond, t, f], (k, [c, x, y]) => k.where(c!, x!, y!, [3, 2]), [3, 2], 'bool')).toEqual([1, 1, 0, 0, 1, 1]);
+      const big = { values: [2 ** 31 - 1, -(2 ** 31)], shape: [2], dtype: 'int32' as const }, small = { values: [-7], shape: [1], dtype: 'int32' as const };
+      expect(check([cond, big, small], (k, [c, x, y]) => k.where(c!, x!, y!, [3, 2]), [3, 2], 'int32')).toEqual([2 ** 31 - 1, -(2 ** 31), -7, -7, 2 ** 31 - 1, -(2 ** 31)]);
     });
     it('uploads copy host arrays and reads hand out copies', () => {
       const host = new Float32Array([1, 2, 3]);

@@ -58,6 +58,8 @@ interface Quirks {
   badOneHotFloat: boolean;
   /** maximum/minimum drop the second operand's NaN. */
   nanUnsafeMinMax: boolean;
+  /** Tile (behind broadcastTo and tf.where) is slow: broadcast by Fill or a multiply by ones. */
+  slowTile: boolean;
   /**
    * Use the engine's Conv2DBackpropFilter (only native TensorFlow): wasm lacks it, and tfjs-cpu's
    * takes 20 s where the composite (one forward conv) takes 0.4 s on a 32×28×28×16 → 3×3×16×32 layer.
@@ -75,6 +77,7 @@ function quirksOf(engine: EngineName, tfBackend: string): Quirks {
     badMaxPoolGrad: wasm,
     badOneHotFloat: wasm,
     nanUnsafeMinMax: wasm,
+    slowTile: wasm,
     nativeConv2DBackpropFilter: engine.startsWith('node') && tf.getKernel('Conv2DBackpropFilter', tfBackend) !== undefined,
     hasUnsortedSegmentSum: tf.getKernel('UnsortedSegmentSum', tfBackend) !== undefined,
     aliasesHostArrays: engine === 'cpu',
@@ -218,7 +221,8 @@ export function tfjs(opts: TfjsOptions = {}): TfjsBackend {
         return BINARY[op](A, B);
       });
     },
-    where(cond, a, b) {
+    where(cond, a, b, outShape) {
+      if (q.slowTile) return c.whereFast(T(cond), T(a), T(b), outShape);
       return tf.tidy(() => {
         const A = T(a);
         return tf.where(asDType(T(cond), 'bool'), A, asDType(T(b), A.dtype as DType));
@@ -259,7 +263,7 @@ export function tfjs(opts: TfjsOptions = {}): TfjsBackend {
     transpose: (x, perm) => tf.transpose(T(x), [...perm]),
     broadcastTo(x, shape) {
       const t = T(x);
-      const y = tf.broadcastTo(t, [...shape]);
+      const y = q.slowTile ? tf.tidy(() => c.broadcastFast(t, shape)) : tf.broadcastTo(t, [...shape]);
       return y === t ? tf.clone(t) : y;
     },
     concat: (xs, axis) => (xs.length === 1 ? tf.clone(T(xs[0]!)) : tf.concat(xs.map(T), axis)),
