@@ -1,0 +1,24 @@
+// Metrics (Keras `keras.metrics`): stateful objects computed on the host, and the resolver.
+export { Mean, MeanMetricWrapper, type Metric, type HostBatch } from './metric';
+export {
+  BinaryAccuracy,
+  CategoricalAccuracy,
+  SparseCategoricalAccuracy,
+  TopKCategoricalAccuracy,
+  SparseTopKCategoricalAccuracy,
+  MeanSquaredError,
+  MeanAbsoluteError,
+  MisclassificationError,
+  getMetric,
+  resolveAccuracyKind,
+  type AccuracyKind,
+  type MetricContext,
+} from './metrics';
+export { Precision, Recall, F1Score, type ThresholdOptions, type F1Options } from './confusion';
+export {
+  binaryAccuracy,
+  categoricalAccuracy,
+  sparseCategoricalAccuracy,
+  topKCategoricalAccuracy,
+  sparseTopKCategoricalAccuracy,
+} from './functions';
