@@ -1,17 +1,26 @@
 import type { Shape } from '../dtype';
+import { getBackend } from '../engine';
 import type { Tensor } from '../tensor';
 import { upload } from '../tensor';
 
 /**
- * A float scalar uploaded at full host precision. `ops.mul(x, 0.9)` would go through a Float32Array
- * first; uploading a Float64Array instead lets the float64 reference backend keep every
- * hyperparameter exact (other backends store float32 either way).
+ * Host values for a float32 tensor: a Float64Array on the float64 reference backend (which keeps
+ * them exactly), a Float32Array elsewhere (tfjs, the tracer/ONNX path expect float32 data).
+ */
+function floats(values: ArrayLike<number>): Float32Array | Float64Array {
+  return getBackend().name === 'reference' ? Float64Array.from(values) : Float32Array.from(values);
+}
+
+/**
+ * A float scalar uploaded at full host precision where the backend keeps it. `ops.mul(x, 0.9)`
+ * goes through a Float32Array first; this lets the reference backend keep every hyperparameter
+ * exact, so float64 checks against PyTorch can be tight.
  */
 export function hostScalar(v: number): Tensor {
-  return upload(Float64Array.of(v), [], 'float32');
+  return upload(floats([v]), [], 'float32');
 }
 
 /** A float32 tensor from host numbers, at full precision where the backend keeps it. */
 export function hostTensor(values: ArrayLike<number>, shape: Shape): Tensor {
-  return upload(Float64Array.from(values), shape, 'float32');
+  return upload(floats(values), shape, 'float32');
 }

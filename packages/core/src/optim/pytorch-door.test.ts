@@ -4,7 +4,10 @@ import { Adagrad } from './adagrad';
 import { Adam, AdamW } from './adam';
 import { RMSprop } from './rmsprop';
 import { SGD } from './sgd';
-import { maxRelErr, param, reference, run } from './test-helpers';
+import * as optimizers from './keras-door';
+import { tensor } from '../ops';
+import { ExponentialDecay } from './schedules';
+import { GRADS, maxRelErr, param, reference, run, setGrad } from './test-helpers';
 
 // Every case below compares 4 update steps with a scalar JS transcription of the documented formula.
 // Weights, gradients and hyperparameters are exact in float64 (dyadic weights/gradients; scalars
@@ -204,5 +207,38 @@ describe('param groups, zeroGrad, closure, lr', () => {
     const n0 = memory().numTensors;
     for (let i = 0; i < 200; i++) step();
     expect(memory().numTensors).toBe(n0);
+  });
+});
+
+describe('documented equivalences and Keras-door memory', () => {
+  it('Keras L2(λ) regulariser ≡ PyTorch SGD weightDecay 2λ', () => {
+    const lam = 0.125;
+    const a = param(), b = param();
+    const viaDecay = new SGD([a], { lr: 0.1, weightDecay: 2 * lam });
+    const viaLoss = new SGD([b], { lr: 0.1 });
+    for (const g of GRADS) {
+      setGrad(a, g);
+      viaDecay.step();
+      viaLoss.zeroGrad();
+      // loss = g·w + λ‖w‖² → gradient g + 2λw
+      scope(() => b.mul(tensor(g)).sum().add(b.square().sum().mul(lam)).backward());
+      viaLoss.step();
+    }
+    expect(maxRelErr([Array.from(a.dataSync())], [Array.from(b.dataSync())])).toBeLessThan(TOL);
+  });
+
+  it('Keras door with schedule, clipping, weight decay and AMSGrad leaks nothing over 200 steps', () => {
+    const p = param(), q = param();
+    const opt = optimizers.AdamW({ learningRate: new ExponentialDecay({ initialLearningRate: 0.01, decaySteps: 10, decayRate: 0.9 }), amsgrad: true, globalClipnorm: 1 }).bind([p, q]);
+    const step = () => {
+      opt.zeroGrad();
+      scope(() => p.mul(q).sum().backward());
+      opt.step();
+    };
+    step();
+    const n0 = memory().numTensors;
+    for (let i = 0; i < 200; i++) step();
+    expect(memory().numTensors).toBe(n0);
+    expect(opt.iterations).toBe(201);
   });
 });
