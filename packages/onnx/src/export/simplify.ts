@@ -245,6 +245,33 @@ function recogniseSoftmax(g: IrGraph, ix: Index): boolean {
   return changed;
 }
 
+/**
+ * Pad(NHWC) → Transpose(to NCHW) → Conv / MaxPool / AveragePool: move spatial padding into the op's
+ * `pads` (core pads explicitly with 0 for conv and average pooling, −∞ for max pooling).
+ */
+function foldPadIntoConv(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  const fill: Record<string, number> = { Conv: 0, AveragePool: 0, MaxPool: -Infinity };
+  for (const op of g.nodes) {
+    if (!(op.op in fill) || op.attrs.pads || op.outputs.length !== 1) continue;
+    const tr = ix.producer.get(op.inputs[0]!);
+    const perm = tr?.op === 'Transpose' ? intsOf(tr, 'perm') : undefined;
+    if (!tr || perm?.join() !== '0,3,1,2' || (ix.consumers.get(tr.outputs[0]!) ?? []).length !== 1) continue;
+    const pad = ix.producer.get(tr.inputs[0]!);
+    if (pad?.op !== 'Pad' || (ix.consumers.get(pad.outputs[0]!) ?? []).length !== 1 || ix.outputs.has(pad.outputs[0]!)) continue;
+    const pads = constValues(g, pad.inputs[1]!);
+    const value = pad.inputs[2] ? constValues(g, pad.inputs[2]) : [0];
+    if (!pads || pads.length !== 8 || !value || value[0] !== fill[op.op]) continue;
+    const [b0, b1, b2, b3, a0, a1, a2, a3] = pads as [number, number, number, number, number, number, number, number];
+    if (b0 || b3 || a0 || a3) continue;
+    tr.inputs = [pad.inputs[0]!];
+    op.attrs = { ...op.attrs, pads: { kind: 'ints', v: [b1, b2, a1, a2] } };
+    if (op.op === 'AveragePool') op.attrs.count_include_pad = { kind: 'int', v: 1 };
+    changed = true;
+  }
+  return changed;
+}
+
 function dropIdentities(g: IrGraph, ix: Index): boolean {
   let changed = false;
   for (const n of g.nodes) if (n.op === 'Identity' && replaceUses(g, ix, n.outputs[0]!, n.inputs[0]!)) changed = true;
@@ -277,7 +304,7 @@ function deadCode(g: IrGraph, folded: Map<string, string>): void {
 /** Run the peephole passes to a fixed point, then remove dead code. */
 export function simplify(g: IrGraph): IrGraph {
   const folded = new Map<string, string>();
-  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, recogniseActivations, recogniseSoftmax, dropIdentities];
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, recogniseActivations, recogniseSoftmax, foldPadIntoConv, dropIdentities];
   for (let round = 0; round < 8; round++) {
     let changed = false;
     for (const p of passes) {
