@@ -260,11 +260,15 @@ export class ReduceLROnPlateau {
     return this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  stateDict(): { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number } {
-    return { best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
+  /** State as plain JSON (an infinite `best`, before the first step, is stored as null). */
+  stateDict(): { best: number | null; numBadEpochs: number; cooldownCounter: number; lastEpoch: number } {
+    return { best: Number.isFinite(this.best) ? this.best : null, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter, lastEpoch: this.lastEpoch };
   }
 
-  loadStateDict(sd: { best: number; numBadEpochs: number; cooldownCounter: number; lastEpoch: number }): void {
-    Object.assign(this, sd);
+  loadStateDict(sd: { best: number | null; numBadEpochs: number; cooldownCounter: number; lastEpoch: number }): void {
+    this.best = sd.best ?? (this.mode === 'min' ? Infinity : -Infinity);
+    this.numBadEpochs = sd.numBadEpochs;
+    this.cooldownCounter = sd.cooldownCounter;
+    this.lastEpoch = sd.lastEpoch;
   }
 }

@@ -80,6 +80,11 @@ describe('PyTorch-style LR schedulers', () => {
     expect(seen).toEqual([1, 1, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25]);
     for (let i = 0; i < 6; i++) s.step(1);
     expect(o.lr).toBe(0.2);
+    const fresh = new ReduceLROnPlateau(opt());
+    expect(JSON.parse(JSON.stringify(fresh.stateDict())).best).toBeNull();
+    const resumed = new ReduceLROnPlateau(opt(), { factor: 0.5, patience: 1, cooldown: 1, minLr: 0.2 });
+    resumed.loadStateDict(JSON.parse(JSON.stringify(s.stateDict())));
+    expect(resumed.stateDict()).toEqual(s.stateDict());
   });
   it('refuses a Keras optimizer that already has a schedule', () => {
     const o = optimizers.SGD({ learningRate: new PiecewiseConstantDecay({ boundaries: [1], values: [1, 0.1] }) }).bind([param()]);
