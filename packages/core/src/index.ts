@@ -73,3 +73,8 @@ export {
   BaseOptimizer, KerasOptimizer, InvalidHyperparameterError, clipGradNorm_, clipGradValue_,
   type Optimizer, type OptimizerStateDict, type ParamGroup, type ParamsInput,
 } from './optim/index';
+// losses and metrics: Keras door as namespaces (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`,
+// `metrics.Precision()`); the PyTorch losses are in `nn.functional` and as `nn.CrossEntropyLoss` & co.
+export * as losses from './losses/index';
+export * as metrics from './metrics/index';
+export { getLoss, getMetric } from './train/losses-metrics';

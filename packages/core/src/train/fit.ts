@@ -6,6 +6,7 @@ import * as o from '../ops';
 import { defaultGenerator, Generator } from '../random';
 import { Tensor } from '../tensor';
 import type { Optimizer } from '../optim';
+import { canonicalLossName } from '../losses';
 import { resolveLoss, resolveMetrics, resolveOptimizer, type LossSpec, type MetricLike, type MetricSpec, type OptimizerSpec, type TrainLoss } from './resolve';
 import type { Callback, Logs } from './callbacks';
 import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
@@ -93,7 +94,7 @@ export function compile(model: Trainable, args: CompileArgs): void {
   const losses = specs.map((s) => resolveLoss(s));
   const lossWeights = args.lossWeights ?? losses.map(() => 1);
   if (lossWeights.length !== losses.length) throw new ValueError(`compile: ${lossWeights.length} lossWeights for ${losses.length} losses.`, 'compile');
-  model.compiled = { optimizer, losses, lossWeights, metricSpecs: args.metrics ?? [], lossNames: specs.map((s) => (typeof s === 'string' ? s : 'custom')) };
+  model.compiled = { optimizer, losses, lossWeights, metricSpecs: args.metrics ?? [], lossNames: specs.map((s) => (typeof s === 'string' ? s : typeof s === 'function' ? 'custom' : (s as { name: string }).name)) };
   model.optimizer = optimizer;
 }
 
@@ -303,8 +304,8 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
 
 /** Clear errors before training for class labels outside the model's outputs. */
 function checkLabels(model: Module, c: Compiled, data: ArrayData): void {
-  const name = c.lossNames[0]!.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
-  if (name !== 'sparseCategoricalCrossentropy' && name !== 'crossEntropy') return;
+  const name = canonicalLossName(c.lossNames[0]!);
+  if (name !== 'sparsecategoricalcrossentropy' && name !== 'crossentropy') return;
   const labels = data.labels();
   if (!labels) return;
   // One sample through the model (inference) tells the number of classes.

@@ -3,14 +3,14 @@ import type { Module } from '../nn/module';
 import { KerasOptimizer } from '../optim/keras-optimizer';
 import * as optimizers from '../optim/keras-door';
 import type { Optimizer } from '../optim/optimizer';
-import { getLoss } from '../losses';
+import { canonicalLossName, crossEntropy, getLoss } from '../losses';
 import { getMetric } from '../metrics';
 import type { Tensor } from '../tensor';
 
 /** A training loss: `(yTrue, yPred, sampleWeight?) => scalar`. */
 export type TrainLoss = (yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor) => Tensor;
 /** A loss by name or function. */
-export type LossSpec = string | TrainLoss;
+export type LossSpec = string | TrainLoss | import('../losses').Loss;
 /** What fit needs from a metric. */
 export interface MetricLike {
   readonly name: string;
@@ -41,7 +41,11 @@ export function resolveOptimizer(spec: OptimizerSpec, model: Module): Optimizer 
 
 /** Resolve a loss name or function. */
 export function resolveLoss(spec: LossSpec): TrainLoss {
-  return typeof spec === 'function' ? spec : (getLoss(spec) as TrainLoss);
+  if (typeof spec === 'function') return spec;
+  if (typeof spec !== 'string') return getLoss(spec) as TrainLoss;
+  // PyTorch's name: logits and class indices, as nn.functional.crossEntropy.
+  if (canonicalLossName(spec) === 'crossentropy') return (yTrue, yPred) => crossEntropy(yPred, yTrue);
+  return getLoss(spec) as TrainLoss;
 }
 
 /** Fresh metric objects for one run (names resolved against the loss, as Keras does for 'accuracy'). */

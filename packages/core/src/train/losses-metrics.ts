@@ -1,0 +1,2 @@
+export { getLoss } from '../losses';
+export { getMetric } from '../metrics';
