@@ -96,7 +96,7 @@ async function benchEngine(engine: EngineName): Promise<void> {
   const warm = engine === 'cpu' ? 3 : 20;
   for (let i = 0; i < warm; i++) ours.step(), raw.step();
   const before = tf.memory().numTensors;
-  const [steps, rounds] = engine === 'cpu' ? [4, 5] : [40, 7];
+  const [steps, rounds] = engine === 'cpu' ? [3, 9] : [40, 7];
   const rate = race({ ours: ours.step, raw: raw.step }, steps, rounds);
   const leaked = tf.memory().numTensors - before;
   const lastLoss = { ours: ours.loss(), raw: raw.loss() };
