@@ -62,7 +62,7 @@ function rawStep(): { step: () => void; loss: () => number } {
   const forward = (): tf.Scalar => {
     const h = tf.relu(tf.add(tf.matMul(x, w1), b1));
     const logits = tf.add(tf.matMul(h, w2), b2);
-    return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits, -1), target), -1)));
+    return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits, -1), target), -1))) as tf.Scalar;
   };
   const vars = [w1, b1, w2, b2];
   return {
@@ -79,7 +79,7 @@ function rawStep(): { step: () => void; loss: () => number } {
 function race(sides: Record<'ours' | 'raw', () => void>, steps: number, rounds: number): Record<'ours' | 'raw', number> {
   const rates: Record<'ours' | 'raw', number[]> = { ours: [], raw: [] };
   for (let r = 0; r < rounds; r++)
-    for (const k of (r % 2 ? ['raw', 'ours'] : ['ours', 'raw']) as const) {
+    for (const k of r % 2 ? (['raw', 'ours'] as const) : (['ours', 'raw'] as const)) {
       const t0 = performance.now();
       for (let i = 0; i < steps; i++) sides[k]();
       rates[k].push((steps * 1000) / (performance.now() - t0));
