@@ -58,8 +58,10 @@ interface Quirks {
   badOneHotFloat: boolean;
   /** maximum/minimum drop the second operand's NaN. */
   nanUnsafeMinMax: boolean;
-  /** Tile (behind broadcastTo and tf.where) is slow: broadcast by Fill or a multiply by ones. */
+  /** Tile (behind broadcastTo and tf.where) is slow: broadcast by a multiply by ones. */
   slowTile: boolean;
+  /** Use our where and broadcastTo (Fill for one element, no Tile in where) instead of tfjs's. */
+  fastBroadcast: boolean;
   /**
    * Use the engine's Conv2DBackpropFilter (only native TensorFlow): wasm lacks it, and tfjs-cpu's
    * takes 20 s where the composite (one forward conv) takes 0.4 s on a 32×28×28×16 → 3×3×16×32 layer.
@@ -78,6 +80,7 @@ function quirksOf(engine: EngineName, tfBackend: string): Quirks {
     badOneHotFloat: wasm,
     nanUnsafeMinMax: wasm,
     slowTile: wasm,
+    fastBroadcast: wasm || engine === 'cpu',
     nativeConv2DBackpropFilter: engine.startsWith('node') && tf.getKernel('Conv2DBackpropFilter', tfBackend) !== undefined,
     hasUnsortedSegmentSum: tf.getKernel('UnsortedSegmentSum', tfBackend) !== undefined,
     aliasesHostArrays: engine === 'cpu',
@@ -222,7 +225,7 @@ export function tfjs(opts: TfjsOptions = {}): TfjsBackend {
       });
     },
     where(cond, a, b, outShape) {
-      if (q.slowTile) return c.whereFast(T(cond), T(a), T(b), outShape);
+      if (q.fastBroadcast) return c.whereFast(T(cond), T(a), T(b), outShape, q.slowTile);
       return tf.tidy(() => {
         const A = T(a);
         return tf.where(asDType(T(cond), 'bool'), A, asDType(T(b), A.dtype as DType));
@@ -263,7 +266,7 @@ export function tfjs(opts: TfjsOptions = {}): TfjsBackend {
     transpose: (x, perm) => tf.transpose(T(x), [...perm]),
     broadcastTo(x, shape) {
       const t = T(x);
-      const y = q.slowTile ? tf.tidy(() => c.broadcastFast(t, shape)) : tf.broadcastTo(t, [...shape]);
+      const y = q.fastBroadcast ? tf.tidy(() => c.broadcastFast(t, shape, q.slowTile)) : tf.broadcastTo(t, [...shape]);
       return y === t ? tf.clone(t) : y;
     },
     concat: (xs, axis) => (xs.length === 1 ? tf.clone(T(xs[0]!)) : tf.concat(xs.map(T), axis)),
