@@ -5,7 +5,9 @@
 //
 // Run: npm run bench -w packages/onnx   (or: npx tsx --tsconfig bench/tsconfig.json bench/infer.ts [--quick])
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from '../src/gen/onnx_pb';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getBackend, linear, manualSeed, noGrad, randn, relu, softmax, useBackend, type Tensor } from '@nn/core';
@@ -21,6 +23,8 @@ export interface BenchRow {
 
 export interface InferBenchResult {
   rows: BenchRow[];
+  /** The op types of our graph and of torch's, when torch ran (the same list means the same work). */
+  ops?: { ours: string[]; torch: string[] };
   /** Our graph's batch-1 latency / torch's (≤ 1.05 is the target). */
   ratioVsTorch?: { latency: number; throughput: number };
   notes: string[];
@@ -100,6 +104,8 @@ export async function inferBench(opts: { quick?: boolean; threads?: number } = {
 
   // nn eager predict on tfjs engines (the JS engines this machine can load).
   const prev = getBackend();
+  // Read the weights while their backend is active (a tensor is read through the active backend).
+  const host = params.map(([k, t]) => [k, Float32Array.from(t.dataSync()), t.shape] as const);
   try {
     const { tfjs } = (await import('@nn/backend-tfjs')) as { tfjs: (o: { engine: string }) => Parameters<typeof useBackend>[0] };
     for (const engine of ['cpu', 'wasm']) {
@@ -107,7 +113,7 @@ export async function inferBench(opts: { quick?: boolean; threads?: number } = {
         await useBackend(tfjs({ engine }));
         const { tensor } = await import('@nn/core');
         // Re-create the weights on this engine.
-        const W = params.map(([k, t]) => [k, tensor(Float32Array.from(t.dataSync()), t.shape)] as const);
+        const W = host.map(([k, d, shape]) => [k, tensor(d, shape)] as const);
         const PW = Object.fromEntries(W);
         const run = (x: Float32Array, n: number) => noGrad(() => {
           let h = tensor(x, [n, 784]);
@@ -135,6 +141,8 @@ export async function inferBench(opts: { quick?: boolean; threads?: number } = {
   if (torchFile) {
     const [a, b] = rows as [BenchRow, BenchRow];
     result.ratioVsTorch = { latency: a.latencyMs / b.latencyMs, throughput: b.throughput / a.throughput };
+    const opsOf = (f: string) => fromBinary(ModelProtoSchema, readFileSync(f)).graph!.node.map((n) => n.opType);
+    result.ops = { ours: opsOf(ours), torch: opsOf(torchFile) };
   }
   return result;
 }
@@ -144,6 +152,9 @@ if (isMain) {
   const r = await inferBench({ quick: process.argv.includes('--quick') });
   console.log('FMNIST-MLP 784-256-128-10 inference');
   console.table(r.rows.map((x) => ({ engine: x.name, 'batch 1 latency (ms)': +x.latencyMs.toFixed(4), 'batch 1024 (samples/s)': Math.round(x.throughput) })));
+  const cpu = r.rows.find((x) => x.name.endsWith('tfjs-cpu'));
+  if (cpu) console.log(`onnxruntime vs nn on tfjs-cpu: ×${(cpu.latencyMs / r.rows[0]!.latencyMs).toFixed(1)} faster at batch 1, ×${(r.rows[0]!.throughput / cpu.throughput).toFixed(1)} at 1024 (target ≥ 10)`);
   if (r.ratioVsTorch) console.log(`ours / torch: latency ×${r.ratioVsTorch.latency.toFixed(3)}, time per sample at 1024 ×${r.ratioVsTorch.throughput.toFixed(3)} (target ≤ 1.05)`);
+  if (r.ops) console.log(`graphs: ours [${r.ops.ours.join(', ')}] vs torch [${r.ops.torch.join(', ')}]${r.ops.ours.join() === r.ops.torch.join() ? ' (same ops)' : ''}`);
   for (const n of r.notes) console.log(`note: ${n}`);
 }
