@@ -84,8 +84,11 @@ export function setSymbolicHook(h: NonNullable<typeof symbolicHook>): void {
  * ```
  */
 export class Module {
-  /** Training mode: dropout active, batch statistics used and updated. */
-  training = true;
+  /**
+   * Training mode: dropout active, batch statistics used and updated. PyTorch modules start in
+   * training mode; Keras layers (which override it) in inference mode.
+   */
+  declare training: boolean;
   /** @internal Buffers registered with {@link registerBuffer}. */
   _buffers!: Map<string, Tensor>;
   /** @internal Unique id for naming. */
@@ -104,6 +107,8 @@ export class Module {
     Object.defineProperty(self, '_buffers', { value: new Map(), writable: true, enumerable: false });
     Object.defineProperty(self, '_forwardHooks', { value: new Set(), writable: false, enumerable: false });
     Object.defineProperty(self, '_uid', { value: ++moduleCounter, writable: false, enumerable: false });
+    // A field initialiser here would land on `this`, not on the callable `self` returned below.
+    (self as Module).training = true;
     return self;
   }
 

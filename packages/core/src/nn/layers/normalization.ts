@@ -184,6 +184,11 @@ export class LayerNormalization extends Layer {
     if (this.args.scale !== false) this.gamma = this.addWeight({ name: 'gamma', shape: [c], initializer: 'ones' });
     if (this.args.center !== false) this.beta = this.addWeight({ name: 'beta', shape: [c], initializer: 'zeros' });
   }
+  override checkInput(shape: Shape): void {
+    const ax = (this.args.axis ?? -1) < 0 ? shape.length + (this.args.axis ?? -1) : this.args.axis!;
+    const c = (this.gamma ?? this.beta)?.shape[0];
+    if (c !== undefined && shape[ax] !== c) throw inputError(this, `axis ${this.args.axis ?? -1} of size ${c}`, shape);
+  }
   override call(x: Tensor): Tensor {
     const ax = (this.args.axis ?? -1) < 0 ? x.rank + (this.args.axis ?? -1) : this.args.axis!;
     if (ax !== x.rank - 1) {
@@ -297,6 +302,10 @@ export class Normalization extends Layer {
   }
   override build(shape: Shape): void {
     if (!this.meanW) throw inputError(this, 'statistics: call adapt(data) or pass mean and variance first', shape);
+  }
+  override checkInput(shape: Shape): void {
+    const f = this.meanW!.shape[0]!;
+    if (shape[shape.length - 1] !== f) throw inputError(this, `last axis ${f} (the number of adapted features)`, shape);
   }
   override call(x: Tensor): Tensor {
     // Keras: (x − mean) / maximum(sqrt(variance), epsilon) with epsilon 1e-7.

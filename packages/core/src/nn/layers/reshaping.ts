@@ -1,4 +1,4 @@
-import type { Shape } from '../../dtype';
+import { fmtShape, type Shape } from '../../dtype';
 import { ValueError } from '../../errors';
 import * as o from '../../ops';
 import type { Tensor } from '../../tensor';
@@ -50,17 +50,29 @@ export class Concatenate extends Layer {
   }
   override call(xs: Tensor[]): Tensor {
     if (!Array.isArray(xs) || xs.length < 2) throw new ValueError(`${this.describe()}: expects a list of at least 2 tensors.`, this.name);
-    return o.concat(xs, this.args.axis ?? -1);
+    const r = xs[0]!.rank, axis = this.args.axis ?? -1, ax = axis < 0 ? r + axis : axis;
+    for (const t of xs.slice(1)) {
+      if (t.rank !== r || t.shape.some((d, i) => i !== ax && d !== xs[0]!.shape[i])) {
+        throw inputError(this, `inputs of one shape except on axis ${axis} (first input ${fmtShape(xs[0]!.shape)})`, t.shape);
+      }
+    }
+    return o.concat(xs, axis);
   }
   override getConfig() {
     return { ...super.getConfig(), axis: this.args.axis ?? -1 };
   }
 }
 
-/** Keras `Add`: sums a list of tensors of one shape. */
+/** Keras `Add`: sums a list of tensors of one shape (or shapes that broadcast). */
 export class Add extends Layer {
   override call(xs: Tensor[]): Tensor {
     if (!Array.isArray(xs) || xs.length < 2) throw new ValueError(`${this.describe()}: expects a list of at least 2 tensors.`, this.name);
+    // Keras merge layers accept equal shapes and broadcasting (a size-1 axis).
+    const fits = (a: Shape, b: Shape) => a.every((d, i) => { const e = b[b.length - a.length + i]; return e === undefined || d === e || d === 1 || e === 1; });
+    for (const t of xs.slice(1)) {
+      const a = xs[0]!.shape, b = t.shape;
+      if (!(a.length >= b.length ? fits(b, a) : fits(a, b))) throw inputError(this, `inputs of the same (or a broadcastable) shape as the first, ${fmtShape(a)}`, b);
+    }
     return xs.slice(1).reduce((acc, t) => acc.add(t), xs[0]!);
   }
 }
