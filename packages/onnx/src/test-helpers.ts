@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noGrad, Tensor } from '@nn/core';
-import { toOnnxBytes, type ExportOptions } from './export/export';
+import { callModel, toOnnxBytes, type ExportOptions } from './export/export';
 import { InferenceSession } from './serve/session';
 
 export const PYTHON = '/usr/bin/python3';
@@ -30,6 +30,7 @@ export function onnxCheck(files: readonly string[]): string[] {
 const flat = (r: unknown, out: Tensor[] = []): Tensor[] => {
   if (r instanceof Tensor) out.push(r);
   else if (Array.isArray(r)) r.forEach((x) => flat(x, out));
+  else if (r && typeof r === 'object') Object.values(r).forEach((x) => flat(x, out));
   return out;
 };
 
@@ -66,7 +67,7 @@ export async function roundTrip(
     const m = model as { eval?: () => void; train?: (m?: boolean) => void; training?: boolean };
     const was = m.training;
     m.eval?.();
-    const want = flat(noGrad(() => model(...xs)));
+    const want = flat(noGrad(() => callModel(model, xs)));
     if (was) m.train?.(true);
     const feeds = Object.fromEntries(session.inputNames.map((n, i) => [n, xs[i]!]));
     const got = await session.run(feeds);

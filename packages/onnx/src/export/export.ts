@@ -88,6 +88,16 @@ function namedTensors(model: unknown, extra?: Iterable<[string, Tensor]>): [stri
   return out.filter(([, t]) => (seen.has(t) ? false : (seen.add(t), true)));
 }
 
+/**
+ * Call the model on traced inputs: a Keras functional model with several inputs takes them as one
+ * list (`model([a, b])`), everything else as arguments (`model(a, b)`).
+ */
+export function callModel(model: unknown, xs: Tensor[]): unknown {
+  const declared = (model as { inputs?: unknown }).inputs;
+  if (xs.length > 1 && Array.isArray(declared) && declared.length === xs.length) return (model as (x: Tensor[]) => unknown)(xs);
+  return (model as (...x: Tensor[]) => unknown)(...xs);
+}
+
 /** Run `fn` with the model in eval mode, restoring its mode afterwards. */
 function inEval<T>(model: ExportableModel, fn: () => T): T {
   const wasTraining = model.training;
@@ -114,7 +124,7 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
   const run = (b: number): TraceResult =>
     withGrad(!!opts.training, () =>
       trace(
-        (...xs: Tensor[]) => (model as ExportableModel)(...xs),
+        (...xs: Tensor[]) => callModel(model, xs),
         inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.map((d) => d ?? b) })),
         { params },
       ),

@@ -94,8 +94,15 @@ describe('exporting nn layers and models', () => {
     await check('keras-sequential', model, { x: [null, 784] }, (n) => [randn([n, 784])]);
   });
 
+  it('Keras functional model with two inputs (called with a list) and two outputs', async () => {
+    const img = Input({ shape: [6] }), meta = Input({ shape: [3] });
+    const h = layers.Concatenate()([layers.Dense(5, { activation: 'relu' })(img), meta]);
+    const model = Model({ inputs: [img, meta], outputs: [layers.Dense(2)(h), layers.Dense(1, { activation: 'sigmoid' })(h)] });
+    await check('keras-two-inputs', model, { img: [null, 6], meta: [null, 3] }, (n) => [randn([n, 6]), randn([n, 3])]);
+  });
+
   afterAll(() => {
     expect(onnxCheck(files)).toEqual([]);
-    expect(files).toHaveLength(4);
+    expect(files).toHaveLength(5);
   });
 });

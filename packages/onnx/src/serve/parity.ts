@@ -1,5 +1,5 @@
 import { noGrad, Tensor } from '@nn/core';
-import type { ExportableModel } from '../export/export';
+import { callModel, type ExportableModel } from '../export/export';
 import { InferenceSession } from './session';
 
 /** Result of {@link compareWithModel}. */
@@ -41,7 +41,7 @@ export async function compareWithModel(
   if (typeof m.eval === 'function') m.eval();
   let ours: Tensor[];
   try {
-    ours = flatten(noGrad(() => m(...args)));
+    ours = flatten(noGrad(() => callModel(m, args)));
   } finally {
     if (wasTraining && typeof m.train === 'function') m.train(true);
   }
