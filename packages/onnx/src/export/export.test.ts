@@ -126,6 +126,18 @@ describe('exportOnnx: graphs built from core ops match onnxruntime at batch 1 an
     expect(session.inputs[0]!.dims).toEqual([4, 3]);
   });
 
+  it('opsets 13 and 18 (reduce axes as attribute vs input) export and run', async () => {
+    const w = randn([5, 4]);
+    const f = (x: Tensor) => [nn.softmax(x.matmul(w), 1), nn.max(x, 1), nn.prod(x, 1, true), nn.argmax(x, 1)];
+    for (const opset of [13, 18]) {
+      const { file, errors } = await roundTrip(dir, `opset${opset}`, f, { inputs: { x: [null, 5] }, params: [['w', w]], opset }, (b) => [randn([b, 5])]);
+      expect(errors[1]).toBeLessThanOrEqual(TOL);
+      expect(errors[64]).toBeLessThanOrEqual(TOL);
+      // python3-onnx 1.12 knows opsets up to 17: check the opset-13 file only.
+      if (opset === 13) files.push(file);
+    }
+  });
+
   afterAll(() => {
     // The ONNX reference checker (python3-onnx, full_check) accepts every exported file.
     expect(onnxCheck(files)).toEqual([]);
