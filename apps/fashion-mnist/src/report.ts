@@ -3,7 +3,7 @@ import { Sequential, layers, losses, optimizers, tensor } from '@nn/core';
 import { biasVariance, learningCurve, savePlot, trainingCurves } from '@nn/monitor';
 import { InferenceSession, compareWithModel, exportOnnx } from '@nn/onnx';
 import type { DataLocation } from './data';
-import type { Options } from './main';
+import type { Options } from './options';
 import { BAYES_ERROR, evaluateAccuracy, type TrainResult } from './train';
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;

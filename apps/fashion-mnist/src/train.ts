@@ -5,7 +5,7 @@ import {
 import { DataLoader, Dataset, computeStats, splits } from '@nn/data';
 import { BiasVarianceReport, JsonlLogger, TensorBoard } from '@nn/monitor';
 import { kerasModel, TorchMlp } from './models';
-import type { Options } from './main';
+import type { Options } from './options';
 
 /** Human-level proxy for the Bayes error on Fashion-MNIST: the best published models reach ≈96.5% accuracy. */
 export const BAYES_ERROR = 0.035;
