@@ -66,6 +66,14 @@ describe('export errors', () => {
     await expect(exportOnnx(f, '/nonexistent-dir/m.onnx', { inputs: { x: [null, 2] } })).rejects.toThrow(/ENOENT/);
   });
 
+  it('a model returning a record of tensors names its outputs by the keys', async () => {
+    const { InferenceSession } = await import('../serve/session');
+    const s = await InferenceSession.create(toOnnxBytes((x: Tensor) => ({ probs: x.softmax(), identity: x }), { inputs: { x: [null, 3] } }), { device: 'cpu' });
+    expect(s.outputNames).toEqual(['probs', 'identity']);
+    const r = await s.run({ x: randn([2, 3]) });
+    expect(r.identity!.dims).toEqual([2, 3]);
+  });
+
   it('writes producer, doc string, opset and names as given', async () => {
     const { fromBinary } = await import('@bufbuild/protobuf');
     const { ModelProtoSchema } = await import('../gen/onnx_pb');

@@ -1,4 +1,4 @@
-import { trace, withGrad, type Tensor, type TraceResult } from '@nn/core';
+import { Tensor, trace, withGrad, type TraceResult } from '@nn/core';
 import { ExportOptionsError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { VERSION } from '../version';
@@ -121,10 +121,11 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
   const inputs = normInputs(opts.inputs);
   const params = namedTensors(model, opts.params);
   const dynamic = inputs.some((i) => i.shape[0] === null);
+  let result: unknown;
   const run = (b: number): TraceResult =>
     withGrad(!!opts.training, () =>
       trace(
-        (...xs: Tensor[]) => callModel(model, xs),
+        (...xs: Tensor[]) => (result = callModel(model, xs)),
         inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.map((d) => d ?? b) })),
         { params },
       ),
@@ -135,7 +136,13 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
     const t1 = run(2);
     return [t1, dynamic ? batchDims(t1, run(3), 2, 3) : staticDims(t1)] as const;
   });
-  const outputNames = opts.outputs ? [...opts.outputs] : t.outputs.length === 1 ? ['output'] : t.outputs.map((_, i) => `output_${i}`);
+  // Default output names: the keys of a returned record of tensors, else output / output_i.
+  const keys = result && typeof result === 'object' && !Array.isArray(result) && !(result instanceof Tensor) ? Object.keys(result) : undefined;
+  const outputNames = opts.outputs
+    ? [...opts.outputs]
+    : keys && keys.length === t.outputs.length
+      ? keys
+      : t.outputs.length === 1 ? ['output'] : t.outputs.map((_, i) => `output_${i}`);
   if (outputNames.length !== t.outputs.length) {
     throw new ExportOptionsError(`exportOnnx: ${outputNames.length} output names given (${outputNames.join(', ')}) but the model returned ${t.outputs.length} tensors.`);
   }
