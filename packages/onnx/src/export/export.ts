@@ -111,6 +111,13 @@ function inEval<T>(model: ExportableModel, fn: () => T): T {
 
 /**
  * Trace `model` in eval mode and return the ONNX model's bytes (no file written). See {@link exportOnnx}.
+ *
+ * @param model - A Module, a Keras model or any function of tensors.
+ * @param opts - Inputs (required), output names, opset …
+ * @example
+ * ```ts
+ * const bytes = toOnnxBytes((x) => linear(x, w, true).softmax(), { inputs: { x: [null, 4] }, params: [['w', w]] });
+ * ```
  */
 export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unknown), opts: ExportOptions): Uint8Array {
   const opset = opts.opset ?? 17;

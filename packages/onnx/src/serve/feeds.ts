@@ -29,7 +29,15 @@ export interface SessionOutput {
   readonly data: HostArray;
 }
 
-/** An output as an nn Tensor (int64 becomes int32, float64 float32). */
+/**
+ * An output as an nn Tensor (int64 becomes int32, float64 float32).
+ *
+ * @param o - One output of {@link InferenceSession.run}.
+ * @example
+ * ```ts
+ * const probs = outputToTensor((await session.run({ x })).probs);
+ * ```
+ */
 export function outputToTensor(o: SessionOutput): NNTensor {
   const d = o.data;
   if (d instanceof Float32Array) return nnTensor(d, o.dims);
