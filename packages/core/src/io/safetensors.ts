@@ -28,7 +28,13 @@ export function encodeSafetensors(tensors: Readonly<Record<string, Tensor>>, met
     const v = t.dataSync();
     let bytes: Uint8Array;
     let dtype: StDType;
-    if (t.dtype === 'float32') {
+    if (t.dtype === 'float32' && v instanceof Float64Array) {
+      // The float64 reference backend: keep full precision (PyTorch reads F64 too).
+      dtype = 'F64';
+      bytes = new Uint8Array(v.length * 8);
+      const dv = new DataView(bytes.buffer);
+      for (let i = 0; i < v.length; i++) dv.setFloat64(i * 8, v[i]!, true);
+    } else if (t.dtype === 'float32') {
       dtype = 'F32';
       const f = v instanceof Float32Array ? v : Float32Array.from(v);
       bytes = new Uint8Array(f.length * 4);
@@ -61,7 +67,7 @@ export function encodeSafetensors(tensors: Readonly<Record<string, Tensor>>, met
   return out;
 }
 
-/** Decode safetensors bytes into tensors (F64/I64/F16 are converted to float32/int32). */
+/** Decode safetensors bytes into tensors (F64/F16 become float32 tensors — F64 keeps its precision on the float64 reference backend —, I64/U8 int32). */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new SafetensorsError(`${source}: file is ${bytes.length} bytes, too short for a safetensors header.`, source);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -90,10 +96,10 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): { 
     }
     const at = base + s;
     let dtype: DType = 'float32';
-    let values: Float32Array | Int32Array | Uint8Array;
+    let values: Float32Array | Float64Array | Int32Array | Uint8Array;
     switch (info.dtype) {
       case 'F32': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = dv.getFloat32(at + 4 * i, true); break;
-      case 'F64': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = dv.getFloat64(at + 8 * i, true); break;
+      case 'F64': values = new Float64Array(count); for (let i = 0; i < count; i++) values[i] = dv.getFloat64(at + 8 * i, true); break;
       case 'F16': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = half(dv.getUint16(at + 2 * i, true)); break;
       case 'I32': dtype = 'int32'; values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = dv.getInt32(at + 4 * i, true); break;
       case 'I64': dtype = 'int32'; values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = Number(dv.getBigInt64(at + 8 * i, true)); break;

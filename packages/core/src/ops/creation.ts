@@ -64,8 +64,10 @@ export function tensor(values: NestedArray | TypedArray | readonly number[], sha
   if (sizeOf(s) !== flat.length) {
     throw new ShapeError('tensor', `${flat.length} values do not fill shape [${s.join(', ')}] (${sizeOf(s)} elements)`, [inferred, s]);
   }
-  const arr = arrayFor(dtype, flat.length);
-  arr.set(flat as ArrayLike<number>);
+  // Float64 data stays float64 on the way in: the reference backend keeps full precision, other
+  // backends round to float32 themselves.
+  const arr = dtype === 'float32' && flat instanceof Float64Array ? flat : arrayFor(dtype, flat.length);
+  if (arr !== flat) arr.set(flat as ArrayLike<number>);
   const t = upload(arr, s, dtype);
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;

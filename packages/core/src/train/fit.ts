@@ -261,6 +261,9 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss: lossValue });
         progress.batchEnd(step, logs);
         step++;
+        // Let the event loop run between steps: signal handlers (SIGINT), timers and I/O of
+        // callbacks would otherwise wait for the end of the epoch.
+        await new Promise<void>((r) => setImmediate(r));
       };
       if (train instanceof ArrayData) {
         const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
@@ -293,6 +296,10 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         break;
       }
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+    }
+    if (interrupted && !history.interrupted) {
+      history.interrupted = true;
+      for (const cb of callbacks) await cb.onInterrupt?.(history.epoch.length, {});
     }
     for (const cb of callbacks) await cb.onTrainEnd?.({});
   } finally {
