@@ -1,4 +1,4 @@
-import { getBackend, type TraceResult, type TraceValue } from '@nn/core';
+import { getBackend, type TracedOp, type TraceResult, type TraceValue } from '@nn/core';
 import { ExportOptionsError, UnsupportedOpError } from '../errors';
 import type { LowerCtx } from './context';
 import type { DimSpec } from './dims';
@@ -22,6 +22,8 @@ export interface BuildSpec {
   outputNames: readonly string[];
   /** Name used for the symbolic batch dimension. @default 'batch' */
   batchDim?: string;
+  /** The layer path that recorded each op, where known (see withLayerPaths). */
+  layers?: ReadonlyMap<TracedOp, string>;
 }
 
 function hostData(v: TraceValue): ArrayLike<number> {
@@ -30,8 +32,8 @@ function hostData(v: TraceValue): ArrayLike<number> {
   return (ext.tensor ? ext.tensor.dataSync() : getBackend().readSync({ handle: ext.handle, shape: v.shape, dtype: v.dtype })) as ArrayLike<number>;
 }
 
-const layerOf = (op: { attrs: Readonly<Record<string, unknown>> }): string | undefined => {
-  const l = (op as { layer?: unknown }).layer ?? op.attrs.layer;
+const layerOf = (op: TracedOp, known?: ReadonlyMap<TracedOp, string>): string | undefined => {
+  const l = known?.get(op) ?? (op as { layer?: unknown }).layer ?? op.attrs.layer;
   return typeof l === 'string' ? l : undefined;
 };
 
@@ -82,7 +84,7 @@ export function buildGraph(spec: BuildSpec): IrGraph {
   };
 
   t.ops.forEach((op, index) => {
-    const layer = layerOf(op);
+    const layer = layerOf(op, spec.layers);
     const c: LowerCtx = {
       g, opset: spec.opset, trace: t, op, index, ins: op.inputs.map(nameOf),
       attrDims: (key) => dims.attr(index, key),

@@ -3,6 +3,7 @@ import { ExportOptionsError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { VERSION } from '../version';
 import { buildGraph, type GraphInput } from './build';
+import { withLayerPaths } from './layer-paths';
 import { batchDims, staticDims } from './dynamic';
 import { serializeModel } from './serialize';
 import { simplify } from './simplify';
@@ -139,9 +140,9 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
     );
   // A dynamic batch: trace at two batch sizes and make every shape that differs batch-relative.
   const mode = opts.training ? <T>(_: ExportableModel, f: () => T) => f() : inEval;
-  const [t, dims] = mode(model as ExportableModel, () => {
-    const t1 = run(2);
-    return [t1, dynamic ? batchDims(t1, run(3), 2, 3) : staticDims(t1)] as const;
+  const [t, dims, layers] = mode(model as ExportableModel, () => {
+    const { result: t1, layers: l1 } = withLayerPaths(model, () => run(2));
+    return [t1, dynamic ? batchDims(t1, run(3), 2, 3) : staticDims(t1), l1] as const;
   });
   // Default output names: the keys of a returned record of tensors, else output / output_i.
   const keys = result && typeof result === 'object' && !Array.isArray(result) && !(result instanceof Tensor) ? Object.keys(result) : undefined;
@@ -156,7 +157,7 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
   if (t.outputs.length === 0) throw new ExportOptionsError('exportOnnx: the model returned no tensors.');
   const dup = outputNames.find((n, i) => outputNames.indexOf(n) !== i || inputs.some((x) => x.name === n));
   if (dup) throw new ExportOptionsError(`exportOnnx: output name "${dup}" is used twice or is also an input name.`);
-  let g = buildGraph({ trace: t, dims, opset, inputs, outputNames, ...(opts.batchDim ? { batchDim: opts.batchDim } : {}) });
+  let g = buildGraph({ trace: t, dims, opset, inputs, outputNames, layers, ...(opts.batchDim ? { batchDim: opts.batchDim } : {}) });
   if (opts.simplify !== false) g = simplify(g);
   return serializeModel(g, {
     opset,

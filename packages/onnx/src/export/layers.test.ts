@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Input, Model, Sequential, layers, manualSeed, nn, noGrad, randint, randn, type Tensor } from '@nn/core';
+import { getBackend, Input, Model, Sequential, layers, manualSeed, nn, noGrad, randint, randn, Tensor } from '@nn/core';
+import { UnsupportedOpError } from '../errors';
 import { onnxCheck, roundTrip, tmp } from '../test-helpers';
-import type { ExportableModel } from './export';
+import { toOnnxBytes, type ExportableModel } from './export';
 
 // Every layer type of the model issue, in both doors, exported and compared with nn's eval outputs.
 // float64 reference vs float32 onnxruntime on O(1) activations with a few hundred terms per sum:
@@ -53,7 +54,14 @@ describe('exporting nn layers and models', () => {
     warmUp(net as never, [2, 8, 8]);
     const r = await check('torch-net', net, { x: [null, 2, 8, 8] }, (b) => [randn([b, 2, 8, 8])]);
     expect(net.training).toBe(true);
-    void r;
+    // Nodes carry the layer path that produced them; the module's forward methods are restored.
+    const { fromBinary } = await import('@bufbuild/protobuf');
+    const { ModelProtoSchema } = await import('../gen/onnx_pb');
+    const { readFileSync } = await import('node:fs');
+    const docs = fromBinary(ModelProtoSchema, readFileSync(r.file)).graph!.node.map((n) => n.docString);
+    expect(docs).toContain('conv1: conv2d');
+    expect(docs.some((d) => d.startsWith('fc: '))).toBe(true);
+    expect(Object.prototype.hasOwnProperty.call(net.conv1, 'forward')).toBe(false);
   });
 
   it('Embedding module with int32 ids, BatchNorm1d and a Sequential', async () => {
@@ -99,6 +107,25 @@ describe('exporting nn layers and models', () => {
     const h = layers.Concatenate()([layers.Dense(5, { activation: 'relu' })(img), meta]);
     const model = Model({ inputs: [img, meta], outputs: [layers.Dense(2)(h), layers.Dense(1, { activation: 'sigmoid' })(h)] });
     await check('keras-two-inputs', model, { img: [null, 6], meta: [null, 3] }, (n) => [randn([n, 6]), randn([n, 3])]);
+  });
+
+  it('an op that cannot be exported names the layer path that used it', async () => {
+    class Scatter extends nn.Module {
+      override forward(x: Tensor) {
+        // A raw kernel call (scatterAdd needs ScatterElements(add), i.e. opset ≥ 16).
+        const idx = randint(0, 4, [x.shape[0]!]);
+        return new Tensor(getBackend().scatterAdd(x.ref('t'), idx.ref('t'), 0, [4, x.shape[1]!]), [4, x.shape[1]!], 'float32');
+      }
+    }
+    class Outer extends nn.Module {
+      head = new nn.Linear(3, 3);
+      pool = new Scatter();
+      override forward(x: Tensor) { return this.pool(this.head(x) as Tensor); }
+    }
+    let err: unknown;
+    try { toOnnxBytes(new Outer() as never, { inputs: { x: [5, 3] }, opset: 15 }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(UnsupportedOpError);
+    expect((err as Error).message).toMatch(/Cannot export kernel "scatterAdd" \(used by layer "pool"\)/);
   });
 
   afterAll(() => {
