@@ -78,3 +78,14 @@ export {
 export * as losses from './losses/index';
 export * as metrics from './metrics/index';
 export { getLoss, getMetric } from './train/losses-metrics';
+export {
+  biasVariance, InvalidErrorRateError, HIGH_BIAS_ADVICE, HIGH_VARIANCE_ADVICE,
+  type BiasVarianceOptions, type BiasVarianceResult, type BiasVarianceVerdict, type ErrorRates,
+} from './train/bias-variance';
+// nn: layer configs, registry, model saving (issue 3)
+export { registerLayer, getRegisteredLayer, serializeLayer, deserializeLayer, type LayerClass, type LayerConfig } from './nn/registry';
+export { saveModel, loadModel } from './nn/saving';
+export { SerializationError, type Config } from './nn/config';
+export { KerasLeakyReLU } from './nn/index';
+export { serializeInitializer, type InitializerConfig, type InitializerSpec } from './nn/initializers';
+export { getRegularizer, serializeRegularizer, type RegularizerConfig } from './nn/regularizers';

@@ -6,22 +6,8 @@ export class MonitorError extends Error {
   }
 }
 
-/** An error rate (or threshold) that is not a finite number in [0, 1]. */
-export class InvalidErrorRateError extends MonitorError {
-  constructor(
-    /** Which argument was wrong, e.g. `biasVariance: trainError`. */
-    readonly where: string,
-    /** The value received. */
-    readonly received: unknown,
-    /** What was expected. */
-    readonly expected = 'a finite number in [0, 1] (a fraction: 0.05 means 5%)',
-  ) {
-    super(`${where} must be ${expected}, got ${formatValue(received)}.` +
-      (typeof received === 'number' && received > 1 && received <= 100
-        ? ` Did you pass a percentage? Use ${received / 100} for ${received}%.`
-        : ''));
-  }
-}
+/** An error rate (or threshold) that is not a finite number in [0, 1] (defined in @nn/core). */
+export { InvalidErrorRateError } from '@nn/core';
 
 /** An option or argument with an invalid value. */
 export class InvalidOptionError extends MonitorError {

@@ -38,8 +38,11 @@ describe('fit (Keras loop)', () => {
     const { x, y } = blobs(200);
     const model = mlp();
     model.compile({ optimizer: optimizers.Adam({ learningRate: 0.05 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ["accuracy"] });
-    const h = await model.fit(x, y, { epochs: 8, batchSize: 16, validationSplit: 0.2, verbose: 0 });
+    const h = await model.fit(x, y, { epochs: 8, batchSize: 16, validationSplit: 0.2, verbose: 0, bayesError: 0.01 });
     expect(h.epoch).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // fit's end-of-training report: avoidable bias = train error − Bayes estimate, from the last epoch.
+    expect(h.biasVariance!.avoidableBias).toBeCloseTo(1 - h.history.accuracy![7]! - 0.01, 10);
+    expect(h.biasVariance!.variance).toBeCloseTo(h.history.accuracy![7]! - h.history.val_accuracy![7]!, 10);
     expect(h.history.loss![7]!).toBeLessThan(h.history.loss![0]!);
     expect(h.history.val_accuracy![7]!).toBeGreaterThanOrEqual(0.95);
     const ev = await model.evaluate(x, y, { batchSize: 50 });

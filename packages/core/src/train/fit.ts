@@ -11,6 +11,7 @@ import { resolveLoss, resolveMetrics, resolveOptimizer, type LossSpec, type Metr
 import type { Callback, Logs } from './callbacks';
 import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
 import { ProgressReporter } from './progress';
+import { biasVariance, InvalidErrorRateError, type BiasVarianceResult } from './bias-variance';
 
 /** Options of {@link compile}. */
 export interface CompileArgs {
@@ -48,6 +49,8 @@ export class History implements Callback {
   epoch: number[] = [];
   /** Set when training stopped on SIGINT. */
   interrupted = false;
+  /** The bias/variance report, when fit was given a `bayesError`. */
+  biasVariance?: BiasVarianceResult;
   onEpochEnd(epoch: number, logs: Logs = {}) {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
@@ -82,6 +85,11 @@ export interface FitArgs {
   stepsPerEpoch?: number;
   /** On SIGINT: finish the step, call `onInterrupt` on callbacks (checkpoints save), and stop. @default true */
   handleSigint?: boolean;
+  /**
+   * Estimate of the Bayes (human-level) error, a fraction. When given, fit ends with a bias/variance
+   * report from the last epoch's accuracy and val_accuracy (stored in `history.biasVariance`).
+   */
+  bayesError?: number;
 }
 
 /**
@@ -179,6 +187,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: epochs must be a non-negative integer, got ${epochs}.`, 'fit');
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`fit: batchSize must be a positive integer, got ${batchSize}.`, 'fit');
   const verbose = args.verbose ?? 1;
+  if (args.bayesError !== undefined && !(args.bayesError >= 0 && args.bayesError <= 1)) throw new InvalidErrorRateError('fit: bayesError', args.bayesError);
 
   // ---- data ----
   let train: ArrayData | BatchSource;
@@ -301,12 +310,26 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       history.interrupted = true;
       for (const cb of callbacks) await cb.onInterrupt?.(history.epoch.length, {});
     }
+    if (args.bayesError !== undefined) reportBiasVariance(history, args.bayesError, verbose);
     for (const cb of callbacks) await cb.onTrainEnd?.({});
   } finally {
     process.removeListener('SIGINT', onSigint);
     model.eval();
   }
   return history;
+}
+
+/** End-of-fit bias/variance report from the last epoch's accuracies (Keras's running training accuracy). */
+function reportBiasVariance(history: History, bayesError: number, verbose: number): void {
+  const last = (k: string) => history.history[k]?.[history.history[k]!.length - 1];
+  const acc = last('accuracy'), valAcc = last('val_accuracy');
+  if (acc === undefined || valAcc === undefined) {
+    if (verbose) console.warn('fit: bayesError given, but no accuracy and val_accuracy were logged: compile with metrics: ["accuracy"] and pass validation data.');
+    return;
+  }
+  const r = biasVariance({ trainError: 1 - acc, valError: 1 - valAcc, bayesError });
+  history.biasVariance = r;
+  if (verbose) console.log(`Bias/variance: ${r.verdict}. ${r.explanation}${r.advice.length ? ` Try: ${r.advice.join('; ')}.` : ''}`);
 }
 
 /** Clear errors before training for class labels outside the model's outputs. */
