@@ -1,5 +1,4 @@
-import * as o from '../ops';
-import { Activation, ELU, GELU, Identity, LeakyReLU, LogSoftmax, ReLU, SELU, Sigmoid, Softmax, Softplus, Tanh, type ActivationSpec } from './layers/activations';
+import { Activation, ELU, GELU, Identity, KerasLeakyReLU, LeakyReLU, LogSoftmax, ReLU, SELU, Sigmoid, Softmax, Softplus, Tanh, type ActivationSpec } from './layers/activations';
 import { Conv2D, Conv2d, type Conv2DArgs } from './layers/conv';
 import { Dense, Linear, type DenseArgs } from './layers/dense';
 import { Dropout, TorchDropout } from './layers/dropout';
@@ -32,7 +31,7 @@ export const layers = {
   GlobalAveragePooling2D: (args?: LayerArgs) => new GlobalAveragePooling2D(args),
   Embedding: (inputDim: number, outputDim: number, args?: LayerArgs) => new Embedding(inputDim, outputDim, args),
   /** Keras `LeakyReLU` layer (negative_slope 0.3 by default in Keras). */
-  LeakyReLU: (args: LayerArgs & { negativeSlope?: number } = {}) => new Activation((x) => o.leakyRelu(x, args.negativeSlope ?? 0.3), args),
+  LeakyReLU: (args: LayerArgs & { negativeSlope?: number } = {}) => new KerasLeakyReLU(args),
   ReLU: (args?: LayerArgs) => new Activation('relu', args),
   Softmax: (args?: LayerArgs) => new Activation('softmax', args),
 };
@@ -41,5 +40,5 @@ export {
   Activation, Conv2D, Conv2d, Dense, Linear, Dropout, TorchDropout, Embedding, TorchEmbedding, BatchNorm1d, BatchNorm2d,
   BatchNormalization, LayerNorm, LayerNormalization, Normalization, AdaptiveAvgPool2d, AveragePooling2D, AvgPool2d,
   GlobalAveragePooling2D, MaxPool2d, MaxPooling2D, Add, Concatenate, Flatten, Reshape, TorchFlatten,
-  ReLU, Sigmoid, Tanh, SELU, Softplus, Identity, LeakyReLU, ELU, GELU, Softmax, LogSoftmax,
+  ReLU, Sigmoid, Tanh, SELU, Softplus, Identity, LeakyReLU, ELU, GELU, Softmax, LogSoftmax, KerasLeakyReLU,
 };

@@ -4,8 +4,27 @@ import * as o from '../ops';
 import { defaultGenerator, Generator } from '../random';
 import type { Tensor } from '../tensor';
 
-/** Makes initial values for a weight of a shape. */
-export type Initializer = (shape: Shape, dtype?: DType) => Tensor;
+/**
+ * Makes initial values for a weight of a shape. The built-in ones carry their `config`
+ * (`{className, config}`), which is what a saved model stores.
+ */
+export type Initializer = ((shape: Shape, dtype?: DType) => Tensor) & { readonly config?: InitializerConfig };
+
+/** A serialized initializer: its name and options (Keras `{class_name, config}`), e.g. `{ className: 'heNormal', config: { seed: 1 } }`. */
+export interface InitializerConfig {
+  className: string;
+  config: Record<string, unknown>;
+}
+
+/** Anything accepted where an initializer is expected: a name, a serialized config or a function. */
+export type InitializerSpec = InitializerName | Initializer | InitializerConfig;
+
+/** Attach its config to an initializer closure (so it can be saved). */
+function tagged(className: string, config: Record<string, unknown>, f: (shape: Shape, dtype?: DType) => Tensor): Initializer {
+  const clean = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
+  Object.defineProperty(f, 'config', { value: { className, config: clean }, enumerable: false, configurable: true });
+  return f as Initializer;
+}
 
 /** How kernel dimensions are laid out, which decides fan-in and fan-out. */
 export type KernelLayout = 'keras' | 'torch';
@@ -44,7 +63,7 @@ const gen = (seed?: number): Generator => (seed === undefined ? defaultGenerator
 export function varianceScaling(opts: VarianceScalingOptions = {}): Initializer {
   const scale = opts.scale ?? 1, mode = opts.mode ?? 'fanIn', dist = opts.distribution ?? 'truncatedNormal';
   if (!(scale > 0)) throw new ValueError(`varianceScaling: scale must be > 0, got ${scale}.`, 'varianceScaling');
-  return (shape) => {
+  return tagged('varianceScaling', { ...opts }, (shape) => {
     const g = gen(opts.seed);
     const { fanIn, fanOut } = computeFans(shape, opts.layout);
     const n = mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
@@ -55,7 +74,7 @@ export function varianceScaling(opts: VarianceScalingOptions = {}): Initializer 
     }
     if (dist === 'untruncatedNormal') return o.randomNormal(shape, 0, Math.sqrt(s), { generator: g });
     return o.truncatedNormal(shape, 0, Math.sqrt(s) / 0.87962566103423978, { generator: g });
-  };
+  });
 }
 
 /** Options of the seeded Keras initializers. */
@@ -63,55 +82,87 @@ export interface SeedOption {
   seed?: number;
 }
 
+/** Re-tag a preset of varianceScaling under its own name (so configs read 'heNormal', not the preset's parameters). */
+const rename = (className: string, opts: SeedOption, f: Initializer): Initializer => tagged(className, { ...opts }, f);
+
 /** Keras initializers, by their Keras names. */
 export const initializers = {
-  zeros: (): Initializer => (shape, dtype = 'float32') => o.zeros(shape, dtype),
-  ones: (): Initializer => (shape, dtype = 'float32') => o.ones(shape, dtype),
-  constant: (value = 0): Initializer => (shape, dtype = 'float32') => o.full(shape, value, dtype),
+  zeros: (): Initializer => tagged('zeros', {}, (shape, dtype = 'float32') => o.zeros(shape, dtype)),
+  ones: (): Initializer => tagged('ones', {}, (shape, dtype = 'float32') => o.ones(shape, dtype)),
+  constant: (value: number | { value?: number } = 0): Initializer => {
+    const v = typeof value === 'number' ? value : value.value ?? 0;
+    return tagged('constant', { value: v }, (shape, dtype = 'float32') => o.full(shape, v, dtype));
+  },
   /** N(mean, stddev²). @default mean 0, stddev 0.05 (Keras 3) */
-  randomNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedOption = {}): Initializer => (shape) =>
-    o.randomNormal(shape, mean, stddev, { generator: gen(seed) }),
+  randomNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedOption = {}): Initializer =>
+    tagged('randomNormal', { mean, stddev, seed }, (shape) => o.randomNormal(shape, mean, stddev, { generator: gen(seed) })),
   /** U(minval, maxval). @default −0.05, 0.05 */
-  randomUniform: ({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number } & SeedOption = {}): Initializer => (shape) =>
-    o.randomUniform(shape, minval, maxval, { generator: gen(seed) }),
+  randomUniform: ({ minval = -0.05, maxval = 0.05, seed }: { minval?: number; maxval?: number } & SeedOption = {}): Initializer =>
+    tagged('randomUniform', { minval, maxval, seed }, (shape) => o.randomUniform(shape, minval, maxval, { generator: gen(seed) })),
   /** Normal truncated at two standard deviations. @default mean 0, stddev 0.05 */
-  truncatedNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedOption = {}): Initializer => (shape) =>
-    o.truncatedNormal(shape, mean, stddev, { generator: gen(seed) }),
+  truncatedNormal: ({ mean = 0, stddev = 0.05, seed }: { mean?: number; stddev?: number } & SeedOption = {}): Initializer =>
+    tagged('truncatedNormal', { mean, stddev, seed }, (shape) => o.truncatedNormal(shape, mean, stddev, { generator: gen(seed) })),
   /** Glorot (Xavier) normal: σ = √(2 / (fanIn + fanOut)), truncated. */
-  glorotNormal: (opts: SeedOption = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', ...opts }),
+  glorotNormal: (opts: SeedOption = {}): Initializer => rename('glorotNormal', opts, varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', ...opts })),
   /** Glorot (Xavier) uniform: U(±√(6 / (fanIn + fanOut))). Keras's Dense default. */
-  glorotUniform: (opts: SeedOption = {}) => varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', ...opts }),
+  glorotUniform: (opts: SeedOption = {}): Initializer => rename('glorotUniform', opts, varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', ...opts })),
   /** He normal: σ = √(2 / fanIn), truncated. */
-  heNormal: (opts: SeedOption = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', ...opts }),
+  heNormal: (opts: SeedOption = {}): Initializer => rename('heNormal', opts, varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', ...opts })),
   /** He uniform: U(±√(6 / fanIn)). */
-  heUniform: (opts: SeedOption = {}) => varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', ...opts }),
+  heUniform: (opts: SeedOption = {}): Initializer => rename('heUniform', opts, varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', ...opts })),
   /** LeCun normal: σ = √(1 / fanIn), truncated. */
-  lecunNormal: (opts: SeedOption = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', ...opts }),
+  lecunNormal: (opts: SeedOption = {}): Initializer => rename('lecunNormal', opts, varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', ...opts })),
   /** LeCun uniform: U(±√(3 / fanIn)). */
-  lecunUniform: (opts: SeedOption = {}) => varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', ...opts }),
+  lecunUniform: (opts: SeedOption = {}): Initializer => rename('lecunUniform', opts, varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', ...opts })),
   /** A random orthogonal matrix (QR of a Gaussian, sign-corrected), times `gain`. */
-  orthogonal: ({ gain = 1, seed }: { gain?: number } & SeedOption = {}): Initializer => (shape) => orthogonalValues(shape, gain, gen(seed)),
+  orthogonal: ({ gain = 1, seed }: { gain?: number } & SeedOption = {}): Initializer =>
+    tagged('orthogonal', { gain, seed }, (shape) => orthogonalValues(shape, gain, gen(seed))),
   varianceScaling,
-  identity: ({ gain = 1 }: { gain?: number } = {}): Initializer => (shape) => {
+  identity: ({ gain = 1 }: { gain?: number } = {}): Initializer => tagged('identity', { gain }, (shape) => {
     if (shape.length !== 2) throw new ValueError(`identity initializer needs a 2-D shape, got [${shape.join(', ')}].`, 'identity');
     const a = new Float32Array(shape[0]! * shape[1]!);
     for (let i = 0; i < Math.min(shape[0]!, shape[1]!); i++) a[i * shape[1]! + i] = gain;
     return o.tensor(a, shape);
-  },
+  }),
 };
 
 /** Names accepted wherever an initializer is expected (camelCase or Keras snake_case). */
 export type InitializerName = keyof typeof initializers | 'glorot_uniform' | 'glorot_normal' | 'he_normal' | 'he_uniform' | 'lecun_normal' | 'lecun_uniform' | 'random_normal' | 'random_uniform' | 'truncated_normal';
 
-/** Resolve an initializer given by name or function. */
-export function getInitializer(init: InitializerName | Initializer | undefined, fallback: InitializerName): Initializer {
+/**
+ * Resolve an initializer given by name (camelCase, snake_case or Keras's PascalCase class name), by
+ * serialized config `{className, config}`, or as a function.
+ *
+ * @example
+ * ```ts
+ * getInitializer('he_normal', 'zeros');
+ * getInitializer({ className: 'RandomNormal', config: { stddev: 0.1, seed: 1 } }, 'zeros');
+ * ```
+ */
+export function getInitializer(init: InitializerSpec | undefined, fallback: InitializerName): Initializer {
   if (typeof init === 'function') return init;
-  const name = (init ?? fallback).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof typeof initializers;
+  const spec = init ?? fallback;
+  const raw = typeof spec === 'string' ? spec : spec.className;
+  const name = raw.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()).replace(/^[A-Z]/, (c) => c.toLowerCase()) as keyof typeof initializers;
   const make = initializers[name] as ((o?: object) => Initializer) | undefined;
-  if (!make || name === 'varianceScaling') {
-    throw new ValueError(`Unknown initializer "${init}". Known: ${Object.keys(initializers).join(', ')}.`, 'initializer');
+  const options = typeof spec === 'string' ? undefined : spec.config;
+  if (!make || (name === 'varianceScaling' && !options)) {
+    throw new ValueError(`Unknown initializer "${raw}". Known: ${Object.keys(initializers).join(', ')}.`, 'initializer');
   }
-  return make();
+  return name === 'constant' ? initializers.constant((options ?? {}) as { value?: number }) : make(options);
+}
+
+/**
+ * The saved form of an initializer: its name when it has no options, else `{className, config}`.
+ * Throws for a plain function (it cannot be rebuilt from JSON).
+ */
+export function serializeInitializer(init: InitializerSpec, where: string): InitializerName | InitializerConfig {
+  if (typeof init === 'string') return init;
+  if (typeof init !== 'function') return init;
+  if (!init.config) {
+    throw new ValueError(`${where}: a custom initializer function cannot be saved in a config. Use a built-in initializer (by name or from \`initializers\`).`, where);
+  }
+  return Object.keys(init.config.config).length ? init.config : (init.config.className as InitializerName);
 }
 
 /** Orthogonal values of a shape: rows × cols with cols = product of the other axes (Keras convention). */

@@ -3,7 +3,8 @@ import { engine, noGrad, scope } from '../engine';
 import { NNError, ValueError } from '../errors';
 import * as o from '../ops';
 import { Tensor } from '../tensor';
-import { getInitializer, type Initializer, type InitializerName } from './initializers';
+import { regConfig, reviveArgs, type Config } from './config';
+import { getInitializer, type InitializerSpec } from './initializers';
 import { LayerInputError, Module, Parameter, setSymbolicHook, type CallOptions } from './module';
 import type { Regularizer } from './regularizers';
 import { hasSymbolic, SymbolicTensor, type SymShape } from './symbolic';
@@ -26,7 +27,7 @@ export interface LayerArgs {
 export interface AddWeightOptions {
   shape: Shape;
   /** @default 'glorotUniform' (Keras's default for add_weight is glorot_uniform for floats) */
-  initializer?: InitializerName | Initializer;
+  initializer?: InitializerSpec;
   regularizer?: Regularizer;
   /** @default true */
   trainable?: boolean;
@@ -69,6 +70,11 @@ export function resetLayerNames(): void {
  * ```
  */
 export class Layer extends Module {
+  /**
+   * The name under which the class is registered and saved (Keras `class_name`); defaults to the
+   * JavaScript class name. Also the base of default layer names (snake_case).
+   */
+  static className?: string;
   override training = false;
   /** The layer's name (unique per process unless given). */
   override name: string;
@@ -91,7 +97,7 @@ export class Layer extends Module {
     super();
     Object.defineProperty(this, '_weights', { value: [], writable: true, enumerable: false });
     Object.defineProperty(this, '_activityLosses', { value: [], writable: true, enumerable: false });
-    this.name = args.name ?? uniqueName(snake(new.target.name));
+    this.name = args.name ?? uniqueName(snake((new.target as typeof Layer).className ?? new.target.name));
     this.trainable = args.trainable ?? true;
     if (args.activityRegularizer) this.activityRegularizer = args.activityRegularizer;
     if (args.inputShape) this.inputShapeArg = args.inputShape;
@@ -144,9 +150,32 @@ export class Layer extends Module {
     void shape;
   }
 
-  /** The layer's configuration (constructor arguments), for `fromConfig` and saving. */
-  getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainable, dtype: this.dtype, ...(this.inputShapeArg ? { inputShape: this.inputShapeArg } : {}) };
+  /**
+   * The layer's configuration: every constructor argument as JSON (initializers by name or
+   * `{className, config}`, regularizers as `{className: 'L1L2', config}`), so that
+   * `Cls.fromConfig(layer.getConfig())` builds an equivalent layer. Subclasses extend it.
+   *
+   * @example
+   * ```ts
+   * const d = layers.Dense(4, { activation: 'relu' });
+   * const copy = Dense.fromConfig(d.getConfig());
+   * ```
+   */
+  getConfig(): Config {
+    return {
+      name: this.name, trainable: this.trainable, dtype: this.dtype,
+      ...(this.inputShapeArg ? { inputShape: [...this.inputShapeArg] } : {}),
+      ...(this.activityRegularizer ? { activityRegularizer: regConfig(this.activityRegularizer, this.describe()) } : {}),
+    };
+  }
+
+  /**
+   * Build a layer from {@link getConfig}'s output (Keras `from_config`). The default passes the
+   * revived config as the constructor's single options argument; layers with positional
+   * arguments override it.
+   */
+  static fromConfig(config: Config): Layer {
+    return new (this as unknown as new (args: Config) => Layer)(reviveArgs(config));
   }
 
   override forward(inputs: unknown, options: CallOptions = {}): unknown {
@@ -160,16 +189,19 @@ export class Layer extends Module {
 
   override __call__(...args: unknown[]): unknown {
     if (hasSymbolic(args)) return callSymbolic(this, args);
-    const [inputs, opts = {}] = args as [Tensor | Tensor[], CallOptions | undefined];
-    const shapes = Array.isArray(inputs) ? inputs.map((t) => t.shape) : (inputs as Tensor).shape;
-    if (!Array.isArray(inputs) && !(inputs instanceof Tensor)) {
-      throw new ValueError(`${this.describe()}: expected a Tensor (or an array of Tensors), got ${typeof inputs}.`, this.name);
+    const [inputs, opts = {}] = args as [Tensor | Tensor[] | Record<string, Tensor>, CallOptions | undefined];
+    // A dict of tensors (functional models with named inputs) is passed through as it is.
+    const dict = !Array.isArray(inputs) && !(inputs instanceof Tensor) && inputs !== null && typeof inputs === 'object' && Object.values(inputs).every((v) => v instanceof Tensor);
+    if (!Array.isArray(inputs) && !(inputs instanceof Tensor) && !dict) {
+      throw new ValueError(`${this.describe()}: expected a Tensor (or an array or dict of Tensors), got ${inputs === null ? 'null' : typeof inputs}.`, this.name);
     }
+    const list = dict ? Object.values(inputs) : null;
+    const shapes = list ? list.map((t) => t.shape) : Array.isArray(inputs) ? inputs.map((t) => t.shape) : (inputs as Tensor).shape;
     if (!this.built) {
       this.build(shapes as Shape);
       this.built = true;
     }
-    if (!Array.isArray(inputs)) this.checkInput(inputs.shape);
+    if (inputs instanceof Tensor) this.checkInput(inputs.shape);
     const training = opts.training ?? this.training;
     const out = this.call(inputs, { ...opts, training }) as Tensor;
     if (this.activityRegularizer && out instanceof Tensor) {

@@ -4,6 +4,8 @@ import { Tensor } from '../tensor';
 import { Layer, describeModule, type LayerArgs } from './layer';
 import { Module, type CallOptions } from './module';
 import { SymbolicTensor, type SymShape } from './symbolic';
+import type { Config } from './config';
+import { functionalConfig, functionalFromConfig, saveModel, sequentialConfig, sequentialFromConfig } from './saving';
 
 interface GraphNode {
   module: Module;
@@ -77,8 +79,26 @@ export class FunctionalModel extends Layer {
     });
     this.built = true;
   }
-  private readonly _multiOut: boolean;
-  private readonly _multiIn: boolean;
+  /** @internal Whether outputs were given as a list or dict (so calls return one). */
+  readonly _multiOut: boolean;
+  /** @internal */
+  readonly _multiIn: boolean;
+
+  /** The graph as JSON: distinct layers with their configs, the inputs, every call and the outputs. */
+  override getConfig(): Config {
+    return functionalConfig(this);
+  }
+  /** Rebuild a functional model from {@link getConfig} (fresh weights; see {@link loadModel} for saved ones). */
+  static override fromConfig(config: Config): FunctionalModel {
+    return functionalFromConfig(config);
+  }
+  /**
+   * Save to a folder: `config.json` (the graph) and `model.safetensors` (the weights); reload with
+   * `loadModel(dir)`.
+   */
+  save(dir: string): Promise<void> {
+    return saveModel(this, dir);
+  }
 
   override *namedChildren(): Generator<[string, Module]> {
     for (const m of this.layers) yield [m instanceof Layer ? m.name : `${m.constructor.name.toLowerCase()}_${m._uid}`, m];
@@ -222,6 +242,23 @@ export class Sequential extends Layer {
       this.inputSym = new SymbolicTensor([null, ...inputShape.slice(1)], 'float32', null, 'input_layer');
       this.buildSymbolic();
     }
+  }
+
+  /** @internal The input shape (with batch) once known. */
+  _inputShape(): SymShape | null {
+    return this.inputSym?.shape ?? null;
+  }
+  /** The layers' configs in order, and the input shape once known. */
+  override getConfig(): Config {
+    return sequentialConfig(this);
+  }
+  /** Rebuild from {@link getConfig} (fresh weights; see {@link loadModel} for saved ones). */
+  static override fromConfig(config: Config): Sequential {
+    return sequentialFromConfig(config);
+  }
+  /** Save to a folder: `config.json` and `model.safetensors`; reload with `loadModel(dir)`. */
+  save(dir: string): Promise<void> {
+    return saveModel(this, dir);
   }
 
   override *namedChildren(): Generator<[string, Module]> {

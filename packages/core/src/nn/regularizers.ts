@@ -36,3 +36,25 @@ export const regularizers = {
   l2: (l2 = 0.01) => make(0, l2, 'l2'),
   l1l2: (l1 = 0.01, l2 = 0.01) => make(l1, l2, 'l1l2'),
 };
+
+/** A serialized regularizer (Keras `{class_name, config}`). */
+export interface RegularizerConfig {
+  className: 'L1L2';
+  config: { l1: number; l2: number };
+}
+
+/** The saved form of a regularizer. */
+export function serializeRegularizer(r: Regularizer, where: string): RegularizerConfig {
+  if (!r.config) throw new ValueError(`${where}: a custom regularizer function cannot be saved in a config. Use regularizers.L1 / L2 / L1L2.`, where);
+  return { className: 'L1L2', config: { l1: r.config.l1, l2: r.config.l2 } };
+}
+
+/** Rebuild a regularizer from a function or its saved form (`{className: 'L1' | 'L2' | 'L1L2', config}`). */
+export function getRegularizer(spec: Regularizer | RegularizerConfig | { className: string; config: { l1?: number; l2?: number } }): Regularizer {
+  if (typeof spec === 'function') return spec;
+  const { className, config } = spec;
+  if (!['L1', 'L2', 'L1L2', 'l1', 'l2', 'l1l2', 'l1_l2'].includes(className)) {
+    throw new ValueError(`Unknown regularizer "${className}". Known: L1, L2, L1L2.`, 'regularizer');
+  }
+  return make(config.l1 ?? 0, config.l2 ?? 0, className);
+}

@@ -2,6 +2,7 @@ import { ValueError } from '../../errors';
 import * as o from '../../ops';
 import type { Tensor } from '../../tensor';
 import { Layer, type LayerArgs } from '../layer';
+import { reviveArgs, serializeActivation, type Config } from '../config';
 import { Module } from '../module';
 
 /** Activation names accepted by Keras-style layers (camelCase or snake_case). */
@@ -47,8 +48,37 @@ export class Activation extends Layer {
   override call(x: Tensor): Tensor {
     return this.fn(x);
   }
-  override getConfig() {
-    return { ...super.getConfig(), activation: typeof this.activation === 'string' ? this.activation : 'custom' };
+  override getConfig(): Config {
+    return { ...super.getConfig(), activation: serializeActivation(this.activation, this.describe()) };
+  }
+  static override fromConfig(config: Config): Activation {
+    const { activation, ...rest } = reviveArgs(config);
+    return new Activation((activation ?? null) as ActivationName | null, rest);
+  }
+}
+
+/**
+ * Keras `LeakyReLU` layer: `x` for x > 0, `negativeSlope · x` otherwise.
+ *
+ * @param args.negativeSlope - @default 0.3 (Keras's layer default; the `leaky_relu` activation uses 0.2)
+ * @example
+ * ```ts
+ * const y = layers.LeakyReLU({ negativeSlope: 0.1 })(x);
+ * ```
+ */
+export class KerasLeakyReLU extends Layer {
+  static override className = 'LeakyReLU';
+  readonly negativeSlope: number;
+  constructor(args: LayerArgs & { negativeSlope?: number } = {}) {
+    super(args);
+    this.negativeSlope = args.negativeSlope ?? 0.3;
+    if (!(this.negativeSlope >= 0)) throw new ValueError(`LeakyReLU: negativeSlope must be ≥ 0, got ${this.negativeSlope}.`, this.name);
+  }
+  override call(x: Tensor): Tensor {
+    return o.leakyRelu(x, this.negativeSlope);
+  }
+  override getConfig(): Config {
+    return { ...super.getConfig(), negativeSlope: this.negativeSlope };
   }
 }
 

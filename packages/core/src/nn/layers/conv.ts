@@ -4,7 +4,8 @@ import { ValueError } from '../../errors';
 import * as o from '../../ops';
 import type { Tensor } from '../../tensor';
 import { kaimingUniform_, uniform_ } from '../init';
-import { computeFans, type Initializer, type InitializerName } from '../initializers';
+import { computeFans, type InitializerSpec } from '../initializers';
+import { initConfig, regConfig, reviveArgs, serializeActivation, type Config } from '../config';
 import { inputError, Layer, type LayerArgs } from '../layer';
 import { Module, Parameter } from '../module';
 import type { Regularizer } from '../regularizers';
@@ -21,8 +22,8 @@ export interface Conv2DArgs extends LayerArgs {
   /** @default 'channelsLast' */ dataFormat?: 'channelsLast' | 'channelsFirst';
   activation?: ActivationSpec;
   /** @default true */ useBias?: boolean;
-  /** @default 'glorotUniform' */ kernelInitializer?: InitializerName | Initializer;
-  /** @default 'zeros' */ biasInitializer?: InitializerName | Initializer;
+  /** @default 'glorotUniform' */ kernelInitializer?: InitializerSpec;
+  /** @default 'zeros' */ biasInitializer?: InitializerSpec;
   kernelRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
 }
@@ -59,8 +60,18 @@ export class Conv2D extends Layer {
     if (this.bias) y = y.add(this.nchw ? this.bias.reshape([this.filters, 1, 1]) : this.bias);
     return this.act(y);
   }
-  override getConfig() {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, strides: this.args.strides ?? 1, padding: this.args.padding ?? 'valid', dilationRate: this.args.dilationRate ?? 1, activation: typeof this.args.activation === 'string' ? this.args.activation : null, useBias: this.args.useBias !== false };
+  override getConfig(): Config {
+    const w = this.describe(), a = this.args;
+    return {
+      ...super.getConfig(), filters: this.filters, kernelSize: pair(this.kernelSize), strides: pair(a.strides ?? 1), padding: a.padding ?? 'valid',
+      dilationRate: pair(a.dilationRate ?? 1), dataFormat: a.dataFormat ?? 'channelsLast', activation: serializeActivation(a.activation, w), useBias: a.useBias !== false,
+      kernelInitializer: initConfig(a.kernelInitializer ?? 'glorotUniform', w), biasInitializer: initConfig(a.biasInitializer ?? 'zeros', w),
+      kernelRegularizer: regConfig(a.kernelRegularizer, w), biasRegularizer: regConfig(a.biasRegularizer, w),
+    };
+  }
+  static override fromConfig(config: Config): Conv2D {
+    const { filters, kernelSize, ...rest } = reviveArgs(config);
+    return new Conv2D(filters as number, kernelSize as [number, number], rest);
   }
 }
 

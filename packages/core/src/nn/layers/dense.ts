@@ -4,7 +4,8 @@ import { ValueError } from '../../errors';
 import * as o from '../../ops';
 import type { Tensor } from '../../tensor';
 import { kaimingUniform_, uniform_ } from '../init';
-import type { Initializer, InitializerName } from '../initializers';
+import type { InitializerSpec } from '../initializers';
+import { initConfig, regConfig, reviveArgs, serializeActivation, type Config } from '../config';
 import { inputError, Layer, type LayerArgs } from '../layer';
 import { Module, Parameter } from '../module';
 import type { Regularizer } from '../regularizers';
@@ -14,8 +15,8 @@ import { getActivation, type ActivationSpec } from './activations';
 export interface DenseArgs extends LayerArgs {
   /** @default null (linear) */ activation?: ActivationSpec;
   /** @default true */ useBias?: boolean;
-  /** @default 'glorotUniform' */ kernelInitializer?: InitializerName | Initializer;
-  /** @default 'zeros' */ biasInitializer?: InitializerName | Initializer;
+  /** @default 'glorotUniform' */ kernelInitializer?: InitializerSpec;
+  /** @default 'zeros' */ biasInitializer?: InitializerSpec;
   kernelRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
   /** Input size, so the layer can build without seeing data (Keras `input_dim`). */
@@ -59,8 +60,17 @@ export class Dense extends Layer {
     if (this.bias) y = y.add(this.bias);
     return this.act(y);
   }
-  override getConfig() {
-    return { ...super.getConfig(), units: this.units, activation: typeof this.args.activation === 'string' ? this.args.activation : null, useBias: this.args.useBias !== false };
+  override getConfig(): Config {
+    const w = this.describe();
+    return {
+      ...super.getConfig(), units: this.units, activation: serializeActivation(this.args.activation, w), useBias: this.args.useBias !== false,
+      kernelInitializer: initConfig(this.args.kernelInitializer ?? 'glorotUniform', w), biasInitializer: initConfig(this.args.biasInitializer ?? 'zeros', w),
+      kernelRegularizer: regConfig(this.args.kernelRegularizer, w), biasRegularizer: regConfig(this.args.biasRegularizer, w),
+    };
+  }
+  static override fromConfig(config: Config): Dense {
+    const { units, ...rest } = reviveArgs(config);
+    return new Dense(units as number, rest);
   }
 }
 

@@ -3,6 +3,7 @@ import * as o from '../../ops';
 import { defaultGenerator, Generator } from '../../random';
 import type { Tensor } from '../../tensor';
 import { Layer, type LayerArgs } from '../layer';
+import { reviveArgs, type Config } from '../config';
 import type { CallOptions } from '../module';
 import { Module } from '../module';
 
@@ -12,16 +13,23 @@ import { Module } from '../module';
  */
 export class Dropout extends Layer {
   readonly generator: Generator;
+  /** The seed given at construction, if any. */
+  readonly seed?: number;
   constructor(readonly rate: number, args: LayerArgs & { seed?: number } = {}) {
     super(args);
+    if (args.seed !== undefined) this.seed = args.seed;
     if (!(rate >= 0 && rate < 1)) throw new ValueError(`Dropout: rate must be in [0, 1), got ${rate}.`, this.name);
     this.generator = args.seed === undefined ? defaultGenerator : new Generator(args.seed);
   }
   override call(x: Tensor, opts: CallOptions = {}): Tensor {
     return o.dropout(x, this.rate, opts.training ?? this.training, this.generator);
   }
-  override getConfig() {
-    return { ...super.getConfig(), rate: this.rate };
+  override getConfig(): Config {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null };
+  }
+  static override fromConfig(config: Config): Dropout {
+    const { rate, ...rest } = reviveArgs(config);
+    return new Dropout(rate as number, rest);
   }
 }
 

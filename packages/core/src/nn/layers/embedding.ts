@@ -3,7 +3,8 @@ import { ValueError } from '../../errors';
 import * as o from '../../ops';
 import type { Tensor } from '../../tensor';
 import { normal_ } from '../init';
-import type { Initializer, InitializerName } from '../initializers';
+import type { InitializerSpec } from '../initializers';
+import { initConfig, regConfig, reviveArgs, type Config } from '../config';
 import { Layer, type LayerArgs } from '../layer';
 import { Module, Parameter } from '../module';
 import type { Regularizer } from '../regularizers';
@@ -22,7 +23,7 @@ function lookup(table: Tensor, ids: Tensor, who: string): Tensor {
 /** Keras `Embedding(inputDim, outputDim)`: embeddings U(±0.05). */
 export class Embedding extends Layer {
   embeddings!: Parameter;
-  constructor(readonly inputDim: number, readonly outputDim: number, readonly args: LayerArgs & { embeddingsInitializer?: InitializerName | Initializer; embeddingsRegularizer?: Regularizer } = {}) {
+  constructor(readonly inputDim: number, readonly outputDim: number, readonly args: LayerArgs & { embeddingsInitializer?: InitializerSpec; embeddingsRegularizer?: Regularizer } = {}) {
     super(args);
   }
   override build(_shape: Shape): void {
@@ -31,8 +32,16 @@ export class Embedding extends Layer {
   override call(ids: Tensor): Tensor {
     return lookup(this.embeddings, ids, this.describe());
   }
-  override getConfig() {
-    return { ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim };
+  override getConfig(): Config {
+    const w = this.describe();
+    return {
+      ...super.getConfig(), inputDim: this.inputDim, outputDim: this.outputDim,
+      embeddingsInitializer: initConfig(this.args.embeddingsInitializer ?? 'randomUniform', w), embeddingsRegularizer: regConfig(this.args.embeddingsRegularizer, w),
+    };
+  }
+  static override fromConfig(config: Config): Embedding {
+    const { inputDim, outputDim, ...rest } = reviveArgs(config);
+    return new Embedding(inputDim as number, outputDim as number, rest);
   }
 }
 

@@ -4,6 +4,7 @@ import { ValueError } from '../../errors';
 import * as o from '../../ops';
 import { Tensor } from '../../tensor';
 import { inputError, Layer, type LayerArgs } from '../layer';
+import type { Config } from '../config';
 import type { CallOptions } from '../module';
 import { Module, Parameter } from '../module';
 
@@ -90,7 +91,7 @@ export class BatchNormalization extends Layer {
     const ax = this.axis < 0 ? x.rank + this.axis : this.axis;
     return batchNorm(x, ax, opts.training ?? this.training, { newWeight: 1 - this.momentum, unbiasedRunning: false, eps: this.epsilon }, this.movingMean, this.movingVariance, this.gamma ?? null, this.beta ?? null);
   }
-  override getConfig() {
+  override getConfig(): Config {
     return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.args.center !== false, scale: this.args.scale !== false };
   }
 }
@@ -197,8 +198,8 @@ export class LayerNormalization extends Layer {
     }
     return layerNorm(x, [ax], this.args.epsilon ?? 1e-3, this.gamma ?? null, this.beta ?? null);
   }
-  override getConfig() {
-    return { ...super.getConfig(), axis: this.args.axis ?? -1, epsilon: this.args.epsilon ?? 1e-3 };
+  override getConfig(): Config {
+    return { ...super.getConfig(), axis: this.args.axis ?? -1, epsilon: this.args.epsilon ?? 1e-3, center: this.args.center !== false, scale: this.args.scale !== false };
   }
 }
 
@@ -302,6 +303,11 @@ export class Normalization extends Layer {
   }
   override build(shape: Shape): void {
     if (!this.meanW) throw inputError(this, 'statistics: call adapt(data) or pass mean and variance first', shape);
+  }
+  /** The statistics are part of the config (small: one value per feature), so a saved model rebuilds adapted. */
+  override getConfig(): Config {
+    const stats = this.meanW && this.varianceW ? { mean: Array.from(this.meanW.dataSync()), variance: Array.from(this.varianceW.dataSync()) } : {};
+    return { ...super.getConfig(), ...(this.args.axis !== undefined ? { axis: this.args.axis } : {}), ...stats };
   }
   override checkInput(shape: Shape): void {
     const f = this.meanW!.shape[0]!;

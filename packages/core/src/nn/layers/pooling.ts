@@ -2,6 +2,7 @@ import type { Shape } from '../../dtype';
 import * as o from '../../ops';
 import type { Tensor } from '../../tensor';
 import { inputError, Layer, type LayerArgs } from '../layer';
+import type { Config } from '../config';
 import { Module } from '../module';
 
 type Pair = number | readonly [number, number];
@@ -26,8 +27,9 @@ abstract class KerasPool extends Layer {
     const k = pair(this.args.poolSize ?? 2);
     return { kernelSize: k, strides: pair(this.args.strides ?? k), padding: this.args.padding ?? 'valid', dataFormat: this.args.dataFormat === 'channelsFirst' ? ('NCHW' as const) : ('NHWC' as const) };
   }
-  override getConfig() {
-    return { ...super.getConfig(), poolSize: this.args.poolSize ?? 2, strides: this.args.strides ?? null, padding: this.args.padding ?? 'valid' };
+  override getConfig(): Config {
+    const k = pair(this.args.poolSize ?? 2);
+    return { ...super.getConfig(), poolSize: k, strides: pair(this.args.strides ?? k), padding: this.args.padding ?? 'valid', dataFormat: this.args.dataFormat ?? 'channelsLast' };
   }
 }
 
@@ -53,6 +55,9 @@ export class GlobalAveragePooling2D extends Layer {
   }
   override call(x: Tensor): Tensor {
     return o.globalAvgPool2d(x, this.args.dataFormat === 'channelsFirst' ? 'NCHW' : 'NHWC');
+  }
+  override getConfig(): Config {
+    return { ...super.getConfig(), dataFormat: this.args.dataFormat ?? 'channelsLast' };
   }
 }
 

@@ -3,6 +3,7 @@ import { ValueError } from '../../errors';
 import * as o from '../../ops';
 import type { Tensor } from '../../tensor';
 import { inputError, Layer, type LayerArgs } from '../layer';
+import { reviveArgs, type Config } from '../config';
 import { Module } from '../module';
 
 /** Keras `Flatten`: every axis but the batch axis into one. */
@@ -38,8 +39,12 @@ export class Reshape extends Layer {
   override call(x: Tensor): Tensor {
     return x.reshape([x.shape[0]!, ...this.targetShape]);
   }
-  override getConfig() {
-    return { ...super.getConfig(), targetShape: this.targetShape };
+  override getConfig(): Config {
+    return { ...super.getConfig(), targetShape: [...this.targetShape] };
+  }
+  static override fromConfig(config: Config): Reshape {
+    const { targetShape, ...rest } = reviveArgs(config);
+    return new Reshape(targetShape as number[], rest);
   }
 }
 
@@ -58,7 +63,7 @@ export class Concatenate extends Layer {
     }
     return o.concat(xs, axis);
   }
-  override getConfig() {
+  override getConfig(): Config {
     return { ...super.getConfig(), axis: this.args.axis ?? -1 };
   }
 }
