@@ -89,10 +89,3 @@ export { SerializationError, type Config } from './nn/config';
 export { KerasLeakyReLU } from './nn/index';
 export { serializeInitializer, type InitializerConfig, type InitializerSpec } from './nn/initializers';
 export { getRegularizer, serializeRegularizer, type RegularizerConfig } from './nn/regularizers';
-// nn: layer configs, registry, model saving (issue 3)
-export { registerLayer, getRegisteredLayer, serializeLayer, deserializeLayer, type LayerClass, type LayerConfig } from './nn/registry';
-export { saveModel, loadModel } from './nn/saving';
-export { SerializationError, type Config } from './nn/config';
-export { KerasLeakyReLU } from './nn/index';
-export { serializeInitializer, type InitializerConfig, type InitializerSpec } from './nn/initializers';
-export { getRegularizer, serializeRegularizer, type RegularizerConfig } from './nn/regularizers';
