@@ -64,7 +64,7 @@ export function fmt(v: number): string {
   if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
-  return a >= 1000 ? v.toFixed(0) : v.toPrecision(4);
+  return a >= 1000 ? v.toFixed(0) : String(Number(v.toPrecision(4)));
 }
 
 /** A seeded uniform generator in [0, 1) (mulberry32), for data that is the same on every run. */
