@@ -1,0 +1,373 @@
+import * as ort from 'onnxruntime-node';
+import { getLoss, noGrad, scope, tensor, Tensor, type DType, type Optimizer, type TypedArray } from '@nn/core';
+import { UnsupportedOpError } from '../errors';
+import type { Device } from '../serve/session';
+import { TrainStepCompileError, TrainStepInputError } from './errors';
+import { buildStepGraph, type InputSlot, type OutputSlot } from './graph';
+import {
+  advanceCounters, bindIfNeeded, counterDelta, groupLrs, hasSchedule, hasState, namedState, readCounters, writeCounters, type Counters,
+} from './optim-state';
+import { openSession } from './ort-session';
+import { drawMask, maskSpec, type MaskSpec } from './random';
+import { forward, probeOptimizer, totalLoss, traceStep, type StepContext, type StepLoss, type TracedStep, type TrainableModel } from './step-trace';
+
+/** A batch: an nn Tensor, or a typed array / number array of `batch × sample size` values. */
+export type BatchData = Tensor | Float32Array | Float64Array | Int32Array | readonly number[];
+
+/** Options of {@link compileTrainStep}. */
+export interface CompileTrainStepOptions {
+  /** The optimizer (either door). @default the one given to `model.compile` */
+  optimizer?: Optimizer;
+  /** `(yTrue, yPred) => scalar`, or a loss name of `compile` ('sparseCategoricalCrossentropy', 'mse' …). @default the compiled loss */
+  loss?: StepLoss | string;
+  /** Shape of ONE sample, e.g. `[784]`. */
+  inputShape: readonly number[];
+  /** Shape of one sample's target. @default [] (a class index) */
+  targetShape?: readonly number[];
+  /** Target dtype. @default 'int32' when `targetShape` is [], else 'float32' */
+  targetDtype?: 'int32' | 'float32';
+  /** Compile for this batch size now (other sizes compile on first use). */
+  batchSize?: number;
+  /** Where onnxruntime runs: CUDA when its provider is installed, else CPU. @default 'auto' */
+  device?: Device;
+  /** onnxruntime intra-op threads (0: onnxruntime's choice). @default 0 */
+  threads?: number;
+  /** Called once per reason when a step runs eagerly instead. @default console.warn */
+  onFallback?: (reason: string) => void;
+}
+
+interface OrtGraph {
+  readonly kind: 'ort';
+  readonly session: ort.InferenceSession;
+  readonly device: 'cuda' | 'cpu';
+  readonly inputs: readonly InputSlot[];
+  readonly outputs: readonly OutputSlot[];
+  readonly masks: readonly MaskSpec[];
+  readonly gradParams: readonly Tensor[];
+  /** Any per-step scalar depends on the step count (else only on the learning rates). */
+  readonly stepScalars: boolean;
+  readonly delta: Counters;
+  readonly nodeCount: number;
+  scalarValues: TypedArray[];
+  lrs: number[];
+}
+type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
+
+const sameData = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i] || (Number.isNaN(v) && Number.isNaN(b[i]!)));
+
+function resolveLoss(l: StepLoss | string): StepLoss {
+  if (typeof l === 'function') return l;
+  return getLoss(l) as unknown as StepLoss;
+}
+
+/**
+ * A whole training step — forward, loss, backward, optimizer update — compiled into one ONNX graph
+ * and run by onnxruntime-node. Weights and optimizer state live in Float32Arrays owned by this
+ * object between steps; {@link CompiledTrainStep.sync} writes them into the model's tensors.
+ * Create it with {@link compileTrainStep}.
+ */
+export class CompiledTrainStep {
+  private readonly graphs = new Map<string, Compiled>();
+  private readonly arrays = new Map<string, Float32Array | Int32Array | Uint8Array>();
+  private tensorsByName = new Map<string, Tensor>();
+  /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
+  private fresh: 'arrays' | 'tensors' = 'tensors';
+  private busy = false;
+  private readonly warned = new Set<string>();
+  private readonly ySample: readonly number[];
+  private readonly yDtype: 'int32' | 'float32';
+  /** Predictions (logits) of the last step, `[batch, …]`. */
+  lastPred: { data: Float32Array; dims: readonly number[] } | undefined;
+  /** Steps run by onnxruntime and eagerly. */
+  readonly counts = { ort: 0, eager: 0 };
+
+  /** @internal Use {@link compileTrainStep}. */
+  constructor(
+    readonly model: TrainableModel,
+    readonly optimizer: Optimizer,
+    private readonly loss: StepLoss,
+    private readonly opts: CompileTrainStepOptions,
+  ) {
+    this.ySample = opts.targetShape ?? [];
+    this.yDtype = opts.targetDtype ?? (this.ySample.length === 0 ? 'int32' : 'float32');
+  }
+
+  /** The device of the most recently compiled graph (`undefined` before the first compile). */
+  get device(): 'cuda' | 'cpu' | undefined {
+    let d: 'cuda' | 'cpu' | undefined;
+    for (const g of this.graphs.values()) if (g.kind === 'ort') d = g.device;
+    return d;
+  }
+
+  /** Why steps run eagerly, when some do (one entry per batch shape / mode). */
+  get fallbackReasons(): string[] {
+    return [...this.graphs.values()].flatMap((g) => (g.kind === 'eager' ? [g.reason] : []));
+  }
+
+  /** ONNX node count of each compiled graph, by `batch|mode` key (for diagnostics). */
+  get graphSizes(): Record<string, number> {
+    return Object.fromEntries([...this.graphs].flatMap(([k, g]) => (g.kind === 'ort' ? [[k, g.nodeCount]] : [])));
+  }
+
+  private context(): StepContext {
+    const seen = new Set<Tensor>();
+    const named: [string, Tensor][] = [];
+    const add = (n: string, t: Tensor) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      named.push([n, t]);
+    };
+    for (const [n, t] of this.model.namedParameters()) add(n, t);
+    for (const [n, t] of this.model.namedBuffers?.() ?? []) add(n, t);
+    for (const [n, t] of namedState(this.optimizer)) add(n, t);
+    this.tensorsByName = new Map(named);
+    return { model: this.model, optimizer: this.optimizer, loss: this.loss, named };
+  }
+
+  private shapes(batch: number) {
+    return { x: { shape: [batch, ...this.opts.inputShape], dtype: 'float32' as DType }, y: { shape: [batch, ...this.ySample], dtype: this.yDtype as DType } };
+  }
+
+  /** Trace the step three times (step t, step t+1, another learning rate) and compile it. */
+  private async compile(batch: number): Promise<OrtGraph> {
+    const ctx = this.context();
+    const opt = this.optimizer;
+    this.optimizer.zeroGrad();
+    const { x, y } = this.shapes(batch);
+    const c0 = readCounters(opt);
+    let a: TracedStep, b: TracedStep, c: TracedStep | undefined;
+    let delta: Counters;
+    let probe0: TypedArray[];
+    try {
+      a = traceStep(ctx, x, y);
+      delta = counterDelta(c0, readCounters(opt));
+      writeCounters(opt, c0);
+      probe0 = probeOptimizer(ctx, a.gradParams);
+      writeCounters(opt, c0);
+      advanceCounters(opt, delta);
+      b = traceStep(ctx, x, y);
+      writeCounters(opt, c0);
+      if (!hasSchedule(opt)) {
+        const lrs = groupLrs(opt);
+        opt.paramGroups.forEach((g, i) => (g.lr = lrs[i]! * 1.375 + 1e-3));
+        try {
+          c = traceStep(ctx, x, y);
+        } finally {
+          opt.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
+        }
+      }
+    } finally {
+      writeCounters(opt, c0);
+    }
+    const same = (u: TracedStep) => u.trace.ops.length === a.trace.ops.length && u.trace.ops.every((o, i) => o.kernel === a.trace.ops[i]!.kernel);
+    if (!same(b) || (c && !same(c))) throw new TrainStepCompileError('the step', 'its traced operations differ from one step to the next (data- or step-dependent control flow)');
+    if (probe0.length !== a.optConsts.length || a.optConsts.some((id, k) => !sameData(a.trace.values.get(id)!.data as ArrayLike<number>, probe0[k]!))) {
+      throw new TrainStepCompileError(`the optimizer "${opt.name}"`, 'its update constants cannot be recomputed without running the model (they depend on gradient values)');
+    }
+    // Constants that change between steps: random masks (drawn per step) and optimizer scalars (probed).
+    const randomIds = new Set(a.random.map((r) => r.id));
+    const optIndex = new Map(a.optConsts.map((id, k) => [id, k]));
+    const scalars: { id: number; index: number }[] = [];
+    let stepScalars = false;
+    for (const [id, v] of a.trace.values) {
+      if (v.kind !== 'const' || randomIds.has(id)) continue;
+      const vb = b.trace.values.get(id), vc = c?.trace.values.get(id);
+      const byStep = !vb || !sameData(v.data as ArrayLike<number>, vb.data as ArrayLike<number>);
+      const byLr = vc ? !sameData(v.data as ArrayLike<number>, vc.data as ArrayLike<number>) : false;
+      const k = optIndex.get(id);
+      if (k === undefined) {
+        if (byStep) throw new TrainStepCompileError(`a constant of shape [${v.shape.join(', ')}] (value #${id})`, 'it changes between steps but is not made by the optimizer or a dropout generator');
+        continue;
+      }
+      if (byStep || byLr || hasSchedule(opt)) scalars.push({ id, index: k });
+      if (byStep || hasSchedule(opt)) stepScalars = true;
+    }
+    const modules = [...(this.model.modules?.() ?? [])];
+    const masks = a.random.map((r) => maskSpec(r, modules));
+    const g = buildStepGraph({
+      trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)),
+      maskIds: masks.map((m) => m.id), scalars,
+    });
+    const s = await openSession(g.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
+    return {
+      kind: 'ort', session: s.session, device: s.device, inputs: g.inputs, outputs: g.outputs, masks, gradParams: a.gradParams,
+      stepScalars, delta, nodeCount: g.nodeCount, scalarValues: scalars.map((sc) => probe0[sc.index]!), lrs: groupLrs(opt),
+    };
+  }
+
+  private async graphFor(batch: number): Promise<Compiled | null> {
+    const key = `${batch}|${this.model.training ? 'train' : 'eval'}`;
+    const hit = this.graphs.get(key);
+    if (hit) return hit;
+    // Optimizer buffers are created lazily by the first update: that step runs eagerly.
+    if (!hasState(this.optimizer, [...this.model.parameters()].filter((p) => p.requiresGrad))) return null;
+    if (this.fresh === 'arrays') this.sync();
+    let g: Compiled;
+    try {
+      g = await this.compile(batch);
+    } catch (e) {
+      if (!(e instanceof TrainStepCompileError || e instanceof UnsupportedOpError)) throw e;
+      g = { kind: 'eager', reason: e.message };
+    }
+    this.graphs.set(key, g);
+    return g;
+  }
+
+  /**
+   * Run one training step on a batch and return its loss. The first step runs eagerly when the
+   * optimizer has no state yet (its buffers are made by the first update); a batch size or mode seen
+   * for the first time is traced and compiled (a few hundred ms); a step that cannot be compiled runs
+   * eagerly, and {@link fallbackReasons} says why.
+   *
+   * @param x - `[batch, ...inputShape]` float values.
+   * @param y - `[batch, ...targetShape]` targets (class indices as int32 by default).
+   * @returns The loss (float32 precision on the ort path).
+   */
+  async step(x: BatchData, y: BatchData): Promise<number> {
+    if (this.busy) throw new TrainStepCompileError('a step', 'the previous step() has not finished; await each step');
+    this.busy = true;
+    try {
+      const xs = this.batchValues('x', x, this.opts.inputShape, 'float32');
+      const ys = this.batchValues('y', y, this.ySample, this.yDtype);
+      if (ys.batch !== xs.batch) throw new TrainStepInputError('y', `${xs.batch} rows like x`, `${ys.batch} rows`);
+      const g = await this.graphFor(xs.batch);
+      if (!g || g.kind === 'eager') {
+        if (g && !this.warned.has(g.reason)) {
+          this.warned.add(g.reason);
+          (this.opts.onFallback ?? ((r: string) => console.warn(`[nn ort engine] running eagerly: ${r}`)))(g.reason);
+        }
+        return this.eagerStep(xs, ys);
+      }
+      return await this.ortStep(g, xs, ys);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private batchValues(which: 'x' | 'y', v: BatchData, sample: readonly number[], dtype: 'float32' | 'int32') {
+    const per = sample.reduce((p, d) => p * d, 1);
+    let data: Float32Array | Int32Array;
+    if (v instanceof Tensor) {
+      const want = sample.join(',');
+      if (v.shape.slice(1).join(',') !== want) throw new TrainStepInputError(which, `[batch, ${sample.join(', ')}]`, `[${v.shape.join(', ')}]`);
+      const d = v.dataSync();
+      data = dtype === 'float32' ? (d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>)) : d instanceof Int32Array ? d : Int32Array.from(d as ArrayLike<number>);
+    } else {
+      data = dtype === 'float32' ? (v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>)) : v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
+    }
+    if (per === 0 || data.length % per !== 0 || data.length === 0) throw new TrainStepInputError(which, `a multiple of ${per} values (samples of shape [${sample.join(', ')}])`, `${data.length} values`);
+    return { data, batch: data.length / per };
+  }
+
+  private eagerStep(x: { data: Float32Array | Int32Array; batch: number }, y: { data: Float32Array | Int32Array; batch: number }): number {
+    if (this.fresh === 'arrays') this.sync();
+    this.fresh = 'tensors';
+    this.counts.eager++;
+    return scope(() => {
+      const xt = tensor(x.data, [x.batch, ...this.opts.inputShape]);
+      const yt = tensor(y.data, [y.batch, ...this.ySample], { dtype: this.yDtype });
+      const pred = forward(this.model, xt);
+      const l = totalLoss(this.model, this.loss, yt, pred);
+      this.optimizer.zeroGrad();
+      l.backward();
+      this.optimizer.step();
+      this.optimizer.zeroGrad();
+      const pd = pred.dataSync();
+      this.lastPred = { data: pd instanceof Float32Array ? pd.slice() : Float32Array.from(pd as ArrayLike<number>), dims: [...pred.shape] };
+      return l.item();
+    });
+  }
+
+  /** Copy the model's tensors into the arrays (after eager steps or a user edit). */
+  private load(): void {
+    this.context();
+    for (const [n, t] of this.tensorsByName) {
+      const d = t.dataSync();
+      this.arrays.set(n, t.dtype === 'float32' ? Float32Array.from(d as ArrayLike<number>) : d.slice() as Int32Array | Uint8Array);
+    }
+    this.fresh = 'arrays';
+  }
+
+  private async ortStep(g: OrtGraph, x: { data: Float32Array | Int32Array; batch: number }, y: { data: Float32Array | Int32Array; batch: number }): Promise<number> {
+    if (this.fresh === 'tensors') this.load();
+    const opt = this.optimizer;
+    // Per-step optimizer scalars: probe only when they depend on the step or a learning rate changed.
+    if (g.scalarValues.length > 0) {
+      const lrs = groupLrs(opt);
+      if (g.stepScalars || lrs.some((l, i) => l !== g.lrs[i])) {
+        const consts = probeOptimizer(this.context(), g.gradParams);
+        g.scalarValues = g.inputs.flatMap((s) => (s.kind === 'scalar' ? [consts[s.index]!] : []));
+        g.lrs = lrs;
+      } else advanceCounters(opt, g.delta);
+    } else advanceCounters(opt, g.delta);
+    const feeds: Record<string, ort.Tensor> = {};
+    let k = 0;
+    for (const s of g.inputs) {
+      switch (s.kind) {
+        case 'x': feeds[s.name] = new ort.Tensor('float32', x.data as Float32Array, [x.batch, ...this.opts.inputShape]); break;
+        case 'y': feeds[s.name] = new ort.Tensor(this.yDtype, y.data as Int32Array, [y.batch, ...this.ySample]); break;
+        case 'state': feeds[s.name] = new ort.Tensor(s.dtype as 'float32', this.arrays.get(s.name)! as Float32Array, s.shape as number[]); break;
+        case 'mask': feeds[s.name] = new ort.Tensor('float32', drawMask(g.masks[s.index]!), s.shape as number[]); break;
+        case 'scalar': feeds[s.name] = new ort.Tensor(s.dtype as 'float32', g.scalarValues[k++] as Float32Array, s.shape as number[]); break;
+      }
+    }
+    if (process.env.NN_ORT_DEBUG) console.log(Object.entries(feeds).map(([k, v]) => `${k}:${v.type}[${v.dims.join(",")}]`).join(" "), g.session.inputNames.join(" "));
+    const out = await g.session.run(feeds);
+    let loss = NaN;
+    for (const o of g.outputs) {
+      const t = out[o.name]!;
+      if (o.kind === 'loss') loss = (t.data as Float32Array)[0]!;
+      else if (o.kind === 'pred') this.lastPred = { data: t.data as Float32Array, dims: t.dims };
+      else if (o.kind === 'state') this.arrays.set(o.state, t.data as Float32Array | Int32Array);
+    }
+    this.counts.ort++;
+    return loss;
+  }
+
+  /** Write the current weights, buffers and optimizer state into the model's tensors. */
+  sync(): void {
+    if (this.fresh !== 'arrays') return;
+    noGrad(() => {
+      for (const [n, a] of this.arrays) {
+        const t = this.tensorsByName.get(n);
+        if (t) t.assign_(tensor(a, [...t.shape], { dtype: t.dtype }));
+      }
+    });
+    this.fresh = 'tensors';
+  }
+
+  /** {@link sync}, then free the onnxruntime sessions. */
+  async dispose(): Promise<void> {
+    this.sync();
+    for (const g of this.graphs.values()) if (g.kind === 'ort') await g.session.release();
+    this.graphs.clear();
+  }
+}
+
+/**
+ * Compile a model's training step for onnxruntime (the `ort` training engine).
+ *
+ * @param model - A Module or Keras model (in training mode for training).
+ * @param opts - Optimizer, loss, sample shapes, device; see {@link CompileTrainStepOptions}.
+ * @returns A {@link CompiledTrainStep}; call `step(x, y)` per batch and `sync()` (or `dispose()`) at the end.
+ * @example
+ * ```ts
+ * const engine = await compileTrainStep(model, { optimizer: new optim.Adam(model.parameters()), loss: 'crossentropy', inputShape: [784] });
+ * for (const [x, y] of batches) await engine.step(x, y);
+ * engine.sync();   // model's tensors now hold the trained weights
+ * ```
+ */
+export async function compileTrainStep(model: TrainableModel, opts: CompileTrainStepOptions): Promise<CompiledTrainStep> {
+  const compiled = (model as { compiled?: { optimizer: Optimizer; losses: StepLoss[] } }).compiled;
+  const optimizer = opts.optimizer ?? compiled?.optimizer;
+  if (!optimizer) throw new TrainStepCompileError('the model', 'no optimizer was given and the model is not compiled', 'Pass { optimizer } or call model.compile() first.');
+  const lossSpec = opts.loss ?? compiled?.losses[0];
+  if (!lossSpec) throw new TrainStepCompileError('the model', 'no loss was given and the model is not compiled', "Pass { loss: 'sparseCategoricalCrossentropy' } or a function.");
+  if (!Array.isArray(opts.inputShape) || opts.inputShape.some((d) => !(Number.isInteger(d) && d > 0))) {
+    throw new TrainStepInputError('inputShape', 'positive integers, the shape of one sample (e.g. [784])', JSON.stringify(opts.inputShape));
+  }
+  bindIfNeeded(optimizer, model.parameters());
+  const engine = new CompiledTrainStep(model, optimizer, resolveLoss(lossSpec), opts);
+  if (opts.batchSize !== undefined) await (engine as unknown as { graphFor(b: number): Promise<unknown> }).graphFor(opts.batchSize);
+  return engine;
+}

@@ -1,0 +1,106 @@
+import type { TraceResult, TraceValue } from '@nn/core';
+import { buildGraph, type GraphInput } from '../export/build';
+import { staticDims } from '../export/dynamic';
+import { serializeModel } from '../export/serialize';
+import { simplify } from '../export/simplify';
+import { VERSION } from '../version';
+import { TrainStepCompileError } from './errors';
+
+/** Where each graph input's value comes from at run time. */
+export type InputSlot =
+  | { readonly kind: 'x' | 'y'; readonly name: string }
+  | { readonly kind: 'state'; readonly name: string; readonly shape: readonly number[]; readonly dtype: string }
+  | { readonly kind: 'mask'; readonly name: string; readonly index: number; readonly shape: readonly number[] }
+  | { readonly kind: 'scalar'; readonly name: string; readonly index: number; readonly shape: readonly number[]; readonly dtype: string };
+
+/** What each graph output is. */
+export type OutputSlot = { readonly kind: 'loss' | 'pred'; readonly name: string } | { readonly kind: 'state'; readonly name: string; readonly state: string };
+
+/** A compiled step graph: the ONNX bytes and the meaning of its inputs and outputs. */
+export interface StepGraph {
+  readonly bytes: Uint8Array;
+  readonly inputs: readonly InputSlot[];
+  readonly outputs: readonly OutputSlot[];
+  readonly nodeCount: number;
+}
+
+/** What {@link buildStepGraph} turns into graph inputs. */
+export interface StepGraphSpec {
+  readonly trace: TraceResult;
+  readonly lossId: number;
+  readonly predId: number;
+  /** Names of externals that are graph inputs (parameters, buffers, optimizer state). */
+  readonly stateNames: ReadonlySet<string>;
+  /** Random constants (dropout masks), drawn per step, in draw order. */
+  readonly maskIds: readonly number[];
+  /** Constants recomputed per step (optimizer scalars), with their index in the optimizer's constant sequence. */
+  readonly scalars: ReadonlyArray<{ id: number; index: number }>;
+  readonly opset?: number;
+}
+
+const asInput = (v: TraceValue, name: string): TraceValue => ({ ...v, kind: 'input', name });
+
+/**
+ * Turn a traced training step into one ONNX graph: the batch, every parameter / buffer / optimizer
+ * buffer, each dropout mask and each per-step optimizer scalar are inputs; the loss, the predictions
+ * and the new value of every tensor updated in place are outputs. Reuses the exporter's lowering.
+ */
+export function buildStepGraph(spec: StepGraphSpec): StepGraph {
+  const t = spec.trace;
+  const opset = spec.opset ?? 17;
+  const values = new Map(t.values);
+  const ids: number[] = [...t.inputs];
+  const gin: GraphInput[] = [];
+  const slots: InputSlot[] = [];
+  t.inputs.forEach((id, i) => {
+    const v = t.values.get(id)!;
+    const name = i === 0 ? 'batch.x' : 'batch.y';
+    gin.push({ name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
+    slots.push({ kind: i === 0 ? 'x' : 'y', name });
+  });
+  const stateId = new Map<string, number>();
+  for (const v of t.values.values()) {
+    if (v.kind !== 'external' || !v.name || !spec.stateNames.has(v.name)) continue;
+    stateId.set(v.name, v.id);
+    values.set(v.id, asInput(v, v.name));
+    ids.push(v.id);
+    gin.push({ name: v.name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
+    slots.push({ kind: 'state', name: v.name, shape: [...v.shape], dtype: v.dtype });
+  }
+  spec.maskIds.forEach((id, index) => {
+    const v = t.values.get(id)!, name = `random.${index}`;
+    values.set(id, asInput(v, name));
+    ids.push(id);
+    gin.push({ name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
+    slots.push({ kind: 'mask', name, index, shape: [...v.shape] });
+  });
+  spec.scalars.forEach(({ id, index }, k) => {
+    const v = t.values.get(id)!, name = `optim.scalar.${k}`;
+    values.set(id, asInput(v, name));
+    ids.push(id);
+    gin.push({ name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
+    slots.push({ kind: 'scalar', name, index, shape: [...v.shape], dtype: v.dtype });
+  });
+
+  const outIds = [spec.lossId, spec.predId];
+  const outNames = ['loss', 'pred'];
+  const outs: OutputSlot[] = [{ kind: 'loss', name: 'loss' }, { kind: 'pred', name: 'pred' }];
+  for (const [ext, next] of t.assigns) {
+    const v = t.values.get(ext)!;
+    if (!v.name || !spec.stateNames.has(v.name)) {
+      throw new TrainStepCompileError(
+        `an in-place update (assign_) of a ${v.shape.length ? `[${v.shape.join(', ')}]` : 'scalar'} tensor`,
+        'it is not a parameter, a buffer or optimizer state, so the compiled step could not carry it between steps',
+        'Register the tensor as a buffer (Module.registerBuffer) or a Parameter.',
+      );
+    }
+    outIds.push(next);
+    outNames.push(`${v.name}:new`);
+    outs.push({ kind: 'state', name: `${v.name}:new`, state: v.name });
+  }
+  const mod: TraceResult = { values, ops: t.ops, inputs: ids, outputs: outIds, assigns: new Map() };
+  let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames });
+  g = simplify(g);
+  const bytes = serializeModel(g, { opset, producerName: 'nn', producerVersion: VERSION, graphName: 'nn_train_step' });
+  return { bytes, inputs: slots, outputs: outs, nodeCount: g.nodes.length };
+}

@@ -1,0 +1,146 @@
+import { getBackend, Layer, scope, Tensor, trace, withGrad, type DType, type Optimizer, type TraceResult, type TypedArray } from '@nn/core';
+import { TrainStepCompileError } from './errors';
+import { RandomRecorder, type RandomConst } from './random';
+
+/** A callable model: a Module or Keras model (`model(x)` or `model(x, { training })`). */
+export interface TrainableModel {
+  (...args: never[]): unknown;
+  parameters(): Iterable<Tensor>;
+  namedParameters(): Iterable<[string, Tensor]>;
+  namedBuffers?(): Iterable<[string, Tensor]>;
+  modules?(): Iterable<unknown>;
+  training: boolean;
+  train?(mode?: boolean): unknown;
+  eval?(): unknown;
+}
+
+/** A loss as `fit` takes it: `(yTrue, yPred) => scalar`. */
+export type StepLoss = (yTrue: Tensor, yPred: Tensor) => Tensor;
+
+/** Everything one training step depends on. */
+export interface StepContext {
+  readonly model: TrainableModel;
+  readonly optimizer: Optimizer;
+  readonly loss: StepLoss;
+  /** Parameters, buffers and optimizer state by name: the step's carried state. */
+  readonly named: readonly [string, Tensor][];
+}
+
+/** The model's forward in its current mode (Keras layers take the flag explicitly, as `fit` passes it). */
+export function forward(model: TrainableModel, x: Tensor): Tensor {
+  const y = model instanceof Layer ? (model as unknown as (x: Tensor, o: { training: boolean }) => unknown)(x, { training: model.training }) : (model as unknown as (x: Tensor) => unknown)(x);
+  if (y instanceof Tensor) return y;
+  throw new TrainStepCompileError('the model output', `forward returned ${Array.isArray(y) ? `${y.length} values` : typeof y}; the ort engine trains single-output models`);
+}
+
+/** Data loss plus the regularization penalties of Keras layers, as `fit` adds them. */
+export function totalLoss(model: TrainableModel, loss: StepLoss, y: Tensor, pred: Tensor): Tensor {
+  let l = loss(y, pred);
+  const pens: Tensor[] = [];
+  if (model instanceof Layer) pens.push(...model.losses);
+  else for (const m of model.modules?.() ?? []) if (m instanceof Layer && m !== (model as unknown)) pens.push(...m.losses.filter((t) => !t.isDisposed));
+  for (const p of pens) l = l.add(p);
+  return l;
+}
+
+/** The tracer backend as seen from inside a trace (its `upload` is wrapped to spot constants). */
+interface TracerLike {
+  upload(v: TypedArray, s: readonly number[], d: DType): { __trace: number };
+}
+
+/** One traced training step. */
+export interface TracedStep {
+  readonly trace: TraceResult;
+  readonly lossId: number;
+  readonly predId: number;
+  readonly random: readonly RandomConst[];
+  /** Constants created by `optimizer.step()`, in creation order. */
+  readonly optConsts: readonly number[];
+  /** Parameters that had a gradient when the optimizer ran. */
+  readonly gradParams: readonly Tensor[];
+}
+
+/** Record every upload made by `fn` inside a trace (constant ids and values, in order). */
+export function watchUploads(onUpload: (id: number, data: TypedArray) => void): void {
+  const tb = getBackend() as unknown as TracerLike;
+  const up = tb.upload.bind(tb);
+  tb.upload = (v, s, d) => {
+    const h = up(v, s, d);
+    onUpload(h.__trace, v);
+    return h;
+  };
+}
+
+/**
+ * Trace forward, loss, backward and `optimizer.step()` on symbolic `x` and `y`. Generators and the
+ * parameters' handles and gradients are restored afterwards; the optimizer's counters are not (the
+ * caller puts them back).
+ */
+export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }, y: { shape: number[]; dtype: DType }): TracedStep {
+  const rec = new RandomRecorder();
+  const optConsts: number[] = [];
+  let gradParams: Tensor[] = [];
+  let inOpt = false;
+  const params = [...ctx.model.parameters()];
+  let lossT: Tensor | undefined, predT: Tensor | undefined;
+  rec.install();
+  let t: TraceResult;
+  try {
+    t = scope(() =>
+      withGrad(true, () =>
+        trace(
+          (xs, ys) => {
+            watchUploads((id, data) => {
+              rec.onUpload(id, data as ArrayLike<number>);
+              if (inOpt) optConsts.push(id);
+            });
+            predT = forward(ctx.model, xs!);
+            lossT = totalLoss(ctx.model, ctx.loss, ys!, predT);
+            if (lossT.size !== 1) throw new TrainStepCompileError('the loss', `it has shape [${lossT.shape.join(', ')}], expected a scalar`);
+            lossT.backward();
+            gradParams = params.filter((p) => p.grad);
+            inOpt = true;
+            ctx.optimizer.step();
+            inOpt = false;
+            return [lossT, predT];
+          },
+          [
+            { name: 'x', shape: x.shape, dtype: x.dtype },
+            { name: 'y', shape: y.shape, dtype: y.dtype },
+          ],
+          { params: ctx.named },
+        ),
+      ),
+    );
+  } finally {
+    rec.uninstall();
+  }
+  return { trace: t, lossId: t.outputs[0]!, predId: t.outputs[1]!, random: rec.consts, optConsts, gradParams };
+}
+
+/**
+ * Trace `optimizer.step()` alone, with each parameter standing in as its own gradient (the values do
+ * not matter, only the host-computed constants do), and return those constants in creation order.
+ * This is how the per-step scalars (bias corrections, a changed learning rate) are recomputed:
+ * running it advances the optimizer's counters exactly as an eager step would.
+ */
+export function probeOptimizer(ctx: StepContext, gradParams: readonly Tensor[]): TypedArray[] {
+  const consts: TypedArray[] = [];
+  for (const p of gradParams) p.grad = p;
+  try {
+    scope(() =>
+      trace(
+        () => {
+          watchUploads((_, d) => consts.push(d));
+          ctx.optimizer.step();
+          return [];
+        },
+        [],
+        { params: ctx.named },
+      ),
+    );
+  } finally {
+    for (const p of gradParams) p.grad = null;
+  }
+  return consts;
+}
