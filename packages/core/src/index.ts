@@ -89,3 +89,4 @@ export { SerializationError, type Config } from './nn/config';
 export { KerasLeakyReLU } from './nn/index';
 export { serializeInitializer, type InitializerConfig, type InitializerSpec } from './nn/initializers';
 export { getRegularizer, serializeRegularizer, type RegularizerConfig } from './nn/regularizers';
+export type { SummaryOptions, SummaryArg } from './nn/summary';

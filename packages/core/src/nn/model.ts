@@ -5,6 +5,7 @@ import { Layer, describeModule, type LayerArgs } from './layer';
 import { Module, type CallOptions } from './module';
 import { SymbolicTensor, type SymShape } from './symbolic';
 import type { Config } from './config';
+import { moduleRows, renderSummary, summaryOptions, symStr, type SummaryArg, type SummaryRow } from './summary';
 import { functionalConfig, functionalFromConfig, saveModel, sequentialConfig, sequentialFromConfig } from './saving';
 
 interface GraphNode {
@@ -142,21 +143,40 @@ export class FunctionalModel extends Layer {
     return this._multiOut ? this.outputs.map((o) => o.shape) : this.outputs[0]!.shape;
   }
 
-  /** Rows of {@link summary}: layer, output shape, parameter count. */
+  /**
+   * Rows of {@link summary}: one per input and per call (a shared layer appears once per call, its
+   * parameters counted at the first), with the output shape and, Keras-style, where the call's
+   * inputs come from (`layer[call][output]`).
+   */
   summaryRows(): SummaryRow[] {
-    const rows: SummaryRow[] = this.inputs.map((i) => ({ layer: `${i.name} (InputLayer)`, outputShape: symStr(i.shape), params: 0 }));
-    const counted = new Set<Module>();
+    const label = new Map<SymbolicTensor, string>();
+    const rows: SummaryRow[] = this.inputs.map((i) => {
+      label.set(i, `${i.name}[0][0]`);
+      return { layer: `${i.name} (InputLayer)`, outputShape: symStr(i.shape), params: 0, connectedTo: '-' };
+    });
+    const calls = new Map<Module, number>();
     for (const n of this.nodes) {
-      const params = counted.has(n.module) ? 0 : n.module.numParameters();
-      counted.add(n.module);
-      rows.push({ layer: `${n.module instanceof Layer ? n.module.name : n.module.constructor.name.toLowerCase()} (${n.module.constructor.name})`, outputShape: n.outputs.map((o) => symStr(o.shape)).join(', '), params });
+      const k = calls.get(n.module) ?? 0;
+      calls.set(n.module, k + 1);
+      const name = n.module instanceof Layer ? n.module.name : n.module.constructor.name.toLowerCase();
+      const ins = Array.isArray(n.inputs) ? (n.inputs as SymbolicTensor[]) : [n.inputs as SymbolicTensor];
+      rows.push({
+        layer: `${name} (${n.module.constructor.name})`, outputShape: n.outputs.map((o) => symStr(o.shape)).join(', '),
+        params: k === 0 ? n.module.numParameters() : 0, connectedTo: ins.map((t) => label.get(t) ?? t.name).join(', '),
+      });
+      n.outputs.forEach((o, i) => o && label.set(o, `${name}[${k}][${i}]`));
     }
     return rows;
   }
 
-  /** Print (and return) a Keras-like summary table. */
-  summary(print: (line: string) => void = console.log): string {
-    return renderSummary(this, this.summaryRows(), print);
+  /**
+   * Print (and return) the Keras summary table: layer (type), output shape, parameter count,
+   * inputs of each call, and the totals (trainable vs non-trainable).
+   *
+   * @param opts - A print function, or {@link SummaryOptions}. @default console.log
+   */
+  summary(opts?: SummaryArg): string {
+    return renderSummary(this, this.summaryRows(), summaryOptions(opts).print);
   }
 }
 
@@ -165,36 +185,6 @@ const nodeKey = (t: SymbolicTensor): string => {
   const ins = (Array.isArray(n.inputs) ? n.inputs : [n.inputs as SymbolicTensor]).map((i) => i.id).join(',');
   return `${n.module._uid}|${ins}|${JSON.stringify(n.options)}`;
 };
-const symStr = (s: SymShape) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')}${s.length === 1 ? ',' : ''})`;
-
-/** One row of a model summary. */
-export interface SummaryRow {
-  layer: string;
-  outputShape: string;
-  params: number;
-}
-
-function renderSummary(model: Module, rows: SummaryRow[], print: (line: string) => void): string {
-  const w = [Math.max(28, ...rows.map((r) => r.layer.length + 2)), Math.max(22, ...rows.map((r) => r.outputShape.length + 2)), 12];
-  const line = (c: string) => c.repeat(w[0]! + w[1]! + w[2]!);
-  const pad = (a: string, b: string, c: string) => a.padEnd(w[0]!) + b.padEnd(w[1]!) + c.padStart(w[2]!);
-  const all = model.numParameters();
-  const trainable = model.parameters().reduce((s, p) => s + p.size, 0);
-  const out = [
-    `Model: "${model instanceof Layer ? model.name : model.constructor.name}"`,
-    line('━'),
-    pad('Layer (type)', 'Output Shape', 'Param #'),
-    line('━'),
-    ...rows.map((r) => pad(r.layer, r.outputShape, r.params.toLocaleString('en-US'))),
-    line('━'),
-    ` Total params: ${all.toLocaleString('en-US')} (${fmtBytes(all * 4)})`,
-    ` Trainable params: ${trainable.toLocaleString('en-US')} (${fmtBytes(trainable * 4)})`,
-    ` Non-trainable params: ${(all - trainable).toLocaleString('en-US')} (${fmtBytes((all - trainable) * 4)})`,
-  ].join('\n');
-  print(out);
-  return out;
-}
-const fmtBytes = (b: number) => (b < 1024 ? `${b} B` : b < 1024 ** 2 ? `${(b / 1024).toFixed(2)} KB` : `${(b / 1024 ** 2).toFixed(2)} MB`);
 
 /**
  * Keras `Sequential`: layers applied in order. Give the first layer an `inputShape` (or start the
@@ -274,14 +264,21 @@ export class Sequential extends Layer {
     return h;
   }
 
-  /** Print (and return) a Keras-like summary table. Unbuilt models list layers without shapes. */
-  summary(print: (line: string) => void = console.log): string {
+  /**
+   * Print (and return) the Keras summary table. An unbuilt model lists its layers with shape '?'
+   * and parameters 0 (unbuilt) — unless `inputShape` (with the batch axis) is given, which builds it.
+   *
+   * @param opts - A print function, or {@link SummaryOptions}. @default console.log
+   */
+  summary(opts?: SummaryArg): string {
+    const o = summaryOptions(opts);
+    if (!this.inputSym && o.inputShape) this.build(o.inputShape as Shape);
     const rows = this.layers.map((l, i) => ({
       layer: `${l instanceof Layer ? l.name : String(i)} (${l.constructor.name})`,
-      outputShape: this.outShapes[i] ? symStr(this.outShapes[i]!) : '?',
+      outputShape: this.outShapes[i] ? symStr(this.outShapes[i]!) : '? (unbuilt)',
       params: l.numParameters(),
     }));
-    return renderSummary(this, rows, print);
+    return renderSummary(this, rows, o.print);
   }
 }
 
@@ -301,11 +298,25 @@ export function Model(args: ModelArgs): FunctionalModel {
   return new FunctionalModel(args);
 }
 
-/** Summary for any module: its direct children with parameter counts (no shapes without an input). */
-export function summary(m: Module, print: (line: string) => void = console.log): string {
-  if (m instanceof FunctionalModel || m instanceof Sequential) return m.summary(print);
-  const rows = [...m.namedChildren()].map(([n, c]) => ({ layer: `${n} (${c.constructor.name})`, outputShape: '-', params: c.numParameters() }));
-  return renderSummary(m, rows, print);
+/**
+ * Print (and return) a summary of any model or module. Keras models print their own table; a
+ * PyTorch-style module lists its submodules (indented, to `depth` levels) with parameter counts and,
+ * given `inputShape` (with the batch axis), the output shape of each from one dummy forward pass
+ * in inference mode (as torchinfo does).
+ *
+ * @param m - A Sequential, functional model, layer or nn.Module.
+ * @param opts - A print function, or {@link SummaryOptions}. @default console.log
+ * @example
+ * ```ts
+ * summary(net, { inputShape: [1, 1, 28, 28] });
+ * ```
+ */
+export function summary(m: Module, opts?: SummaryArg): string {
+  if (m instanceof FunctionalModel || m instanceof Sequential) return m.summary(opts);
+  const o = summaryOptions(opts);
+  return renderSummary(m, moduleRows(m, o), o.print);
 }
 
 export { describeModule, NNError };
+
+export type { SummaryRow, SummaryOptions, SummaryArg } from './summary';

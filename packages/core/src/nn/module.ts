@@ -341,6 +341,8 @@ export class ModuleList extends Module {
 
 /** Modules applied in order (PyTorch `nn.Sequential`). */
 export class SequentialModule extends Module {
+  /** Shown in summaries: the PyTorch name. */
+  static className = 'Sequential';
   items: Module[];
   constructor(...items: Module[]) {
     super();

@@ -35,6 +35,8 @@ export class Dropout extends Layer {
 
 /** PyTorch `nn.Dropout(p = 0.5)`: the same inverted dropout, active in `train()` mode. */
 export class TorchDropout extends Module {
+  /** Shown in summaries: the PyTorch name. */
+  static className = 'Dropout';
   readonly generator: Generator;
   constructor(readonly p = 0.5, opts: { seed?: number } = {}) {
     super();

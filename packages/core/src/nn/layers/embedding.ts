@@ -47,6 +47,8 @@ export class Embedding extends Layer {
 
 /** PyTorch `nn.Embedding(numEmbeddings, embeddingDim)`: weight N(0, 1). */
 export class TorchEmbedding extends Module {
+  /** Shown in summaries: the PyTorch name. */
+  static className = 'Embedding';
   weight: Parameter;
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number) {
     super();

@@ -15,6 +15,8 @@ export class Flatten extends Layer {
 
 /** PyTorch `nn.Flatten(startDim = 1, endDim = -1)`. */
 export class TorchFlatten extends Module {
+  /** Shown in summaries: the PyTorch name. */
+  static className = 'Flatten';
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
