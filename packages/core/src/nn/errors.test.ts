@@ -78,6 +78,18 @@ describe('Keras layers: wrong rank or size', () => {
   });
 });
 
+describe('layer names', () => {
+  it('two layers with one name in a model is an error (they would share weight names); explicit names reserve automatic ones', () => {
+    const inp = Input({ shape: [2] });
+    const a = new Dense(2, { name: 'twin' }), b = new Dense(2, { name: 'twin' });
+    expect(() => Model({ inputs: inp, outputs: b(a(inp)) })).toThrow(/Model: two different layers are named "twin" \(model\.layers\[0\] and model\.layers\[1\]\)/);
+    expect(() => new Sequential([new Dense(2, { name: 'twin2' }), new Dense(2, { name: 'twin2' })])).toThrow(/layers\[0\] is already named "twin2"/);
+    new Dense(1, { name: 'zed_layer_7' });
+    class ZedLayer extends Dense {}
+    expect(new ZedLayer(1).name).toBe('zed_layer_8');
+  });
+});
+
 describe('PyTorch modules: wrong rank or size', () => {
   it('nn.Linear, nn.Conv2d, nn.BatchNorm1d/2d, nn.LayerNorm name the module and both shapes', () => {
     expect(thrown(() => new nn.Linear(4, 2)(o.zeros([3, 5]))).message).toBe('nn.Linear(4, 2) expected last axis 4, got input [3, 5].');

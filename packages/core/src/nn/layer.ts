@@ -37,6 +37,12 @@ export interface AddWeightOptions {
 }
 
 const nameCounts = new Map<string, number>();
+/** An explicit name like 'dense' or 'dense_3' moves the counter past it, so later automatic names never collide with it (e.g. after loadModel). */
+function reserveName(name: string): void {
+  const m = /^(.*?)(?:_(\d+))?$/.exec(name)!;
+  const base = m[1]!, n = m[2] === undefined ? 0 : Number(m[2]);
+  if ((nameCounts.get(base) ?? 0) <= n) nameCounts.set(base, n + 1);
+}
 function uniqueName(base: string): string {
   const n = nameCounts.get(base) ?? 0;
   nameCounts.set(base, n + 1);
@@ -97,6 +103,7 @@ export class Layer extends Module {
     super();
     Object.defineProperty(this, '_weights', { value: [], writable: true, enumerable: false });
     Object.defineProperty(this, '_activityLosses', { value: [], writable: true, enumerable: false });
+    if (args.name !== undefined) reserveName(args.name);
     this.name = args.name ?? uniqueName(snake((new.target as typeof Layer).className ?? new.target.name));
     this.trainable = args.trainable ?? true;
     if (args.activityRegularizer) this.activityRegularizer = args.activityRegularizer;

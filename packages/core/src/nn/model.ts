@@ -75,8 +75,15 @@ export class FunctionalModel extends Layer {
     const layers: Module[] = [];
     for (const n of order) if (!layers.includes(n.module)) layers.push(n.module);
     this.layers = layers;
+    const seen = new Map<string, number>();
     layers.forEach((m, i) => {
-      if (m instanceof Layer) m._path = `model.layers[${i}]`;
+      if (!(m instanceof Layer)) return;
+      const j = seen.get(m.name);
+      if (j !== undefined) {
+        throw new ValueError(`Model: two different layers are named "${m.name}" (model.layers[${j}] and model.layers[${i}]); layer names must be unique within a model (they name its weights).`, this.name);
+      }
+      seen.set(m.name, i);
+      m._path = `model.layers[${i}]`;
     });
     this.built = true;
   }
@@ -208,7 +215,13 @@ export class Sequential extends Layer {
       return this;
     }
     if (!(layer instanceof Module)) throw new ValueError(`Sequential.add: expected a layer or module, got ${typeof layer}.`, this.name);
-    if (layer instanceof Layer) layer._path = `${this.name}.layers[${this.layers.length}]`;
+    if (layer instanceof Layer) {
+      const j = this.layers.findIndex((l) => l instanceof Layer && l.name === layer.name);
+      if (j >= 0) {
+        throw new ValueError(`Sequential.add: ${this.name}.layers[${j}] is already named "${layer.name}"; layer names must be unique within a model (they name its weights).`, this.name);
+      }
+      layer._path = `${this.name}.layers[${this.layers.length}]`;
+    }
     this.layers.push(layer);
     if (this.layers.length === 1 && !this.inputSym && layer instanceof Layer && layer.inputShapeArg) {
       this.inputSym = new SymbolicTensor([null, ...layer.inputShapeArg], 'float32', null, 'input_layer');
