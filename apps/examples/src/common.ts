@@ -61,9 +61,9 @@ export function printTable(rows: Record<string, string | number>[]): void {
 /** A number in 4 significant digits (exponent form when tiny or huge). */
 export function fmt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e5) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
   return a >= 1000 ? v.toFixed(0) : String(Number(v.toPrecision(4)));
 }
 
