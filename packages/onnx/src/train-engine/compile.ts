@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { getLoss, noGrad, scope, tensor, Tensor, type DType, type Optimizer, type TypedArray } from '@nn/core';
-import { UnsupportedOpError } from '../errors';
+import { getLoss, Layer, NNError, noGrad, scope, tensor, Tensor, type DType, type Optimizer, type TypedArray } from '@nn/core';
+import { DeviceError, UnsupportedOpError } from '../errors';
 import type { Device } from '../serve/session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
 import { buildStepGraph, type InputSlot, type OutputSlot } from './graph';
@@ -18,8 +18,8 @@ export type BatchData = Tensor | Float32Array | Float64Array | Int32Array | read
 export interface CompileTrainStepOptions {
   /** The optimizer (either door). @default the one given to `model.compile` */
   optimizer?: Optimizer;
-  /** `(yTrue, yPred) => scalar`, or a loss name of `compile` ('sparseCategoricalCrossentropy', 'mse' …). @default the compiled loss */
-  loss?: StepLoss | string;
+  /** `(yTrue, yPred) => scalar`, a loss name of `compile` ('sparseCategoricalCrossentropy', 'mse' …) or a Keras loss object. @default the compiled loss */
+  loss?: LossArg;
   /** Shape of ONE sample, e.g. `[784]`. */
   inputShape: readonly number[];
   /** Shape of one sample's target. @default [] (a class index) */
@@ -32,6 +32,13 @@ export interface CompileTrainStepOptions {
   device?: Device;
   /** onnxruntime intra-op threads (0: onnxruntime's choice). @default 0 */
   threads?: number;
+  /** ONNX opset of the compiled graph (16 – 18: max-pool gradients need ScatterElements add). @default 17 */
+  opset?: number;
+  /**
+   * Mode passed to a Keras model's call (`model(x, { training })`), as `fit` does. PyTorch-style
+   * modules use their own `train()` / `eval()` flags; changing them compiles another graph. @default true
+   */
+  training?: boolean;
   /** Called once per reason when a step runs eagerly instead. @default console.warn */
   onFallback?: (reason: string) => void;
 }
@@ -55,9 +62,12 @@ type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
 
 const sameData = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i] || (Number.isNaN(v) && Number.isNaN(b[i]!)));
 
-function resolveLoss(l: StepLoss | string): StepLoss {
-  if (typeof l === 'function') return l;
-  return getLoss(l) as unknown as StepLoss;
+/** A loss as `compile` takes it: a function, a name, or a Keras loss object (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`). */
+export type LossArg = StepLoss | string | Parameters<typeof getLoss>[0];
+
+function resolveLoss(l: LossArg): StepLoss {
+  if (typeof l === 'function' && !('lossName' in l)) return l as StepLoss;
+  return getLoss(l as Parameters<typeof getLoss>[0]) as unknown as StepLoss;
 }
 
 /**
@@ -73,6 +83,7 @@ export class CompiledTrainStep {
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
   private fresh: 'arrays' | 'tensors' = 'tensors';
   private busy = false;
+  private readonly sizes: Record<string, number> = {};
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
   private readonly yDtype: 'int32' | 'float32';
@@ -106,7 +117,7 @@ export class CompiledTrainStep {
 
   /** ONNX node count of each compiled graph, by `batch|mode` key (for diagnostics). */
   get graphSizes(): Record<string, number> {
-    return Object.fromEntries([...this.graphs].flatMap(([k, g]) => (g.kind === 'ort' ? [[k, g.nodeCount]] : [])));
+    return { ...this.sizes };
   }
 
   private context(): StepContext {
@@ -139,19 +150,19 @@ export class CompiledTrainStep {
     let delta: Counters;
     let probe0: TypedArray[];
     try {
-      a = traceStep(ctx, x, y);
+      a = traceStep(ctx, x, y, this.layerTraining());
       delta = counterDelta(c0, readCounters(opt));
       writeCounters(opt, c0);
       probe0 = probeOptimizer(ctx, a.gradParams);
       writeCounters(opt, c0);
       advanceCounters(opt, delta);
-      b = traceStep(ctx, x, y);
+      b = traceStep(ctx, x, y, this.layerTraining());
       writeCounters(opt, c0);
       if (!hasSchedule(opt)) {
         const lrs = groupLrs(opt);
         opt.paramGroups.forEach((g, i) => (g.lr = lrs[i]! * 1.375 + 1e-3));
         try {
-          c = traceStep(ctx, x, y);
+          c = traceStep(ctx, x, y, this.layerTraining());
         } finally {
           opt.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
         }
@@ -186,7 +197,7 @@ export class CompiledTrainStep {
     const masks = a.random.map((r) => maskSpec(r, modules));
     const g = buildStepGraph({
       trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)),
-      maskIds: masks.map((m) => m.id), scalars,
+      maskIds: masks.map((m) => m.id), scalars, opset: this.opts.opset ?? 17,
     });
     const s = await openSession(g.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
     return {
@@ -195,8 +206,19 @@ export class CompiledTrainStep {
     };
   }
 
+  /** 'train' / 'eval', or each module's flag when they differ (e.g. a frozen batch norm in eval mode). */
+  private modeKey(): string {
+    if (this.model instanceof Layer) return this.layerTraining() ? 'train' : 'eval';
+    const flags = [...(this.model.modules?.() ?? [this.model])].map((m) => ((m as { training?: boolean }).training ? 1 : 0));
+    return flags.every((f) => f === 1) ? 'train' : flags.every((f) => f === 0) ? 'eval' : flags.join('');
+  }
+
+  private layerTraining(): boolean {
+    return this.opts.training ?? true;
+  }
+
   private async graphFor(batch: number): Promise<Compiled | null> {
-    const key = `${batch}|${this.model.training ? 'train' : 'eval'}`;
+    const key = `${batch}|${this.modeKey()}`;
     const hit = this.graphs.get(key);
     if (hit) return hit;
     // Optimizer buffers are created lazily by the first update: that step runs eagerly.
@@ -206,10 +228,13 @@ export class CompiledTrainStep {
     try {
       g = await this.compile(batch);
     } catch (e) {
-      if (!(e instanceof TrainStepCompileError || e instanceof UnsupportedOpError)) throw e;
-      g = { kind: 'eager', reason: e.message };
+      // Anything the tracer or the lowering refuses (an op with no ONNX form, a value read inside
+      // forward, a random op that is not dropout …) runs eagerly; the eager step reports real errors.
+      if (!(e instanceof NNError) || e instanceof DeviceError) throw e;
+      g = { kind: 'eager', reason: e instanceof TrainStepCompileError || e instanceof UnsupportedOpError ? e.message : `tracing failed: ${e.message}` };
     }
     this.graphs.set(key, g);
+    if (g.kind === 'ort') this.sizes[key] = g.nodeCount;
     return g;
   }
 
@@ -266,7 +291,7 @@ export class CompiledTrainStep {
     return scope(() => {
       const xt = tensor(x.data, [x.batch, ...this.opts.inputShape]);
       const yt = tensor(y.data, [y.batch, ...this.ySample], { dtype: this.yDtype });
-      const pred = forward(this.model, xt);
+      const pred = forward(this.model, xt, this.layerTraining());
       const l = totalLoss(this.model, this.loss, yt, pred);
       this.optimizer.zeroGrad();
       l.backward();

@@ -26,9 +26,9 @@ export interface StepContext {
   readonly named: readonly [string, Tensor][];
 }
 
-/** The model's forward in its current mode (Keras layers take the flag explicitly, as `fit` passes it). */
-export function forward(model: TrainableModel, x: Tensor): Tensor {
-  const y = model instanceof Layer ? (model as unknown as (x: Tensor, o: { training: boolean }) => unknown)(x, { training: model.training }) : (model as unknown as (x: Tensor) => unknown)(x);
+/** The model's forward: Keras layers get the `training` flag explicitly (as `fit` passes it), modules use their own mode. */
+export function forward(model: TrainableModel, x: Tensor, training: boolean): Tensor {
+  const y = model instanceof Layer ? (model as unknown as (x: Tensor, o: { training: boolean }) => unknown)(x, { training }) : (model as unknown as (x: Tensor) => unknown)(x);
   if (y instanceof Tensor) return y;
   throw new TrainStepCompileError('the model output', `forward returned ${Array.isArray(y) ? `${y.length} values` : typeof y}; the ort engine trains single-output models`);
 }
@@ -76,7 +76,7 @@ export function watchUploads(onUpload: (id: number, data: TypedArray) => void): 
  * parameters' handles and gradients are restored afterwards; the optimizer's counters are not (the
  * caller puts them back).
  */
-export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }, y: { shape: number[]; dtype: DType }): TracedStep {
+export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }, y: { shape: number[]; dtype: DType }, training: boolean): TracedStep {
   const rec = new RandomRecorder();
   const optConsts: number[] = [];
   let gradParams: Tensor[] = [];
@@ -94,7 +94,7 @@ export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }
               rec.onUpload(id, data as ArrayLike<number>);
               if (inOpt) optConsts.push(id);
             });
-            predT = forward(ctx.model, xs!);
+            predT = forward(ctx.model, xs!, training);
             lossT = totalLoss(ctx.model, ctx.loss, ys!, predT);
             if (lossT.size !== 1) throw new TrainStepCompileError('the loss', `it has shape [${lossT.shape.join(', ')}], expected a scalar`);
             lossT.backward();
