@@ -17,7 +17,10 @@ export function asTensor(x: Operand, like: Tensor | DType): Tensor {
 
 /** A rank-0 tensor. */
 export function scalar(v: number, dtype: DType = 'float32'): Tensor {
-  const arr = dtype === 'float32' ? new Float32Array([v]) : dtype === 'int32' ? new Int32Array([v]) : new Uint8Array([v ? 1 : 0]);
+  // On the float64 reference backend a constant keeps full precision (so it stays an exact oracle);
+  // every other backend gets float32, as it stores.
+  const f64 = dtype === 'float32' && engine.backend.name === 'reference';
+  const arr = f64 ? new Float64Array([v]) : dtype === 'float32' ? new Float32Array([v]) : dtype === 'int32' ? new Int32Array([v]) : new Uint8Array([v ? 1 : 0]);
   return upload(arr, [], dtype);
 }
 
