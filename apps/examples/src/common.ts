@@ -22,7 +22,7 @@ let backend: Promise<Backend> | null = null;
  * engine named by `NN_ENGINE`). Examples call it first; run-all shares one backend.
  */
 export function setup(): Promise<Backend> {
-  backend ??= useBackend(tfjs({ engine: (process.env.NN_ENGINE ?? 'auto') as EngineChoice }));
+  if (!backend) backend = useBackend(tfjs({ engine: (process.env.NN_ENGINE ?? 'auto') as EngineChoice }));
   return backend;
 }
 

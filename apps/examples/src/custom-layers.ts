@@ -92,7 +92,7 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
   const net = new AdvancedModel();
   net.apply(noGrad((m: nn.Module) => { if (m instanceof nn.Linear) m.weight.fill_(1.0); }));
   const out = net(tensor([[1, 2, 3]]));
-  console.log(`AdvancedModel: output shape ${JSON.stringify(out.shape)}; with weights 1 every unit is 1+2+3+bias, e.g. ${out.dataSync()[0]!.toFixed(3)} (bias ${net.layer1.bias.dataSync()[0]!.toFixed(3)})`);
+  console.log(`AdvancedModel: output shape ${JSON.stringify(out.shape)}; with weights 1 every unit is 1+2+3+bias, e.g. ${out.dataSync()[0]!.toFixed(3)} (bias ${net.layer1.bias!.dataSync()[0]!.toFixed(3)})`);
   check(out.shape[1] === 192, 'cat of 64 and 128 units');
   const sd = net.stateDict();
   console.log(`stateDict keys: ${Object.keys(sd).join(', ')}`);

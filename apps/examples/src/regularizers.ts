@@ -27,9 +27,9 @@ function data(n: number, seed: number): { x: Tensor; y: Tensor } {
   return { x: tensor(x, [n, FEATURES]), y: tensor(y, [n, 1]) };
 }
 
-function weightStats(w: Float32Array | Int32Array | Uint8Array) {
+function weightStats(w: ArrayLike<number>) {
   let l1 = 0, l2 = 0, zeros = 0, useless = 0;
-  w.forEach((v, j) => {
+  Array.from(w).forEach((v, j) => {
     l1 += Math.abs(v);
     l2 += v * v;
     if (j >= USEFUL) { useless += Math.abs(v); if (Math.abs(v) < 1e-2) zeros++; }
