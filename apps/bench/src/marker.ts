@@ -1,0 +1,2 @@
+/** Prefix of the line on which a benchmark child prints its JSON result. */
+export const RESULT_MARKER = '@@bench-result@@';

@@ -1,0 +1,14 @@
+import type { Bench } from './types';
+
+/** Every benchmark, in the order the suite runs them; each module exports `bench`. */
+export const BENCHES: Record<string, { title: string; issues: number[]; load: () => Promise<{ bench: Bench }> }> = {
+  'tfjs-step': { title: 'MLP training step vs raw tfjs-core', issues: [2], load: () => import('./benches/tfjs-step') },
+  'fit-epoch': { title: 'FMNIST-MLP: one `fit` epoch', issues: [4], load: () => import('./benches/fit-epoch') },
+  'onnx-infer': { title: 'FMNIST-MLP inference', issues: [6], load: () => import('./benches/onnx-infer') },
+};
+
+export async function loadBench(name: string): Promise<Bench> {
+  const entry = BENCHES[name];
+  if (!entry) throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
+  return (await entry.load()).bench;
+}
