@@ -26,7 +26,7 @@ function eager(m: nn.Module, o: Optimizer, batches: { x: Tensor; y: Tensor }[], 
 
 class Noisy extends nn.Module {
   fc = new nn.Linear(6, 3);
-  forward(x: Tensor) {
+  override forward(x: Tensor) {
     return this.fc(x.add(randn(x.shape).mul(0.1))); // Gaussian noise: not a dropout mask
   }
 }
@@ -34,7 +34,7 @@ class Noisy extends nn.Module {
 class Pooled extends nn.Module {
   fc0 = new nn.Linear(16, 16);
   fc = new nn.Linear(4, 3);
-  forward(x: Tensor) {
+  override forward(x: Tensor) {
     const h = this.fc0(x).reshape([x.shape[0]!, 4, 4, 1]);
     return this.fc(nn.functional.maxPool2d(h, { kernelSize: 2 }).reshape([x.shape[0]!, 4]));
   }
@@ -42,7 +42,7 @@ class Pooled extends nn.Module {
 
 class Peeking extends nn.Module {
   fc = new nn.Linear(6, 3);
-  forward(x: Tensor) {
+  override forward(x: Tensor) {
     return this.fc(x.mul(x.abs().max().item() > 100 ? 0.5 : 1)); // reads a value: data-dependent
   }
 }

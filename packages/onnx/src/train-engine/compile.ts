@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { getLoss, Layer, NNError, noGrad, scope, tensor, Tensor, type DType, type Optimizer, type TypedArray } from '@nn/core';
 import { DeviceError, UnsupportedOpError } from '../errors';
@@ -57,6 +59,8 @@ interface OrtGraph {
   readonly nodeCount: number;
   scalarValues: TypedArray[];
   lrs: number[];
+  /** A cheaper per-step probe: one parameter per group, and which of its constants each scalar input takes. */
+  readonly reps?: { only: ReadonlySet<Tensor>; pick: readonly number[] };
 }
 type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
 
@@ -79,6 +83,8 @@ function resolveLoss(l: LossArg): StepLoss {
 export class CompiledTrainStep {
   private readonly graphs = new Map<string, Compiled>();
   private readonly arrays = new Map<string, Float32Array | Int32Array | Uint8Array>();
+  /** Second buffers: onnxruntime writes each step's new state into these, then the two swap (no garbage per step). */
+  private readonly back = new Map<string, Float32Array | Int32Array | Uint8Array>();
   private tensorsByName = new Map<string, Tensor>();
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
   private fresh: 'arrays' | 'tensors' = 'tensors';
@@ -120,6 +126,9 @@ export class CompiledTrainStep {
     return { ...this.sizes };
   }
 
+  private ctx: StepContext | undefined;
+
+  /** Parameters, buffers and optimizer state by name (rebuilt when state is (re)loaded from the tensors). */
   private context(): StepContext {
     const seen = new Set<Tensor>();
     const named: [string, Tensor][] = [];
@@ -132,7 +141,8 @@ export class CompiledTrainStep {
     for (const [n, t] of this.model.namedBuffers?.() ?? []) add(n, t);
     for (const [n, t] of namedState(this.optimizer)) add(n, t);
     this.tensorsByName = new Map(named);
-    return { model: this.model, optimizer: this.optimizer, loss: this.loss, named };
+    this.ctx = { model: this.model, optimizer: this.optimizer, loss: this.loss, named };
+    return this.ctx;
   }
 
   private shapes(batch: number) {
@@ -149,11 +159,12 @@ export class CompiledTrainStep {
     let a: TracedStep, b: TracedStep, c: TracedStep | undefined;
     let delta: Counters;
     let probe0: TypedArray[];
+    let reps: { only: Set<Tensor>; pick: number[] } | undefined;
     try {
       a = traceStep(ctx, x, y, this.layerTraining());
       delta = counterDelta(c0, readCounters(opt));
       writeCounters(opt, c0);
-      probe0 = probeOptimizer(ctx, a.gradParams);
+      probe0 = probeOptimizer(ctx, a.gradParams).consts;
       writeCounters(opt, c0);
       advanceCounters(opt, delta);
       b = traceStep(ctx, x, y, this.layerTraining());
@@ -193,16 +204,26 @@ export class CompiledTrainStep {
       if (byStep || byLr || hasSchedule(opt)) scalars.push({ id, index: k });
       if (byStep || hasSchedule(opt)) stepScalars = true;
     }
+    if (scalars.length) {
+      try {
+        reps = this.representatives(ctx, a, probe0, scalars.map((sc) => sc.index));
+      } finally {
+        writeCounters(opt, c0);
+      }
+    }
     const modules = [...(this.model.modules?.() ?? [])];
     const masks = a.random.map((r) => maskSpec(r, modules));
     const g = buildStepGraph({
       trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)),
       maskIds: masks.map((m) => m.id), scalars, opset: this.opts.opset ?? 17,
     });
+    // NN_ORT_DUMP=dir writes each compiled step graph there (for netron / onnx.checker).
+    if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
     const s = await openSession(g.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
     return {
       kind: 'ort', session: s.session, device: s.device, inputs: g.inputs, outputs: g.outputs, masks, gradParams: a.gradParams,
       stepScalars, delta, nodeCount: g.nodeCount, scalarValues: scalars.map((sc) => probe0[sc.index]!), lrs: groupLrs(opt),
+      ...(reps ? { reps: { only: reps.only, pick: scalars.map((sc) => reps.pick[sc.index]!) } } : {}),
     };
   }
 
@@ -215,6 +236,42 @@ export class CompiledTrainStep {
 
   private layerTraining(): boolean {
     return this.opts.training ?? true;
+  }
+
+  /**
+   * When every parameter of a group gets the same optimizer constants (the usual case: one step
+   * count, one set of hyperparameters), probing one parameter per group gives all of them. Checked
+   * against the full probe here; undefined when it does not hold.
+   */
+  private representatives(ctx: StepContext, a: TracedStep, full: readonly TypedArray[], wanted: readonly number[]): { only: Set<Tensor>; pick: number[] } | undefined {
+    const groupOf = new Map<Tensor, number>();
+    this.optimizer.paramGroups.forEach((g, i) => g.params.forEach((p) => groupOf.set(p, i)));
+    const rep = new Map<number, Tensor>();
+    for (const p of a.gradParams) if (!rep.has(groupOf.get(p)!)) rep.set(groupOf.get(p)!, p);
+    const only = new Set(rep.values());
+    if (only.size === a.gradParams.length) return undefined; // nothing to save
+    const small = probeOptimizer(ctx, a.gradParams, only);
+    // Position of each constant within its owner's own sequence, in the full step and in the small probe.
+    const positions = (owners: readonly (Tensor | null)[]) => {
+      const seen = new Map<Tensor | null, number>();
+      return owners.map((o) => {
+        const k = seen.get(o) ?? 0;
+        seen.set(o, k + 1);
+        return k;
+      });
+    };
+    const posA = positions(a.optOwners), posS = positions(small.owners);
+    const index = new Map<string, number>();
+    small.owners.forEach((o, i) => index.set(`${o ? o.id : -1}:${posS[i]}`, i));
+    const pick: number[] = [];
+    for (const k of wanted) {
+      const o = a.optOwners[k];
+      if (!o) return undefined; // a per-step constant outside any parameter's update (clipping, decoupled decay …)
+      const j = index.get(`${rep.get(groupOf.get(o)!)!.id}:${posA[k]}`);
+      if (j === undefined || !sameData(small.consts[j]!, full[k]!)) return undefined;
+      pick[k] = j;
+    }
+    return { only, pick };
   }
 
   private async graphFor(batch: number): Promise<Compiled | null> {
@@ -320,8 +377,17 @@ export class CompiledTrainStep {
     if (g.scalarValues.length > 0) {
       const lrs = groupLrs(opt);
       if (g.stepScalars || lrs.some((l, i) => l !== g.lrs[i])) {
-        const consts = probeOptimizer(this.context(), g.gradParams);
-        g.scalarValues = g.inputs.flatMap((s) => (s.kind === 'scalar' ? [consts[s.index]!] : []));
+        const ctx = this.ctx ?? this.context();
+        if (g.reps) {
+          const c = readCounters(opt);
+          const r = probeOptimizer(ctx, g.gradParams, g.reps.only);
+          writeCounters(opt, c);
+          advanceCounters(opt, g.delta);
+          g.scalarValues = g.reps.pick.map((j) => r.consts[j]!);
+        } else {
+          const consts = probeOptimizer(ctx, g.gradParams).consts;
+          g.scalarValues = g.inputs.flatMap((s) => (s.kind === 'scalar' ? [consts[s.index]!] : []));
+        }
         g.lrs = lrs;
       } else advanceCounters(opt, g.delta);
     } else advanceCounters(opt, g.delta);
@@ -337,13 +403,28 @@ export class CompiledTrainStep {
       }
     }
     if (process.env.NN_ORT_DEBUG) console.log(Object.entries(feeds).map(([k, v]) => `${k}:${v.type}[${v.dims.join(",")}]`).join(" "), g.session.inputNames.join(" "));
-    const out = await g.session.run(feeds);
+    // New state goes into the second buffers (preallocated outputs); loss and predictions are allocated by onnxruntime.
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const o of g.outputs) {
+      if (o.kind !== 'state') {
+        fetches[o.name] = null;
+        continue;
+      }
+      const cur = this.arrays.get(o.state)!;
+      let b = this.back.get(o.state);
+      if (!b || b.length !== cur.length || b.constructor !== cur.constructor || b === cur) this.back.set(o.state, (b = new (cur.constructor as new (n: number) => typeof cur)(cur.length)));
+      fetches[o.name] = new ort.Tensor(o.dtype as 'float32', b as Float32Array, o.shape as number[]);
+    }
+    const out = await g.session.run(feeds, fetches);
     let loss = NaN;
     for (const o of g.outputs) {
-      const t = out[o.name]!;
-      if (o.kind === 'loss') loss = (t.data as Float32Array)[0]!;
-      else if (o.kind === 'pred') this.lastPred = { data: t.data as Float32Array, dims: t.dims };
-      else if (o.kind === 'state') this.arrays.set(o.state, t.data as Float32Array | Int32Array);
+      if (o.kind === 'loss') loss = (out[o.name]!.data as Float32Array)[0]!;
+      else if (o.kind === 'pred') this.lastPred = { data: out[o.name]!.data as Float32Array, dims: out[o.name]!.dims };
+      else if (o.kind === 'state') {
+        const cur = this.arrays.get(o.state)!;
+        this.arrays.set(o.state, this.back.get(o.state)!);
+        this.back.set(o.state, cur);
+      }
     }
     this.counts.ort++;
     return loss;

@@ -14,7 +14,7 @@ export type InputSlot =
   | { readonly kind: 'scalar'; readonly name: string; readonly index: number; readonly shape: readonly number[]; readonly dtype: string };
 
 /** What each graph output is. */
-export type OutputSlot = { readonly kind: 'loss' | 'pred'; readonly name: string } | { readonly kind: 'state'; readonly name: string; readonly state: string };
+export type OutputSlot = { readonly kind: 'loss' | 'pred'; readonly name: string } | { readonly kind: 'state'; readonly name: string; readonly state: string; readonly dtype: string; readonly shape: readonly number[] };
 
 /** A compiled step graph: the ONNX bytes and the meaning of its inputs and outputs. */
 export interface StepGraph {
@@ -96,7 +96,7 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     }
     outIds.push(next);
     outNames.push(`${v.name}:new`);
-    outs.push({ kind: 'state', name: `${v.name}:new`, state: v.name });
+    outs.push({ kind: 'state', name: `${v.name}:new`, state: v.name, dtype: v.dtype, shape: [...v.shape] });
   }
   const mod: TraceResult = { values, ops: t.ops, inputs: ids, outputs: outIds, assigns: new Map() };
   let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames });

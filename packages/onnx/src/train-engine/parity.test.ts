@@ -65,7 +65,7 @@ const cases: Case[] = [
 function eagerRun(c: Case, data: ReturnType<typeof batches>) {
   const m = c.keras ? kerasModel() : torchModel();
   const o = c.opt(m);
-  if ('bind' in o && !(o as { isBound: boolean }).isBound) (o as unknown as { bind(p: Iterable<Tensor>): void }).bind(m.parameters());
+  if ('bind' in o && !(o as unknown as { isBound: boolean }).isBound) (o as unknown as { bind(p: Iterable<Tensor>): void }).bind(m.parameters());
   const loss = c.keras ? kerasLoss.fn : torchLoss;
   const out = data.map(({ x, y }) =>
     scope(() => {

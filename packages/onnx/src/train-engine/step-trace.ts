@@ -56,6 +56,8 @@ export interface TracedStep {
   readonly random: readonly RandomConst[];
   /** Constants created by `optimizer.step()`, in creation order. */
   readonly optConsts: readonly number[];
+  /** The parameter whose update created each of {@link optConsts} (null: outside any parameter's update). */
+  readonly optOwners: readonly (Tensor | null)[];
   /** Parameters that had a gradient when the optimizer ran. */
   readonly gradParams: readonly Tensor[];
 }
@@ -79,6 +81,8 @@ export function watchUploads(onUpload: (id: number, data: TypedArray) => void): 
 export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }, y: { shape: number[]; dtype: DType }, training: boolean): TracedStep {
   const rec = new RandomRecorder();
   const optConsts: number[] = [];
+  const optOwners: (Tensor | null)[] = [];
+  const owner = trackOwner(ctx.optimizer);
   let gradParams: Tensor[] = [];
   let inOpt = false;
   const params = [...ctx.model.parameters()];
@@ -92,7 +96,10 @@ export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }
           (xs, ys) => {
             watchUploads((id, data) => {
               rec.onUpload(id, data as ArrayLike<number>);
-              if (inOpt) optConsts.push(id);
+              if (inOpt) {
+                optConsts.push(id);
+                optOwners.push(owner.current);
+              }
             });
             predT = forward(ctx.model, xs!, training);
             lossT = totalLoss(ctx.model, ctx.loss, ys!, predT);
@@ -114,25 +121,69 @@ export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }
     );
   } finally {
     rec.uninstall();
+    owner.restore();
   }
-  return { trace: t, lossId: t.outputs[0]!, predId: t.outputs[1]!, random: rec.consts, optConsts, gradParams };
+  return { trace: t, lossId: t.outputs[0]!, predId: t.outputs[1]!, random: rec.consts, optConsts, optOwners, gradParams };
+}
+
+/** Follows which parameter the optimizer is updating (its `updateOne`), so each constant has an owner. */
+function trackOwner(opt: Optimizer): { current: Tensor | null; restore(): void } {
+  const o = opt as unknown as { updateOne?: (p: Tensor, ...rest: unknown[]) => unknown };
+  const orig = o.updateOne;
+  const own = Object.prototype.hasOwnProperty.call(o, 'updateOne');
+  const t = {
+    current: null as Tensor | null,
+    restore: () => {
+      if (own) o.updateOne = orig;
+      else delete o.updateOne;
+    },
+  };
+  if (typeof orig === 'function') {
+    o.updateOne = function (this: unknown, p: Tensor, ...rest: unknown[]) {
+      const prev = t.current;
+      t.current = p;
+      try {
+        return orig.call(this, p, ...rest);
+      } finally {
+        t.current = prev;
+      }
+    };
+  }
+  return t;
+}
+
+/** Constants made by one `optimizer.step()`, in creation order, with the parameter whose update made each (null: outside any). */
+export interface ProbeResult {
+  readonly consts: TypedArray[];
+  readonly owners: (Tensor | null)[];
 }
 
 /**
  * Trace `optimizer.step()` alone, with each parameter standing in as its own gradient (the values do
  * not matter, only the host-computed constants do), and return those constants in creation order.
  * This is how the per-step scalars (bias corrections, a changed learning rate) are recomputed:
- * running it advances the optimizer's counters exactly as an eager step would.
+ * running it advances the optimizer's counters exactly as an eager step would. With `only`, each
+ * parameter group is cut down to those parameters for the duration (a cheaper probe when every
+ * parameter of a group gets the same scalars).
  */
-export function probeOptimizer(ctx: StepContext, gradParams: readonly Tensor[]): TypedArray[] {
+export function probeOptimizer(ctx: StepContext, gradParams: readonly Tensor[], only?: ReadonlySet<Tensor>): ProbeResult {
   const consts: TypedArray[] = [];
-  for (const p of gradParams) p.grad = p;
+  const owners: (Tensor | null)[] = [];
+  const opt = ctx.optimizer;
+  const saved = only ? opt.paramGroups.map((g) => g.params) : [];
+  if (only) for (const g of opt.paramGroups) g.params = g.params.filter((p) => only.has(p));
+  const grads = only ? gradParams.filter((p) => only.has(p)) : gradParams;
+  for (const p of grads) p.grad = p;
+  const owner = trackOwner(opt);
   try {
     scope(() =>
       trace(
         () => {
-          watchUploads((_, d) => consts.push(d));
-          ctx.optimizer.step();
+          watchUploads((_, d) => {
+            consts.push(d);
+            owners.push(owner.current);
+          });
+          opt.step();
           return [];
         },
         [],
@@ -140,7 +191,9 @@ export function probeOptimizer(ctx: StepContext, gradParams: readonly Tensor[]):
       ),
     );
   } finally {
-    for (const p of gradParams) p.grad = null;
+    owner.restore();
+    for (const p of grads) p.grad = null;
+    if (only) opt.paramGroups.forEach((g, i) => (g.params = saved[i]!));
   }
-  return consts;
+  return { consts, owners };
 }
