@@ -34,7 +34,8 @@ describe('DataLoader', () => {
   });
 
   it('yields [x, y] batches; dropLast; length', async () => {
-    const loader = new DataLoader(ds(), { batchSize: 4 });
+    // autoScope off: the test keeps batches past their iteration (by default they are freed then).
+    const loader = new DataLoader(ds(), { batchSize: 4, autoScope: false });
     expect(loader.length).toBe(3);
     const batches = [];
     for await (const [x, y] of loader) batches.push([x, y] as const);

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { endScope, startScope } from '@nn/core';
 import { collateHost, type HostBatch } from './collate.js';
 import { Dataset } from './dataset.js';
 import { toBatch, type DefaultBatch } from './default-collate.js';
@@ -35,6 +36,14 @@ export interface DataLoaderOptions<T, B> {
   prefetch?: number;
   /** Turns a list of samples into a batch. @default stacking into `[x, y]` tensors */
   collate?: (samples: any[]) => B | Promise<B>;
+  /**
+   * Free each step's intermediates automatically: every batch opens a core scope that closes when
+   * the next batch is requested (or the loop ends), disposing the batch and every tensor the loop
+   * body made — except parameters, gradients and optimizer state, and tensors you `keep()`. This is
+   * what keeps a plain PyTorch-style loop's memory flat on tfjs. Turn it off to manage memory yourself.
+   * @default true
+   */
+  autoScope?: boolean;
 }
 
 /**
@@ -54,9 +63,11 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
   private readonly pipeline: Dataset<unknown>;
   private readonly collate: ((samples: any[]) => B | Promise<B>) | undefined;
   private epoch = 0;
+  private readonly autoScope: boolean;
 
   constructor(dataset: Dataset<T> | readonly T[], options: DataLoaderOptions<T, B> = {}) {
     this.dataset = dataset instanceof Dataset ? dataset : Dataset.fromItems(dataset);
+    this.autoScope = options.autoScope ?? true;
     const where = 'DataLoader';
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new DataConfigError(where, 'batchSize', 'an integer ≥ 1', batchSize);
@@ -108,13 +119,26 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
   [Symbol.asyncIterator](): AsyncIterator<B> {
     const it = this.pipeline.iterate({ epoch: this.epoch++ });
     const collate = this.collate;
+    let token: number | null = null;
+    const close = () => {
+      if (token === null) return;
+      try {
+        endScope(token);
+      } catch {
+        // The loop body left a scope of its own open: leave ours to the enclosing scope.
+      }
+      token = null;
+    };
     return {
       next: async (): Promise<IteratorResult<B>> => {
+        close();
         const r = await it.next();
         if (r.done) return { done: true, value: undefined };
+        if (this.autoScope) token = startScope('DataLoader batch');
         return { done: false, value: collate ? await collate(r.value as unknown[]) : (toBatch(r.value as HostBatch) as B) };
       },
       return: async (): Promise<IteratorResult<B>> => {
+        close();
         await it.return?.();
         return { done: true, value: undefined };
       },
