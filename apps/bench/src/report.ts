@@ -36,9 +36,9 @@ export function renderReport(results: BenchResult[], meta: ReportMeta): string {
   for (const r of results) {
     if (r.headlines.length === 0) rows.push([r.name, `#${r.issues.join(', #')}`, r.status === 'ok' ? '—' : r.status, '', '', '', '', '']);
     for (const h of r.headlines)
-      rows.push([r.name, `#${r.issues.join(', #')}`, h.measure, h.ours, h.peer, h.ratio === null ? '—' : `**${fmt(h.ratio)}**${h.spread ? ` (${h.spread})` : ''}`, h.target, verdict(h.met)]);
+      rows.push([r.name, `#${r.issues.join(', #')}`, h.measure, h.ours, h.peer, h.valueText ? `**${h.valueText}**` : h.ratio === null ? '—' : `**${fmt(h.ratio)}**${h.spread ? ` (${h.spread})` : ''}`, h.target, verdict(h.met)]);
   }
-  out.push(table(['bench', 'issue', 'measure', 'ours', 'peer', 'ratio (spread)', 'target', 'met'], rows), '');
+  out.push(table(['bench', 'issue', 'measure', 'ours', 'peer', 'ratio or value (spread)', 'target', 'met'], rows), '');
   for (const r of results) {
     out.push(`## ${r.title}`, '');
     out.push(`\`--only ${r.name}\` · issue${r.issues.length > 1 ? 's' : ''} #${r.issues.join(', #')} · ${r.status}${r.seconds !== undefined ? ` · ${Math.round(r.seconds)} s` : ''}`, '');

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     const r = await runChild(name, { quick: args.quick, reps: args.reps }, (args.quick ? 10 : 40) * 60_000);
     r.seconds = (performance.now() - t) / 1000;
     results.push(r);
-    for (const h of r.headlines) console.log(`  ${h.measure}: ratio ${h.ratio === null ? '—' : h.ratio.toFixed(3)} (target ${h.target})${h.met === false ? ' — NOT MET' : ''}`);
+    for (const h of r.headlines) console.log(`  ${h.measure}: ${h.valueText ?? `ratio ${h.ratio === null ? '—' : h.ratio.toFixed(3)}`} (target ${h.target})${h.met === false ? ' — NOT MET' : ''}`);
     console.log(`  ${r.status} in ${r.seconds.toFixed(0)} s`);
   }
   const command = `npm run bench${args.quick || args.only.length < Object.keys(BENCHES).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

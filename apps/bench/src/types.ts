@@ -16,6 +16,8 @@ export interface Headline {
   peer: string;
   /** Median ratio over repetitions, in the direction the target states. */
   ratio: number | null;
+  /** Shown instead of the ratio when the headline is not a ratio (e.g. "1.2%"). */
+  valueText?: string;
   /** Spread of the ratio over repetitions, formatted ("0.97–1.04"), when there were several. */
   spread?: string;
   /** The target, as the issue states it (e.g. "≤ 1.0"). */
