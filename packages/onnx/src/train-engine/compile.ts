@@ -45,6 +45,17 @@ export interface CompileTrainStepOptions {
   onFallback?: (reason: string) => void;
 }
 
+/** Diagnostics of one compiled graph (see {@link CompiledTrainStep.graphInfo}). */
+export interface GraphInfo {
+  nodes: number;
+  device: 'cuda' | 'cpu';
+  /** Dropout masks drawn in JS per step. */
+  masks: number;
+  /** Optimizer scalars fed per step. */
+  scalars: number;
+  probe: 'never' | 'on lr change' | 'every step, one parameter per group' | 'every step, all parameters';
+}
+
 interface OrtGraph {
   readonly kind: 'ort';
   readonly session: ort.InferenceSession;
@@ -89,7 +100,7 @@ export class CompiledTrainStep {
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
   private fresh: 'arrays' | 'tensors' = 'tensors';
   private busy = false;
-  private readonly sizes: Record<string, number> = {};
+  private readonly info: Record<string, GraphInfo> = {};
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
   private readonly yDtype: 'int32' | 'float32';
@@ -123,7 +134,16 @@ export class CompiledTrainStep {
 
   /** ONNX node count of each compiled graph, by `batch|mode` key (for diagnostics). */
   get graphSizes(): Record<string, number> {
-    return { ...this.sizes };
+    return Object.fromEntries(Object.entries(this.info).map(([k, v]) => [k, v.nodes]));
+  }
+
+  /**
+   * Each compiled graph by `batch|mode` key: its node count, device, per-step inputs, and when the
+   * optimizer's constants are re-derived (`probe`): never, after a learning-rate change, or every
+   * step (Adam's bias corrections) for one parameter per group or, when that is not enough, all.
+   */
+  get graphInfo(): Record<string, GraphInfo> {
+    return { ...this.info };
   }
 
   private ctx: StepContext | undefined;
@@ -291,7 +311,12 @@ export class CompiledTrainStep {
       g = { kind: 'eager', reason: e instanceof TrainStepCompileError || e instanceof UnsupportedOpError ? e.message : `tracing failed: ${e.message}` };
     }
     this.graphs.set(key, g);
-    if (g.kind === 'ort') this.sizes[key] = g.nodeCount;
+    if (g.kind === 'ort') {
+      this.info[key] = {
+        nodes: g.nodeCount, device: g.device, masks: g.masks.length, scalars: g.scalarValues.length,
+        probe: g.scalarValues.length === 0 ? 'never' : !g.stepScalars ? 'on lr change' : g.reps ? 'every step, one parameter per group' : 'every step, all parameters',
+      };
+    }
     return g;
   }
 
@@ -428,6 +453,16 @@ export class CompiledTrainStep {
     }
     this.counts.ort++;
     return loss;
+  }
+
+  /**
+   * Say that the model's tensors (weights, buffers, optimizer state) were changed outside the
+   * engine — loaded from a checkpoint, restored by a callback — so the next step reads them again.
+   * Call {@link sync} first if the engine's newest weights must not be lost.
+   */
+  invalidate(): void {
+    this.ctx = undefined;
+    this.fresh = 'tensors';
   }
 
   /** Write the current weights, buffers and optimizer state into the model's tensors. */

@@ -101,6 +101,10 @@ describe('ort engine vs eager (reference backend, float64): 50 steps, batch norm
       // Step 1 runs eagerly (it creates the optimizer's state); the rest on onnxruntime, in two graphs (batch 16 and 12).
       expect(r.engine.counts).toEqual({ ort: STEPS - 1, eager: 1 });
       expect(Object.keys(r.engine.graphSizes).sort()).toEqual([`${B}|train`, `${LAST}|train`].sort());
+      const info = r.engine.graphInfo[`${B}|train`]!;
+      expect(info.masks).toBe(1);
+      // Adam's bias corrections change every step; SGD's and RMSprop's constants only with the lr.
+      expect(info.probe).toBe(/Adam/.test(c.name) ? 'every step, one parameter per group' : 'on lr change');
       const rel = maxRel(r.losses, e.losses);
       console.log(`${c.name}: max relative loss difference over ${STEPS} steps ${rel.toExponential(2)}; loss ${e.losses[0]!.toFixed(4)} → ${e.losses[STEPS - 1]!.toFixed(4)}`);
       expect(rel).toBeLessThanOrEqual(LOSS_TOL);
