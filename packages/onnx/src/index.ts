@@ -24,3 +24,19 @@ export {
   SafetensorsError,
   StateDictError,
 } from './errors';
+// The ort training engine (compiled training steps).
+export {
+  compileTrainStep,
+  CompiledTrainStep,
+  fitOrt,
+  TrainStepCompileError,
+  TrainStepInputError,
+  type CompileTrainStepOptions,
+  type BatchData,
+  type GraphInfo,
+  type LossArg,
+  type FitOrtArgs,
+  type FitData,
+  type TrainableModel,
+  type StepLoss,
+} from './train-engine/index';
