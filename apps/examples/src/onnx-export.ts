@@ -40,7 +40,8 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
     l.dispose();
   }
   net.eval();
-  const acc = Array.from(noGrad(() => net(testX).argmax(-1).dataSync())).reduce((s, p, i) => s + (p === d.y[96 + i] ? 1 : 0), 0) / 64;
+  const pred = noGrad(() => net(testX).argmax(-1)).dataSync();
+  const acc = Array.from(pred).filter((p, i) => p === d.y[96 + i]).length / 64;
   console.log(`trained: loss ${loss.toFixed(4)}, test accuracy ${acc.toFixed(3)}`);
 
   // 2. Export: trace the model once (twice for the dynamic batch) and write the .onnx file atomically.
