@@ -37,7 +37,7 @@ async function apiSketch(small: boolean): Promise<void> {
   const all = makeClassification(n + 256, 784, 10, 3);
   const trainDs = loaderOf(all.x.subarray(0, n * 784), all.y.subarray(0, n), 784, 64, true);
   const valDs = loaderOf(all.x.subarray(n * 784), all.y.subarray(n), 784, 256, false);
-  const epochs = small ? 5 : 15;
+  const epochs = small ? 5 : 10;
   const results: Record<string, number | string>[] = [];
   // API.md as written: its strengths (l1 0.5, l2 1 on the weights, l2 10 on the activity) and the loss
   // 'sparseCategoricalCrossentropy', which (as in Keras) expects probabilities — but this Dense(10) has no

@@ -11,7 +11,7 @@ import { check, fmt, makeClassification, printTable, runIfMain, setup, type Exam
 
 export async function main(opts: ExampleOptions = {}): Promise<void> {
   await setup();
-  const n = opts.small ? 256 : 1024, epochs = opts.small ? 4 : 8, lr = 0.05;
+  const n = opts.small ? 256 : 512, epochs = opts.small ? 4 : 6, lr = 0.05;
   const d = makeClassification(n, 10, 3, 41, 0);
   const x = tensor(d.x, [n, 10]), y = tensor(d.y, [n], { dtype: 'int32' });
   const sizes: [string, number][] = [['batch GD', n], ['mini-batch 32', 32], ['SGD (batch 1)', 1]];
