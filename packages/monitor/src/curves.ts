@@ -159,7 +159,8 @@ export function trainingCurves(history: HistoryLike, options: TrainingCurvesOpti
   const bayesError = options.bayesError ?? 0;
   if (!(bayesError >= 0 && bayesError <= 1)) throw new InvalidErrorRateError('trainingCurves: options.bayesError', bayesError);
   const o = { ...options, bayesError, relativeGap: options.relativeGap ?? 0.2, plateauRatio: options.plateauRatio ?? 0.5 };
-  const keys = Object.keys(h);
+  // The learning rate is logged by fit but is a setting, not a metric: no curve diagnosis for it.
+  const keys = Object.keys(h).filter((k) => k !== 'lr' && k !== 'val_lr');
   const metrics = [...new Set(keys.map((k) => (k.startsWith('val_') ? k.slice(4) : k)))];
   const length = Math.max(0, ...keys.map((k) => h[k]!.length));
   const epochs = history.epoch && history.epoch.length >= length ? history.epoch : Array.from({ length }, (_, i) => i);

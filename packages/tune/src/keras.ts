@@ -16,7 +16,10 @@ export interface EpochCallback {
 /** What `tuneModel` needs of a model: `fit` with callbacks, returning a Keras-style History. */
 export interface FittableModel {
   compile?(...args: never[]): unknown;
-  fit(x: unknown, y: unknown, opts: Record<string, unknown> & { callbacks?: unknown[] }): Promise<{ history: Record<string, number[]> }>;
+  // `any`: each library types its fit options its own way (core's FitArgs, tfjs-layers' ModelFitArgs);
+  // tuneModel only adds `callbacks` and passes the rest through.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fit(x: unknown, y: unknown, opts: any): Promise<{ history: Record<string, number[]> }>;
   /** Set to true to ask fit() to stop after the current epoch (Keras convention). */
   stopTraining?: boolean;
 }

@@ -278,7 +278,12 @@ export class Module {
   compile(args: import('../train/fit').CompileArgs): void {
     return hook('compile')(this, args);
   }
-  /** Train (Keras `fit`): arrays, tensors, or a batched source yielding `[x, y]`. */
+  /**
+   * Train (Keras `fit`): `fit(x, y, options)` with arrays or tensors, or `fit(source, options)` with a
+   * batched source yielding `[x, y]` (an @nn/data DataLoader).
+   */
+  fit(source: import('../train/data').BatchSource, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History>;
+  fit(x: import('../train/data').ArrayLikeData, y: import('../train/data').ArrayLikeData, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History>;
   fit(x: unknown, y?: unknown, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History> {
     return hook('fit')(this, x, y, args);
   }

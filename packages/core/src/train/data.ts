@@ -11,7 +11,7 @@ export type Batch = [Tensor | Tensor[], Tensor | Tensor[] | undefined];
 export type ArrayLikeData = Tensor | number[] | number[][] | number[][][] | number[][][][] | Tensor[];
 
 /** A batched, re-iterable source (e.g. an @nn/data DataLoader) yielding `[x, y]` per batch. */
-export type BatchSource = AsyncIterable<readonly [Tensor | Tensor[], Tensor | Tensor[]] | { x: Tensor | Tensor[]; y: Tensor | Tensor[] }>;
+export type BatchSource = AsyncIterable<readonly [Tensor | Tensor[], (Tensor | Tensor[] | undefined)?] | { x: Tensor | Tensor[]; y?: Tensor | Tensor[] }>;
 
 /** Host copy of one array: values, per-sample shape, dtype. */
 interface HostArray {
@@ -106,8 +106,16 @@ export class ArrayData {
 
 /** Normalise one yielded batch of a BatchSource. */
 export function unpackBatch(b: unknown, where: string): [Tensor | Tensor[], Tensor | Tensor[]] {
-  if (Array.isArray(b) && b.length >= 2) return [b[0] as Tensor, b[1] as Tensor];
-  if (b && typeof b === 'object' && 'x' in b && 'y' in b) return [(b as { x: Tensor }).x, (b as { y: Tensor }).y];
+  const missing = () => new NNError(`${where}: a batch has no targets (y); training and evaluation need [x, y] batches.`, where);
+  if (Array.isArray(b) && b.length >= 2) {
+    if (b[1] === undefined) throw missing();
+    return [b[0] as Tensor, b[1] as Tensor];
+  }
+  if (b && typeof b === 'object' && 'x' in b) {
+    const y = (b as { y?: Tensor }).y;
+    if (y === undefined) throw missing();
+    return [(b as { x: Tensor }).x, y];
+  }
   throw new NNError(`${where}: each batch must be [x, y] or { x, y }, got ${b instanceof Tensor ? `a single tensor ${fmtShape(b.shape)}` : typeof b}.`, where);
 }
 

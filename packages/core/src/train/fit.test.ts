@@ -150,3 +150,34 @@ describe('functional model with two inputs and two outputs trains', () => {
     expect(hist.history.loss![29]!).toBeLessThan(hist.history.loss![0]! * 0.5);
   });
 });
+
+describe('fit with a batched source, unbuilt models, and the logits warning', () => {
+  it('fit(source, { epochs }) takes the options as the second argument (Keras fit(dataset, …))', async () => {
+    const { x, y } = blobs(64);
+    const source = {
+      async *[Symbol.asyncIterator]() {
+        for (let s = 0; s < 64; s += 16) yield [x.slice([s, 0], [16, 4]), y.slice([s], [16])] as const;
+      },
+    };
+    // Unbuilt: no inputShape, so the Keras optimizer binds after the first forward pass.
+    const model = new Sequential([layers.Dense(8, { activation: 'relu' }), layers.Dense(2)]);
+    model.compile({ optimizer: optimizers.Adam({ learningRate: 0.05 }), loss: 'crossEntropy', metrics: ['accuracy'] });
+    const h = await model.fit(source, { epochs: 3, verbose: 0 });
+    expect(h.epoch).toEqual([0, 1, 2]);
+    expect(h.history.accuracy![2]!).toBeGreaterThan(0.9);
+  });
+  it('warns once when a probability loss gets logits', async () => {
+    const { x, y } = blobs(32);
+    const model = mlp();
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const warnings: string[] = [];
+    const orig = console.warn;
+    console.warn = (m: string) => warnings.push(m);
+    try {
+      await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    } finally {
+      console.warn = orig;
+    }
+    expect(warnings.filter((w) => w.includes('fromLogits: true')).length).toBe(1);
+  });
+});

@@ -7,6 +7,7 @@ import { defaultGenerator, Generator } from '../random';
 import { Tensor } from '../tensor';
 import type { Optimizer } from '../optim';
 import { canonicalLossName } from '../losses';
+import { KerasOptimizer } from '../optim/keras-optimizer';
 import { resolveLoss, resolveMetrics, resolveOptimizer, type LossSpec, type MetricLike, type MetricSpec, type OptimizerSpec, type TrainLoss } from './resolve';
 import type { Callback, Logs } from './callbacks';
 import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
@@ -32,6 +33,7 @@ export interface Compiled {
   lossWeights: number[];
   metricSpecs: MetricSpec[];
   lossNames: string[];
+  lossSpecs: LossSpec[];
 }
 
 /** A module with training state (every Module can be compiled and fitted). */
@@ -102,7 +104,7 @@ export function compile(model: Trainable, args: CompileArgs): void {
   const losses = specs.map((s) => resolveLoss(s));
   const lossWeights = args.lossWeights ?? losses.map(() => 1);
   if (lossWeights.length !== losses.length) throw new ValueError(`compile: ${lossWeights.length} lossWeights for ${losses.length} losses.`, 'compile');
-  model.compiled = { optimizer, losses, lossWeights, metricSpecs: args.metrics ?? [], lossNames: specs.map((s) => (typeof s === 'string' ? s : typeof s === 'function' ? 'custom' : (s as { name: string }).name)) };
+  model.compiled = { optimizer, losses, lossWeights, lossSpecs: specs, metricSpecs: args.metrics ?? [], lossNames: specs.map((s) => (typeof s === 'string' ? s : typeof s === 'function' ? 'custom' : (s as { name: string }).name)) };
   model.optimizer = optimizer;
 }
 
@@ -130,6 +132,9 @@ function regularization(model: Module): Tensor | null {
   return l.length ? l.reduce((a, b) => a.add(b)) : null;
 }
 
+const isOptions = (v: unknown): v is FitArgs =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
+
 /** Compute the weighted total loss for one batch; returns [total (with penalties), data loss]. */
 function batchLoss(c: Compiled, model: Module, ys: Tensor[], preds: Tensor[], sampleWeight: Tensor | null): Tensor {
   if (ys.length !== c.losses.length || preds.length !== c.losses.length) {
@@ -149,6 +154,28 @@ function sampleWeights(cw: Record<number, number> | undefined, y: Tensor | Tenso
   const t = Array.isArray(y) ? y[0]! : y;
   const lab = t.rank > 1 && t.shape[t.rank - 1]! > 1 ? o.argmax(t, -1).dataSync() : t.dataSync();
   return o.tensor(Float32Array.from(lab, (v) => cw[v] ?? 1), [lab.length]);
+}
+
+/** Keras optimizers bind to the weights once they exist (layers build on their first call). */
+function bindIfNeeded(c: Compiled, model: Module): void {
+  if (c.optimizer instanceof KerasOptimizer && !c.optimizer.isBound) c.optimizer.bind(model.parameters());
+}
+
+const PROB_LOSSES = new Set(['sparsecategoricalcrossentropy', 'categoricalcrossentropy', 'binarycrossentropy']);
+/**
+ * Keras's cross-entropies default to probabilities: a model that outputs logits then trains on
+ * nonsense without a word. Warn once when the first predictions are clearly not probabilities.
+ */
+function warnIfLogitsToProbabilityLoss(c: Compiled, pred: Tensor): void {
+  const name = c.lossNames[0]!;
+  if (!c.lossSpecs[0] || typeof c.lossSpecs[0] !== 'string' || !PROB_LOSSES.has(canonicalLossName(name))) return;
+  const v = pred.dataSync();
+  let outside = false;
+  for (let i = 0; i < v.length && !outside; i++) outside = v[i]! < 0 || v[i]! > 1;
+  if (outside) {
+    console.warn(`fit: loss "${name}" expects probabilities, but the model's outputs include values outside [0, 1] (logits?). ` +
+      `Use losses.${name.includes('sparse') ? 'SparseCategoricalCrossentropy' : name.includes('binary') ? 'BinaryCrossentropy' : 'CategoricalCrossentropy'}({ fromLogits: true }), or end the model with a softmax/sigmoid.`);
+  }
 }
 
 /** Running mean of logged values over an epoch, weighted by batch size. */
@@ -180,8 +207,13 @@ function metricLogs(metrics: MetricLike[], prefix = ''): Logs {
  * const history = await model.fit(xTrain, yTrain, { epochs: 15, batchSize: 64, validationSplit: 0.1 });
  * ```
  */
-export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: ArrayLikeData, args: FitArgs = {}): Promise<History> {
+export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: ArrayLikeData | FitArgs, args: FitArgs = {}): Promise<History> {
   const c = requireCompiled(model, 'fit');
+  // Keras's fit(dataset, { epochs, … }): with a batched source the second argument is the options.
+  if (isBatchSource(x) && isOptions(y)) {
+    args = y;
+    y = undefined;
+  }
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`fit: epochs must be a non-negative integer, got ${epochs}.`, 'fit');
@@ -197,9 +229,10 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     if (args.validationSplit) throw new ValueError('fit: validationSplit needs in-memory arrays; split the dataset instead (@nn/data splits).', 'fit');
   } else {
     if (y === undefined) throw new ValueError('fit: y is required with in-memory x.', 'fit');
+    if (isOptions(y)) throw new ValueError('fit: with in-memory x, pass fit(x, y, options); the second argument looks like options.', 'fit');
     const multiX = Array.isArray(x) && x[0] instanceof Tensor;
     const multiY = Array.isArray(y) && y[0] instanceof Tensor;
-    const all = new ArrayData(x, y, multiX, multiY);
+    const all = new ArrayData(x, y as ArrayLikeData, multiX, multiY);
     all.checkFinite();
     checkLabels(model, c, all);
     if (args.validationSplit) {
@@ -255,6 +288,10 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
           const ys = asList(yb);
           const sw = sampleWeights(args.classWeight, yb);
           const preds = forward(model, xb, true);
+          if (step === 0 && epoch === (args.initialEpoch ?? 0)) {
+            bindIfNeeded(c, model);
+            warnIfLogitsToProbabilityLoss(c, preds[0]!);
+          }
           const loss = batchLoss(c, model, ys, preds, sw);
           c.optimizer.zeroGrad();
           loss.backward();

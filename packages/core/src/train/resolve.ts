@@ -35,7 +35,8 @@ export function resolveOptimizer(spec: OptimizerSpec, model: Module): Optimizer 
     if (!f) throw new ValueError(`compile: unknown optimizer "${spec}". Known: ${Object.keys(make).join(', ')}.`, 'compile');
     opt = f();
   } else opt = spec;
-  if (opt instanceof KerasOptimizer && !opt.isBound) opt.bind(model.parameters());
+  // Bind now when the weights exist; otherwise fit binds after the first forward pass builds them.
+  if (opt instanceof KerasOptimizer && !opt.isBound && model.parameters().length) opt.bind(model.parameters());
   return opt;
 }
 
