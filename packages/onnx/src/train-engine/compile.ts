@@ -5,7 +5,8 @@ import { getLoss, Layer, NNError, noGrad, scope, tensor, Tensor, type DType, typ
 import { DeviceError, UnsupportedOpError } from '../errors';
 import type { Device } from '../serve/session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
-import { buildStepGraph, type InputSlot, type OutputSlot } from './graph';
+import { buildStepGraph, type InputSlot, type OutputSlot, type StepGraph } from './graph';
+import { buildLoopGraph, type LoopGraph } from './loop';
 import {
   advanceCounters, bindIfNeeded, counterDelta, groupLrs, hasSchedule, hasState, namedState, readCounters, writeCounters, type Counters,
 } from './optim-state';
@@ -70,6 +71,9 @@ interface OrtGraph {
   readonly nodeCount: number;
   scalarValues: TypedArray[];
   lrs: number[];
+  /** The step graph (for K-step Loop graphs) and the Loop sessions made from it, by K. */
+  readonly step: StepGraph;
+  readonly loops: Map<number, { session: ort.InferenceSession; graph: LoopGraph }>;
   /** A cheaper per-step probe: one parameter per group, and which of its constants each scalar input takes. */
   readonly reps?: { only: ReadonlySet<Tensor>; pick: readonly number[] };
 }
@@ -241,7 +245,7 @@ export class CompiledTrainStep {
     if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
     const s = await openSession(g.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
     return {
-      kind: 'ort', session: s.session, device: s.device, inputs: g.inputs, outputs: g.outputs, masks, gradParams: a.gradParams,
+      kind: 'ort', session: s.session, device: s.device, step: g, loops: new Map(), inputs: g.inputs, outputs: g.outputs, masks, gradParams: a.gradParams,
       stepScalars, delta, nodeCount: g.nodeCount, scalarValues: scalars.map((sc) => probe0[sc.index]!), lrs: groupLrs(opt),
       ...(reps ? { reps: { only: reps.only, pick: scalars.map((sc) => reps.pick[sc.index]!) } } : {}),
     };
@@ -345,7 +349,7 @@ export class CompiledTrainStep {
         }
         return this.eagerStep(xs, ys);
       }
-      return await this.ortStep(g, xs, ys);
+      return (await this.ortSteps(g, 1, xs, ys))[0]!;
     } finally {
       this.busy = false;
     }
@@ -395,64 +399,143 @@ export class CompiledTrainStep {
     this.fresh = 'arrays';
   }
 
-  private async ortStep(g: OrtGraph, x: { data: Float32Array | Int32Array; batch: number }, y: { data: Float32Array | Int32Array; batch: number }): Promise<number> {
-    if (this.fresh === 'tensors') this.load();
+  /** The optimizer scalars of the next step (re-derived only when they can have changed); advances the optimizer's counters. */
+  private nextScalars(g: OrtGraph): TypedArray[] {
     const opt = this.optimizer;
-    // Per-step optimizer scalars: probe only when they depend on the step or a learning rate changed.
-    if (g.scalarValues.length > 0) {
-      const lrs = groupLrs(opt);
-      if (g.stepScalars || lrs.some((l, i) => l !== g.lrs[i])) {
-        const ctx = this.ctx ?? this.context();
-        if (g.reps) {
-          const c = readCounters(opt);
-          const r = probeOptimizer(ctx, g.gradParams, g.reps.only);
-          writeCounters(opt, c);
-          advanceCounters(opt, g.delta);
-          g.scalarValues = g.reps.pick.map((j) => r.consts[j]!);
-        } else {
-          const consts = probeOptimizer(ctx, g.gradParams).consts;
-          g.scalarValues = g.inputs.flatMap((s) => (s.kind === 'scalar' ? [consts[s.index]!] : []));
-        }
-        g.lrs = lrs;
-      } else advanceCounters(opt, g.delta);
-    } else advanceCounters(opt, g.delta);
-    const feeds: Record<string, ort.Tensor> = {};
-    let k = 0;
-    for (const s of g.inputs) {
-      switch (s.kind) {
-        case 'x': feeds[s.name] = new ort.Tensor('float32', x.data as Float32Array, [x.batch, ...this.opts.inputShape]); break;
-        case 'y': feeds[s.name] = new ort.Tensor(this.yDtype, y.data as Int32Array, [y.batch, ...this.ySample]); break;
-        case 'state': feeds[s.name] = new ort.Tensor(s.dtype as 'float32', this.arrays.get(s.name)! as Float32Array, s.shape as number[]); break;
-        case 'mask': feeds[s.name] = new ort.Tensor('float32', drawMask(g.masks[s.index]!), s.shape as number[]); break;
-        case 'scalar': feeds[s.name] = new ort.Tensor(s.dtype as 'float32', g.scalarValues[k++] as Float32Array, s.shape as number[]); break;
+    if (g.scalarValues.length === 0) {
+      advanceCounters(opt, g.delta);
+      return g.scalarValues;
+    }
+    const lrs = groupLrs(opt);
+    if (!g.stepScalars && lrs.every((l, i) => l === g.lrs[i])) {
+      advanceCounters(opt, g.delta);
+      return g.scalarValues;
+    }
+    const ctx = this.ctx ?? this.context();
+    if (g.reps) {
+      const c = readCounters(opt);
+      const r = probeOptimizer(ctx, g.gradParams, g.reps.only);
+      writeCounters(opt, c);
+      advanceCounters(opt, g.delta);
+      g.scalarValues = g.reps.pick.map((j) => r.consts[j]!);
+    } else {
+      const consts = probeOptimizer(ctx, g.gradParams).consts;
+      g.scalarValues = g.inputs.flatMap((sl) => (sl.kind === 'scalar' ? [consts[sl.index]!] : []));
+    }
+    g.lrs = lrs;
+    return g.scalarValues;
+  }
+
+  private async loopFor(g: OrtGraph, k: number): Promise<{ session: ort.InferenceSession; graph: LoopGraph }> {
+    let l = g.loops.get(k);
+    if (!l) {
+      const graph = buildLoopGraph(g.step, k);
+      if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-steps-k${k}.onnx`), graph.bytes);
+      const s = await openSession(graph.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
+      g.loops.set(k, (l = { session: s.session, graph }));
+    }
+    return l;
+  }
+
+  /** Run `k` steps in one onnxruntime call (`k` = 1: the step graph itself, else its Loop); returns the k losses. */
+  private async ortSteps(g: OrtGraph, k: number, x: { data: Float32Array | Int32Array; batch: number }, y: { data: Float32Array | Int32Array; batch: number }): Promise<Float32Array<ArrayBufferLike>> {
+    if (this.fresh === 'tensors') this.load();
+    const loop = k === 1 ? undefined : await this.loopFor(g, k);
+    const session = loop ? loop.session : g.session;
+    const slots = loop ? loop.graph.inputs : g.inputs.map((sl) => ({ ...sl, feed: sl.name }));
+    const outs = loop ? loop.graph.outputs : g.outputs.map((o) => ({ ...o, fetch: o.name }));
+    const lead = loop ? [k] : [];
+    const b = x.batch / k;
+    // Each step's dropout masks and optimizer scalars, in step order (the generators' and counters' order).
+    const per = new Map<string, TypedArray>();
+    for (let t = 0; t < k; t++) {
+      const sc = this.nextScalars(g);
+      let j = 0;
+      for (const sl of slots) {
+        if (sl.kind !== 'mask' && sl.kind !== 'scalar') continue;
+        const n = sl.shape.reduce((p, d) => p * d, 1);
+        let buf = per.get(sl.feed);
+        if (!buf) per.set(sl.feed, (buf = sl.kind === 'scalar' && sl.dtype === 'int32' ? new Int32Array(n * k) : new Float32Array(n * k)));
+        if (sl.kind === 'mask') drawMask(g.masks[sl.index]!, (buf as Float32Array).subarray(t * n, (t + 1) * n));
+        else buf.set(sc[j++] as Float32Array, t * n);
       }
     }
-    if (process.env.NN_ORT_DEBUG) console.log(Object.entries(feeds).map(([k, v]) => `${k}:${v.type}[${v.dims.join(",")}]`).join(" "), g.session.inputNames.join(" "));
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const sl of slots) {
+      switch (sl.kind) {
+        case 'x': feeds[sl.feed] = new ort.Tensor('float32', x.data as Float32Array, [...lead, b, ...this.opts.inputShape]); break;
+        case 'y': feeds[sl.feed] = new ort.Tensor(this.yDtype, y.data as Int32Array, [...lead, b, ...this.ySample]); break;
+        case 'state': feeds[sl.feed] = new ort.Tensor(sl.dtype as 'float32', this.arrays.get(sl.name)! as Float32Array, sl.shape as number[]); break;
+        default: feeds[sl.feed] = new ort.Tensor(sl.kind === 'scalar' ? (sl.dtype as 'float32') : 'float32', per.get(sl.feed) as Float32Array, [...lead, ...sl.shape]);
+      }
+    }
     // New state goes into the second buffers (preallocated outputs); loss and predictions are allocated by onnxruntime.
     const fetches: Record<string, ort.Tensor | null> = {};
-    for (const o of g.outputs) {
+    for (const o of outs) {
       if (o.kind !== 'state') {
-        fetches[o.name] = null;
+        fetches[o.fetch] = null;
         continue;
       }
       const cur = this.arrays.get(o.state)!;
-      let b = this.back.get(o.state);
-      if (!b || b.length !== cur.length || b.constructor !== cur.constructor || b === cur) this.back.set(o.state, (b = new (cur.constructor as new (n: number) => typeof cur)(cur.length)));
-      fetches[o.name] = new ort.Tensor(o.dtype as 'float32', b as Float32Array, o.shape as number[]);
+      let bb = this.back.get(o.state);
+      if (!bb || bb.length !== cur.length || bb.constructor !== cur.constructor || bb === cur) this.back.set(o.state, (bb = new (cur.constructor as new (n: number) => typeof cur)(cur.length)));
+      fetches[o.fetch] = new ort.Tensor(o.dtype as 'float32', bb as Float32Array, o.shape as number[]);
     }
-    const out = await g.session.run(feeds, fetches);
-    let loss = NaN;
-    for (const o of g.outputs) {
-      if (o.kind === 'loss') loss = (out[o.name]!.data as Float32Array)[0]!;
-      else if (o.kind === 'pred') this.lastPred = { data: out[o.name]!.data as Float32Array, dims: out[o.name]!.dims };
-      else if (o.kind === 'state') {
+    const out = await session.run(feeds, fetches);
+    let losses: Float32Array<ArrayBufferLike> = new Float32Array(0);
+    for (const o of outs) {
+      if (o.kind === 'loss') losses = out[o.fetch]!.data as Float32Array;
+      else if (o.kind === 'pred') {
+        const t = out[o.fetch]!;
+        const d = t.data as Float32Array, n = d.length / k;
+        this.lastPred = { data: d.subarray((k - 1) * n), dims: loop ? t.dims.slice(1) : t.dims };
+      } else if (o.kind === 'state') {
         const cur = this.arrays.get(o.state)!;
         this.arrays.set(o.state, this.back.get(o.state)!);
         this.back.set(o.state, cur);
       }
     }
-    this.counts.ort++;
-    return loss;
+    this.counts.ort += k;
+    return losses;
+  }
+
+  /**
+   * Run `k` training steps in ONE onnxruntime call (an ONNX Loop over the k batches): weights and
+   * optimizer state cross between JS and onnxruntime once per call instead of once per step, which
+   * is what makes a GPU worthwhile (onnxruntime-node has no IO binding). Same results as `k` calls of
+   * {@link step}. Each `k` compiles a Loop graph once.
+   *
+   * @param x - k batches of equal size, back to back: `[k · batch, ...inputShape]` values.
+   * @param y - their targets, back to back.
+   * @param k - Number of steps (batches).
+   * @returns The k losses.
+   */
+  async steps(x: BatchData, y: BatchData, k: number): Promise<Float32Array<ArrayBufferLike>> {
+    if (!Number.isInteger(k) || k < 1) throw new TrainStepInputError('k', 'a positive integer', String(k));
+    if (this.busy) throw new TrainStepCompileError('a step', 'the previous call has not finished; await each call');
+    const xs = this.batchValues('x', x, this.opts.inputShape, 'float32');
+    const ys = this.batchValues('y', y, this.ySample, this.yDtype);
+    if (xs.batch % k !== 0 || ys.batch !== xs.batch) throw new TrainStepInputError('x', `${k} batches of equal size with as many targets`, `${xs.batch} rows of x and ${ys.batch} of y`);
+    const b = xs.batch / k;
+    this.busy = true;
+    let g: Compiled | null;
+    try {
+      g = await this.graphFor(b);
+    } finally {
+      this.busy = false;
+    }
+    if (!g || g.kind === 'eager' || k === 1) {
+      const out = new Float32Array(k);
+      const px = xs.data.length / k, py = ys.data.length / k;
+      for (let t = 0; t < k; t++) out[t] = await this.step(xs.data.subarray(t * px, (t + 1) * px), ys.data.subarray(t * py, (t + 1) * py));
+      return out;
+    }
+    this.busy = true;
+    try {
+      return await this.ortSteps(g, k, xs, ys);
+    } finally {
+      this.busy = false;
+    }
   }
 
   /**
@@ -480,7 +563,11 @@ export class CompiledTrainStep {
   /** {@link sync}, then free the onnxruntime sessions. */
   async dispose(): Promise<void> {
     this.sync();
-    for (const g of this.graphs.values()) if (g.kind === 'ort') await g.session.release();
+    for (const g of this.graphs.values()) {
+      if (g.kind !== 'ort') continue;
+      await g.session.release();
+      for (const l of g.loops.values()) await l.session.release();
+    }
     this.graphs.clear();
   }
 }

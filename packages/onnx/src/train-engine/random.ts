@@ -122,7 +122,7 @@ export function maskSpec(r: RandomConst, modules: Iterable<unknown>, layer?: str
 }
 
 /** Draw one mask exactly as core's `bernoulli` does. */
-export function drawMask(m: MaskSpec, out = new Float32Array(m.size)): Float32Array {
+export function drawMask(m: MaskSpec, out: Float32Array<ArrayBufferLike> = new Float32Array(m.size)): Float32Array<ArrayBufferLike> {
   const g = m.generator, keep = m.keep;
   for (let i = 0; i < m.size; i++) out[i] = +(g.next() < keep);
   return out;

@@ -1,0 +1,108 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import {
+  AttributeProto_AttributeType as AT,
+  AttributeProtoSchema,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  TensorProto_DataType as DT,
+  TensorProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TypeProto_TensorSchema,
+  TensorShapeProtoSchema,
+  TypeProtoSchema,
+  ValueInfoProtoSchema,
+  type ValueInfoProto,
+} from '../gen/onnx_pb';
+import type { InputSlot, OutputSlot, StepGraph } from './graph';
+
+// K training steps in one onnxruntime call: the step graph becomes the body of an ONNX Loop. The
+// weights and optimizer state are loop-carried (they cross between JS and onnxruntime once per call
+// instead of once per step: what matters on a GPU, where onnxruntime-node has no IO binding, and for
+// large models on CPU); each step's batch, dropout masks and optimizer scalars are stacked along a new
+// first axis and picked inside the body with Gather(·, iteration).
+
+/** A K-step graph and the meaning of its inputs and outputs. */
+export interface LoopGraph {
+  readonly bytes: Uint8Array;
+  readonly k: number;
+  /** Per-step slots now carry K stacked values under `K.<name>`; carried state is fed as `init.<name>`. */
+  readonly inputs: readonly (InputSlot & { readonly feed: string; readonly carried?: boolean })[];
+  /** `loop.loss` [K], `loop.pred` [K, …] and the final state `loop.<name>:new`. */
+  readonly outputs: readonly (OutputSlot & { readonly fetch: string })[];
+}
+
+const scalarInfo = (name: string, elemType: DT): ValueInfoProto =>
+  create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, shape: create(TensorShapeProtoSchema, { dim: [] }) }) } }),
+  });
+
+/** The same value info with a new name and, optionally, a leading dimension. */
+function renamed(v: ValueInfoProto, name: string, lead?: number): ValueInfoProto {
+  const c = create(ValueInfoProtoSchema, { ...v, name });
+  if (lead !== undefined && c.type?.value.case === 'tensorType') {
+    const t = c.type.value.value;
+    const dim = [create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(lead) } }), ...(t.shape?.dim ?? [])];
+    c.type = create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: t.elemType, shape: create(TensorShapeProtoSchema, { dim }) }) } });
+  }
+  return c;
+}
+
+/** Wrap a compiled step graph into a Loop of `k` steps. */
+export function buildLoopGraph(step: StepGraph, k: number): LoopGraph {
+  const model = fromBinary(ModelProtoSchema, step.bytes);
+  const body = model.graph!;
+  const info = new Map(body.input.map((v) => [v.name, v]));
+  const outInfo = new Map(body.output.map((v) => [v.name, v]));
+  const carried = new Map(step.outputs.flatMap((o) => (o.kind === 'state' ? [[o.state, o] as const] : [])));
+
+  const outerInputs: ValueInfoProto[] = [];
+  const inputs: LoopGraph['inputs'][number][] = [];
+  const gathers = [];
+  for (const s of step.inputs) {
+    if (s.kind === 'state') {
+      const isCarried = carried.has(s.name);
+      const feed = isCarried ? `init.${s.name}` : s.name;
+      outerInputs.push(renamed(info.get(s.name)!, feed));
+      inputs.push({ ...s, feed, carried: isCarried });
+    } else {
+      const feed = `K.${s.name}`;
+      outerInputs.push(renamed(info.get(s.name)!, feed, k));
+      inputs.push({ ...s, feed });
+      gathers.push(create(NodeProtoSchema, { name: `pick_${s.name}`, opType: 'Gather', input: [feed, 'loop.iter'], output: [s.name], attribute: [create(AttributeProtoSchema, { name: 'axis', type: AT.INT, i: 0n })] }));
+    }
+  }
+  // Body: (iteration, condition, carried state…) → (condition, new state…, loss, pred).
+  const carriedIn = step.inputs.filter((s) => s.kind === 'state' && carried.has(s.name));
+  const stateOuts = carriedIn.map((s) => carried.get(s.name)!);
+  const scans = step.outputs.filter((o) => o.kind !== 'state');
+  const idNodes = [...stateOuts, ...scans].map((o, i) => create(NodeProtoSchema, { name: `out_${i}`, opType: 'Identity', input: [o.name], output: [`body.out.${i}`] }));
+  const bodyGraph = create(GraphProtoSchema, {
+    name: 'train_step',
+    node: [...gathers, ...body.node, create(NodeProtoSchema, { name: 'cond', opType: 'Identity', input: ['loop.cond_in'], output: ['loop.cond_out'] }), ...idNodes],
+    initializer: body.initializer,
+    input: [scalarInfo('loop.iter', DT.INT64), scalarInfo('loop.cond_in', DT.BOOL), ...carriedIn.map((s) => info.get(s.name)!)],
+    output: [scalarInfo('loop.cond_out', DT.BOOL), ...[...stateOuts, ...scans].map((o, i) => renamed(outInfo.get(o.name)!, `body.out.${i}`))],
+  });
+  const outputs: LoopGraph['outputs'][number][] = [...stateOuts, ...scans].map((o) => ({ ...o, fetch: `loop.${o.name}` }));
+  const loop = create(NodeProtoSchema, {
+    name: 'steps',
+    opType: 'Loop',
+    input: ['loop.M', 'loop.cond', ...carriedIn.map((s) => `init.${s.name}`)],
+    output: outputs.map((o) => o.fetch),
+    attribute: [create(AttributeProtoSchema, { name: 'body', type: AT.GRAPH, g: bodyGraph })],
+  });
+  const graph = create(GraphProtoSchema, {
+    name: 'nn_train_steps',
+    node: [loop],
+    initializer: [
+      create(TensorProtoSchema, { name: 'loop.M', dims: [], dataType: DT.INT64, int64Data: [BigInt(k)] }),
+      create(TensorProtoSchema, { name: 'loop.cond', dims: [], dataType: DT.BOOL, int32Data: [1] }),
+    ],
+    input: outerInputs,
+    output: [...stateOuts.map((o, i) => renamed(outInfo.get(o.name)!, outputs[i]!.fetch)), ...scans.map((o, i) => renamed(outInfo.get(o.name)!, outputs[stateOuts.length + i]!.fetch, k))],
+  });
+  const bytes = toBinary(ModelProtoSchema, create(ModelProtoSchema, { ...model, graph }));
+  return { bytes, k, inputs, outputs };
+}
