@@ -108,7 +108,7 @@ export class CompiledTrainStep {
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
   private readonly yDtype: 'int32' | 'float32';
-  /** Predictions (logits) of the last step, `[batch, …]`. */
+  /** Predictions (logits) of the last call, `[batch, …]` (`[k · batch, …]` after `steps(…, k)`); overwritten by the next call. */
   lastPred: { data: Float32Array; dims: readonly number[] } | undefined;
   /** Steps run by onnxruntime and eagerly. */
   readonly counts = { ort: 0, eager: 0 };
@@ -487,8 +487,7 @@ export class CompiledTrainStep {
       if (o.kind === 'loss') losses = out[o.fetch]!.data as Float32Array;
       else if (o.kind === 'pred') {
         const t = out[o.fetch]!;
-        const d = t.data as Float32Array, n = d.length / k;
-        this.lastPred = { data: d.subarray((k - 1) * n), dims: loop ? t.dims.slice(1) : t.dims };
+        this.lastPred = { data: t.data as Float32Array, dims: loop ? [k * t.dims[1]!, ...t.dims.slice(2)] : t.dims };
       } else if (o.kind === 'state') {
         const cur = this.arrays.get(o.state)!;
         this.arrays.set(o.state, this.back.get(o.state)!);
@@ -527,7 +526,14 @@ export class CompiledTrainStep {
     if (!g || g.kind === 'eager' || k === 1) {
       const out = new Float32Array(k);
       const px = xs.data.length / k, py = ys.data.length / k;
-      for (let t = 0; t < k; t++) out[t] = await this.step(xs.data.subarray(t * px, (t + 1) * px), ys.data.subarray(t * py, (t + 1) * py));
+      let preds: Float32Array | undefined;
+      for (let t = 0; t < k; t++) {
+        out[t] = await this.step(xs.data.subarray(t * px, (t + 1) * px), ys.data.subarray(t * py, (t + 1) * py));
+        const p = this.lastPred!;
+        preds ??= new Float32Array(p.data.length * k);
+        preds.set(p.data, t * p.data.length);
+      }
+      this.lastPred = { data: preds!, dims: [k * b, ...this.lastPred!.dims.slice(1)] };
       return out;
     }
     this.busy = true;

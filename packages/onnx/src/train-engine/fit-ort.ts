@@ -30,6 +30,12 @@ export interface FitOrtArgs {
   /** Evaluated with core `evaluate` after each epoch (needs `model.compile`), logged as `val_*`. */
   validationData?: [Tensor, Tensor];
   callbacks?: Callback[];
+  /**
+   * Batches per onnxruntime call (an ONNX Loop; see `CompiledTrainStep.steps`): weights cross into
+   * JS once per call. Batch callbacks then run after the call, for each of its batches in order.
+   * @default 8, or 1 when a callback has onBatchBegin / onBatchEnd (exact per-batch timing)
+   */
+  stepsPerCall?: number;
   /** 0 silent, 1 one line per epoch. @default 1 */
   verbose?: 0 | 1;
   /** @default 'auto' */
@@ -95,8 +101,11 @@ export async function fitOrt(model: TrainableModel, x: FitData, y: FitData, args
   const history = new History();
   const callbacks: Callback[] = [...(args.callbacks ?? []), history];
   for (const cb of callbacks) cb.setModel?.(model as never);
-  const xb = new Float32Array(batchSize * X.per);
-  const yb = new (Y.data.constructor as new (n: number) => Float32Array | Int32Array)(batchSize * Y.per);
+  const batchHooks = (args.callbacks ?? []).some((c) => c.onBatchBegin || c.onBatchEnd);
+  const perCall = args.stepsPerCall ?? (batchHooks ? 1 : 8);
+  if (!Number.isInteger(perCall) || perCall < 1) throw new TrainStepInputError('stepsPerCall', 'a positive integer', String(perCall));
+  const xb = new Float32Array(perCall * batchSize * X.per);
+  const yb = new (Y.data.constructor as new (n: number) => Float32Array | Int32Array)(perCall * batchSize * Y.per);
   const wantAcc = args.metrics?.includes('accuracy') ?? false;
   trainable.stopTraining = false;
   try {
@@ -105,30 +114,40 @@ export async function fitOrt(model: TrainableModel, x: FitData, y: FitData, args
       model.train?.();
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
       const order = args.shuffle === false ? Int32Array.from({ length: X.n }, (_, i) => i) : new Generator((args.seed ?? 0) + epoch).permutation(X.n);
-      let lossSum = 0, seen = 0, correct = 0, step = 0;
-      for (let s = 0; s < X.n && !trainable.stopTraining; s += batchSize, step++) {
+      let lossSum = 0, seen = 0, correct = 0, accSeen = 0, step = 0;
+      for (let s = 0; s < X.n && !trainable.stopTraining; ) {
+        // Up to `perCall` full batches in one call; a last partial batch runs alone.
+        const full = Math.floor((X.n - s) / batchSize);
+        const k = Math.max(1, Math.min(perCall, full));
         const b = Math.min(batchSize, X.n - s);
-        for (let r = 0; r < b; r++) {
+        const rows = k * b;
+        for (let r = 0; r < rows; r++) {
           const i = order[s + r]!;
           xb.set(X.data.subarray(i * X.per, (i + 1) * X.per), r * X.per);
           yb.set(Y.data.subarray(i * Y.per, (i + 1) * Y.per) as Float32Array, r * Y.per);
         }
-        for (const cb of callbacks) await cb.onBatchBegin?.(step, { batch: step, size: b });
-        const loss = await engine.step(xb.subarray(0, b * X.per), yb.subarray(0, b * Y.per));
-        lossSum += loss * b;
-        seen += b;
-        if (wantAcc && engine.lastPred) {
-          const p = engine.lastPred.data, k = p.length / b;
-          for (let r = 0; r < b; r++) {
-            const label = Y.per === 1 ? yb[r]! : argmax(yb, r * Y.per, Y.per);
-            if (argmax(p, r * k, k) === label) correct++;
+        for (let t = 0; t < k; t++) for (const cb of callbacks) await cb.onBatchBegin?.(step + t, { batch: step + t, size: b });
+        const losses = k === 1 ? [await engine.step(xb.subarray(0, b * X.per), yb.subarray(0, b * Y.per))] : await engine.steps(xb.subarray(0, rows * X.per), yb.subarray(0, rows * Y.per), k);
+        for (let t = 0; t < k; t++) {
+          const loss = losses[t]!;
+          lossSum += loss * b;
+          seen += b;
+          if (wantAcc && engine.lastPred) {
+            const p = engine.lastPred.data, kk = p.length / rows, off = t * b;
+            for (let r = off; r < off + b; r++) {
+              const label = Y.per === 1 ? yb[r]! : argmax(yb, r * Y.per, Y.per);
+              if (argmax(p, r * kk, kk) === label) correct++;
+            }
+            accSeen += b;
           }
+          const logs: Logs = { loss: lossSum / seen, ...(wantAcc ? { accuracy: correct / Math.max(accSeen, 1) } : {}) };
+          for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss });
+          step++;
         }
-        const logs: Logs = { loss: lossSum / seen, ...(wantAcc ? { accuracy: correct / seen } : {}) };
-        for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss });
+        s += rows;
       }
       engine.sync();
-      const logs: Logs = { loss: lossSum / Math.max(seen, 1), ...(wantAcc ? { accuracy: correct / Math.max(seen, 1) } : {}) };
+      const logs: Logs = { loss: lossSum / Math.max(seen, 1), ...(wantAcc ? { accuracy: correct / Math.max(accSeen, 1) } : {}) };
       if (args.validationData) {
         const v = await evaluate(model as never, args.validationData[0], args.validationData[1], { batchSize });
         for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
