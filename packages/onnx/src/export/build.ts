@@ -41,6 +41,7 @@ const layerOf = (op: TracedOp, known?: ReadonlyMap<TracedOp, string>): string | 
 export function buildGraph(spec: BuildSpec): IrGraph {
   const { trace: t, dims } = spec;
   const g = new IrGraph();
+  g.opset = spec.opset;
   const batchDim = spec.batchDim ?? 'batch';
   const names = new Map<number, string>();
   const taken = new Set<string>();

@@ -49,6 +49,8 @@ export interface IrValueInfo {
 
 /** A graph under construction. */
 export class IrGraph {
+  /** The opset the graph is written for (passes check it before emitting newer ops). */
+  opset = 17;
   nodes: IrNode[] = [];
   readonly inits = new Map<string, Initializer>();
   inputs: IrValueInfo[] = [];

@@ -1,50 +1,9 @@
+import { constValues, index, intsOf, isConstFilled, replaceUses, soleConsumer, type Index } from './graph-utils';
+import { fuseNormalization } from './fuse-norm';
 import { makeArray, type Initializer, type IrArray, type IrGraph, type IrNode } from './ir';
 
 // Cheap peephole passes over the lowered graph. Each pass returns true when it changed something;
 // they run to a fixed point. Graph outputs are never renamed or removed.
-
-interface Index {
-  producer: Map<string, IrNode>;
-  consumers: Map<string, IrNode[]>;
-  outputs: Set<string>;
-}
-
-function index(g: IrGraph): Index {
-  const producer = new Map<string, IrNode>(), consumers = new Map<string, IrNode[]>();
-  for (const n of g.nodes) {
-    for (const o of n.outputs) producer.set(o, n);
-    for (const i of n.inputs) {
-      if (!i) continue;
-      const l = consumers.get(i);
-      if (l) l.push(n);
-      else consumers.set(i, [n]);
-    }
-  }
-  return { producer, consumers, outputs: new Set(g.outputs.map((o) => o.name)) };
-}
-
-/** Make every reader of `from` read `to` instead (unless `from` is a graph output). */
-function replaceUses(g: IrGraph, ix: Index, from: string, to: string): boolean {
-  if (ix.outputs.has(from)) return false;
-  for (const n of ix.consumers.get(from) ?? []) n.inputs = n.inputs.map((s) => (s === from ? to : s));
-  return true;
-}
-
-const intsOf = (n: IrNode, k: string): number[] | undefined => {
-  const a = n.attrs[k];
-  return a && a.kind === 'ints' ? [...a.v] : undefined;
-};
-
-function constValues(g: IrGraph, name: string): number[] | undefined {
-  const i = g.inits.get(name);
-  return i ? Array.from(i.data as ArrayLike<number | bigint>, Number) : undefined;
-}
-
-/** Is `name` a constant whose every element equals `v` (a scalar or a broadcastable filled constant)? */
-function isConstFilled(g: IrGraph, name: string, v: number): boolean {
-  const vals = constValues(g, name);
-  return !!vals && vals.length > 0 && vals.every((x) => x === v);
-}
 
 function transposeData(init: Initializer, perm: readonly number[], name: string): Initializer {
   const dims = init.dims, r = dims.length;
@@ -160,6 +119,31 @@ function fuseGemmBias(g: IrGraph, ix: Index): boolean {
     n.outputs = [add!.outputs[0]!];
     add!.outputs = [`${add!.outputs[0]}__dead`];
     add!.inputs = [];
+    changed = true;
+  }
+  return changed;
+}
+
+/** Conv(x, W) followed by Add of a [1, C, 1, 1] (or [C, 1, 1]) initializer → Conv(x, W, B). */
+function fuseConvBias(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    if (n.op !== 'Conv' || n.inputs.length !== 2) continue;
+    const add = soleConsumer(ix, n.outputs[0]!);
+    if (add?.op !== 'Add') continue;
+    const bias = add.inputs[0] === n.outputs[0] ? add.inputs[1]! : add.inputs[0]!;
+    const b = g.inits.get(bias);
+    const w = g.inits.get(n.inputs[1]!);
+    if (!b || b.dtype !== 'float32' || !w) continue;
+    const d = [...new Array<number>(Math.max(0, 4 - b.dims.length)).fill(1), ...b.dims];
+    if (d.length !== 4 || d[0] !== 1 || d[2] !== 1 || d[3] !== 1 || d[1] !== w.dims[0]) continue;
+    let name = bias;
+    if ((ix.consumers.get(bias) ?? []).length === 1) b.dims = [d[1]!];
+    else name = g.addInit({ ...b, name: g.fresh(`${bias}_1d`), dims: [d[1]!] });
+    n.inputs = [...n.inputs, name];
+    n.outputs = [add.outputs[0]!];
+    add.outputs = [`${add.outputs[0]}__dead`];
+    add.inputs = [];
     changed = true;
   }
   return changed;
@@ -304,7 +288,7 @@ function deadCode(g: IrGraph, folded: Map<string, string>): void {
 /** Run the peephole passes to a fixed point, then remove dead code. */
 export function simplify(g: IrGraph): IrGraph {
   const folded = new Map<string, string>();
-  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, recogniseActivations, recogniseSoftmax, foldPadIntoConv, dropIdentities];
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
   for (let round = 0; round < 8; round++) {
     let changed = false;
     for (const p of passes) {
