@@ -127,6 +127,25 @@ describe('ort engine: state that changes between steps', () => {
     expect(Math.max(...Array.from(w1, (v, i) => Math.abs(v - w2[i]!)))).toBeLessThanOrEqual(1e-5);
   });
 
+  it('changing another hyperparameter (momentum) mid-run recompiles instead of using the stale constant', async () => {
+    const batches = data(6, 8, 6, 3);
+    manualSeed(3);
+    const m1 = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    const o1 = new optim.SGD(m1.parameters(), { lr: 0.1, momentum: 0.9 });
+    const want = eager(m1, o1, batches, (i) => i === 3 && (o1.paramGroups[0]!.momentum = 0.1));
+    manualSeed(3);
+    const m2 = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    const o2 = new optim.SGD(m2.parameters(), { lr: 0.1, momentum: 0.9 });
+    const e = await compileTrainStep(m2, { optimizer: o2, loss, inputShape: [6] });
+    const got: number[] = [];
+    for (const [i, b] of batches.entries()) {
+      if (i === 3) o2.paramGroups[0]!.momentum = 0.1;
+      got.push(await e.step(b.x, b.y));
+    }
+    // 1e-5 relative as above; momentum 0.9 kept after step 3 would differ by > 1e-3.
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
+  });
+
   it('switching a module to eval mode compiles a second graph (dropout off), matching eager', async () => {
     const batches = data(6, 8, 6, 3);
     const make = () => {

@@ -8,7 +8,7 @@ import { TrainStepCompileError, TrainStepInputError } from './errors';
 import { buildStepGraph, type InputSlot, type OutputSlot, type StepGraph } from './graph';
 import { buildLoopGraph, type LoopGraph } from './loop';
 import {
-  advanceCounters, bindIfNeeded, counterDelta, groupLrs, hasSchedule, hasState, namedState, readCounters, writeCounters, type Counters,
+  advanceCounters, bindIfNeeded, counterDelta, groupLrs, hasSchedule, hasState, hyperKey, namedState, readCounters, writeCounters, type Counters,
 } from './optim-state';
 import { openSession } from './ort-session';
 import { drawMask, maskSpec, type MaskSpec } from './random';
@@ -71,6 +71,8 @@ interface OrtGraph {
   readonly nodeCount: number;
   scalarValues: TypedArray[];
   lrs: number[];
+  /** The optimizer's other hyperparameters when compiled (a change recompiles). */
+  readonly hyper: string;
   /** The step graph (for K-step Loop graphs) and the Loop sessions made from it, by K. */
   readonly step: StepGraph;
   readonly loops: Map<number, { session: ort.InferenceSession; graph: LoopGraph }>;
@@ -245,7 +247,7 @@ export class CompiledTrainStep {
     if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
     const s = await openSession(g.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
     return {
-      kind: 'ort', session: s.session, device: s.device, step: g, loops: new Map(), inputs: g.inputs, outputs: g.outputs, masks, gradParams: a.gradParams,
+      kind: 'ort', session: s.session, device: s.device, step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs, masks, gradParams: a.gradParams,
       stepScalars, delta, nodeCount: g.nodeCount, scalarValues: scalars.map((sc) => probe0[sc.index]!), lrs: groupLrs(opt),
       ...(reps ? { reps: { only: reps.only, pick: scalars.map((sc) => reps.pick[sc.index]!) } } : {}),
     };
@@ -301,7 +303,13 @@ export class CompiledTrainStep {
   private async graphFor(batch: number): Promise<Compiled | null> {
     const key = `${batch}|${this.modeKey()}`;
     const hit = this.graphs.get(key);
-    if (hit) return hit;
+    // Learning rates are fed per step; any other hyperparameter is compiled in, so a change recompiles.
+    if (hit && (hit.kind !== 'ort' || hit.hyper === hyperKey(this.optimizer))) return hit;
+    if (hit?.kind === 'ort') {
+      this.graphs.delete(key);
+      await hit.session.release();
+      for (const l of hit.loops.values()) await l.session.release();
+    }
     // Optimizer buffers are created lazily by the first update: that step runs eagerly.
     if (!hasState(this.optimizer, [...this.model.parameters()].filter((p) => p.requiresGrad))) return null;
     if (this.fresh === 'arrays') this.sync();

@@ -79,3 +79,7 @@ export const groupLrs = (opt: Optimizer): number[] => opt.paramGroups.map((g) =>
 
 /** True for a Keras-door optimizer with a learning-rate schedule (its lr changes with `iterations`). */
 export const hasSchedule = (opt: Optimizer): boolean => opt instanceof KerasOptimizer && opt.schedule !== null;
+
+/** Every hyperparameter but the learning rates, as a string: a change means the compiled constants are stale. */
+export const hyperKey = (opt: Optimizer): string =>
+  JSON.stringify(opt.paramGroups.map((g) => Object.entries(g).filter(([k]) => k !== 'params' && k !== 'lr')));
