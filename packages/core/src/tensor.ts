@@ -1,4 +1,4 @@
-import type { Handle, TensorRef } from './backend/backend';
+import type { Backend, Handle, TensorRef } from './backend/backend';
 import { arrayFor, fmtShape, sizeOf, type DType, type NestedArray, type Shape, type TypedArray } from './dtype';
 import { engine, TENSOR_BRAND, type Tracked } from './engine';
 import { DisposedTensorError, GradError, NNError } from './errors';
@@ -34,11 +34,14 @@ export class Tensor implements Tracked {
   name?: string;
   private h: Handle | null;
   private readonly token = {};
+  /** The backend that holds this tensor's data. */
+  readonly backend: Backend;
 
   /** @internal Use {@link tensor} and the ops to make tensors. */
   constructor(handle: Handle, readonly shape: Shape, readonly dtype: DType) {
     this.id = engine.nextId++;
     this.h = handle;
+    this.backend = engine.backend;
     engine.track(this, handle, this.token);
   }
 
@@ -61,6 +64,13 @@ export class Tensor implements Tracked {
   /** @internal The backend view of this tensor; throws if disposed. */
   ref(op = 'op'): TensorRef {
     if (this.h === null) throw new DisposedTensorError(this.id, op);
+    if (this.backend !== engine.backend && !engine.tracing) {
+      throw new NNError(
+        `${op}: tensor #${this.id} ${fmtShape(this.shape)} lives on backend "${this.backend.name}", but the active backend is "${engine.backend.name}".`,
+        op,
+        'Create tensors and models after useBackend(), or copy values across: tensor(t.dataSync(), t.shape).',
+      );
+    }
     return { handle: this.h, shape: this.shape, dtype: this.dtype };
   }
 
@@ -78,7 +88,7 @@ export class Tensor implements Tracked {
   dispose(): void {
     if (this.h === null) return;
     engine.untrackGc(this.token);
-    engine.backend.dispose(this.h);
+    this.backend.dispose(this.h);
     this.h = null;
     this.node = null;
   }
@@ -96,7 +106,7 @@ export class Tensor implements Tracked {
     const fresh = src.handle;
     src.releaseHandle();
     if (engine.tracing) engine.tracing.hook.onAssign?.(this, old, fresh);
-    else engine.backend.dispose(old);
+    else this.backend.dispose(old);
     this.h = fresh;
     if (!engine.tracing) engine.reRegister(this, fresh, this.token);
     return this;
@@ -119,11 +129,19 @@ export class Tensor implements Tracked {
   // ---- reading values ----
   /** Values as a typed array (float32 tensors read as Float32Array, or Float64Array on the reference backend). */
   dataSync(): TypedArray {
-    return engine.backend.readSync(this.ref('dataSync'));
+    return this.readBackend().readSync(this.readRef('dataSync'));
   }
   /** Values as a typed array, asynchronously (preferred on GPU engines). */
   async data(): Promise<TypedArray> {
-    return engine.backend.read(this.ref('data'));
+    return this.readBackend().read(this.readRef('data'));
+  }
+  /** Reads go to the owning backend (a tracer can read constants and externals only). */
+  private readBackend(): Backend {
+    return engine.tracing ? engine.backend : this.backend;
+  }
+  private readRef(op: string): TensorRef {
+    if (this.h === null) throw new DisposedTensorError(this.id, op);
+    return { handle: this.h, shape: this.shape, dtype: this.dtype };
   }
   /** The single value of a one-element tensor. */
   item(): number {

@@ -74,3 +74,20 @@ describe('bad input and autograd misuse are clear errors', () => {
     void start;
   });
 });
+
+describe('tensors belong to the backend that made them', () => {
+  it('using a tensor after switching backends is a clear error; reading it still works', async () => {
+    const { useBackend, getBackend, referenceBackend, tensor } = await import('../index');
+    const prev = getBackend();
+    const a = referenceBackend();
+    await useBackend(a);
+    const t = tensor([1, 2, 3]);
+    await useBackend(referenceBackend());
+    try {
+      expect(() => t.add(1)).toThrow(/add: tensor #\d+ \[3\] lives on backend "reference", but the active backend is "reference"/);
+      expect(Array.from(t.dataSync())).toEqual([1, 2, 3]);
+    } finally {
+      await useBackend(prev);
+    }
+  });
+});
