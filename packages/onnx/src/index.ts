@@ -29,6 +29,7 @@ export {
   compileTrainStep,
   CompiledTrainStep,
   fitOrt,
+  ortEngine,
   TrainStepCompileError,
   TrainStepInputError,
   type CompileTrainStepOptions,
@@ -39,4 +40,7 @@ export {
   type FitData,
   type TrainableModel,
   type StepLoss,
+  type TrainEngine,
+  type TrainEngineCompiled,
+  type TrainEngineSample,
 } from './train-engine/index';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bernoulli, Generator, manualSeed, nn, optim, randint, randn, scope, type Optimizer, type Tensor } from '@nn/core';
+import { cudaProviderInstalled } from '../serve/session';
 import { compileTrainStep } from './compile';
+import { ortEngine } from './engine';
 import { TrainStepInputError } from './errors';
 import { drawMask } from './random';
 
@@ -91,6 +93,16 @@ describe('ort engine: what it cannot compile runs eagerly, with the reason', () 
     const r = await fallbackCase(() => new Peeking(), 6);
     expect(r.got).toEqual(r.want);
     expect(r.reasons[0]).toMatch(/tracing failed: Cannot read tensor values while tracing/);
+  });
+
+  it("device 'auto' picks CUDA only where onnxruntime-node has its provider, else CPU (and says so)", async () => {
+    const m = new nn.Linear(6, 3);
+    const e = await ortEngine().compile(m, { optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), losses: [loss] }, { x: [6], y: [], yDtype: 'int32' });
+    manualSeed(1);
+    for (let i = 0; i < 2; i++) await e.step(randn([4, 6]), randint(0, 3, [4]));
+    expect(e.device).toBe(cudaProviderInstalled().installed ? 'cuda' : 'cpu');
+    expect(e.counts).toEqual({ ort: 1, eager: 1 });
+    await e.dispose();
   });
 
   it('bad batches are clear errors', async () => {
