@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulli, Generator, manualSeed, nn, optim, randint, randn, scope, type Optimizer, type Tensor } from '@nn/core';
+import { bernoulli, Generator, manualSeed, nn, optim, optimizers, randint, randn, scope, type Optimizer, type Tensor } from '@nn/core';
 import { cudaProviderInstalled } from '../serve/session';
 import { compileTrainStep } from './compile';
 import { ortEngine } from './engine';
@@ -137,6 +137,27 @@ describe('ort engine: state that changes between steps', () => {
     got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
     const w1 = m1.namedParameters()[0]![1].dataSync(), w2 = m2.namedParameters()[0]![1].dataSync();
     expect(Math.max(...Array.from(w1, (v, i) => Math.abs(v - w2[i]!)))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a Keras learning-rate schedule (piecewise: no change between the two compile-time traces) is followed step by step', async () => {
+    const batches = data(8, 8, 6, 3);
+    const schedule = (step: number) => (step < 4 ? 0.1 : 0.01);
+    const make = () => {
+      manualSeed(3);
+      return new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    };
+    const m1 = make();
+    const o1 = optimizers.SGD({ learningRate: schedule, momentum: 0.5 });
+    o1.bind(m1.parameters());
+    const want = eager(m1, o1, batches);
+    const m2 = make();
+    const e = await compileTrainStep(m2, { optimizer: optimizers.SGD({ learningRate: schedule, momentum: 0.5 }), loss, inputShape: [6] });
+    const got: number[] = [];
+    for (const b of batches) got.push(await e.step(b.x, b.y));
+    expect(e.graphInfo['8|train']!.probe).toBe('every step, one parameter per group');
+    // 1e-5 relative as above; keeping lr 0.1 after step 4 would differ by > 1e-3.
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
+    expect(e.optimizer.stateDict().iterations).toBe(8);
   });
 
   it('changing another hyperparameter (momentum) mid-run recompiles instead of using the stale constant', async () => {
