@@ -100,8 +100,6 @@ function resolveLoss(l: LossArg): StepLoss {
 export class CompiledTrainStep {
   private readonly graphs = new Map<string, Compiled>();
   private readonly arrays = new Map<string, Float32Array | Int32Array | Uint8Array>();
-  /** Second buffers: onnxruntime writes each step's new state into these, then the two swap (no garbage per step). */
-  private readonly back = new Map<string, Float32Array | Int32Array | Uint8Array>();
   private tensorsByName = new Map<string, Tensor>();
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
   private fresh: 'arrays' | 'tensors' = 'tensors';
@@ -477,30 +475,17 @@ export class CompiledTrainStep {
         default: feeds[sl.feed] = new ort.Tensor(sl.kind === 'scalar' ? (sl.dtype as 'float32') : 'float32', per.get(sl.feed) as Float32Array, [...lead, ...sl.shape]);
       }
     }
-    // New state goes into the second buffers (preallocated outputs); loss and predictions are allocated by onnxruntime.
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const o of outs) {
-      if (o.kind !== 'state') {
-        fetches[o.fetch] = null;
-        continue;
-      }
-      const cur = this.arrays.get(o.state)!;
-      let bb = this.back.get(o.state);
-      if (!bb || bb.length !== cur.length || bb.constructor !== cur.constructor || bb === cur) this.back.set(o.state, (bb = new (cur.constructor as new (n: number) => typeof cur)(cur.length)));
-      fetches[o.fetch] = new ort.Tensor(o.dtype as 'float32', bb as Float32Array, o.shape as number[]);
-    }
-    const out = await session.run(feeds, fetches);
+    // Outputs are allocated by onnxruntime-node: it copies every output into a new ArrayBuffer even
+    // when given preallocated ones (measured: preallocating only adds a copy), so the new state
+    // arrays simply replace the old ones.
+    const out = await session.run(feeds);
     let losses: Float32Array<ArrayBufferLike> = new Float32Array(0);
     for (const o of outs) {
       if (o.kind === 'loss') losses = out[o.fetch]!.data as Float32Array;
       else if (o.kind === 'pred') {
         const t = out[o.fetch]!;
         this.lastPred = { data: t.data as Float32Array, dims: loop ? [k * t.dims[1]!, ...t.dims.slice(2)] : t.dims };
-      } else if (o.kind === 'state') {
-        const cur = this.arrays.get(o.state)!;
-        this.arrays.set(o.state, this.back.get(o.state)!);
-        this.back.set(o.state, cur);
-      }
+      } else if (o.kind === 'state') this.arrays.set(o.state, out[o.fetch]!.data as Float32Array);
     }
     this.counts.ort += k;
     return losses;
