@@ -70,13 +70,13 @@ export async function report(opts: Options, loc: DataLocation, nTrainAll: number
 
   let lcText = 'skipped';
   if (opts.export) {
-    console.log('\n== Learning curve (small models on growing subsets) ==');
+    console.log('\n== Learning curve (a 784-128-10 proxy, 2 epochs per size, on growing subsets) ==');
     const lc = await learningCurveStage(opts, r);
     if (lc) {
       await savePlot(lc.spec, join(opts.out, 'learning-curve.svg'));
       await savePlot(lc.spec, join(opts.out, 'learning-curve.png'));
       lcText = lc.diagnosis;
-      console.log(lcText);
+      console.log(`${lcText} (for the proxy model; plot in learning-curve.png)`);
     }
   }
 

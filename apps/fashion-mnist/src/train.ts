@@ -3,7 +3,7 @@ import {
   History, ModelCheckpoint, losses, nn, optim, optimizers, tensor, scope, noGrad, type Module, type Tensor,
 } from '@nn/core';
 import { DataLoader, Dataset, computeStats, splits } from '@nn/data';
-import { BiasVarianceReport, JsonlLogger, TensorBoard } from '@nn/monitor';
+import { JsonlLogger, TensorBoard } from '@nn/monitor';
 import { kerasModel, TorchMlp } from './models';
 import type { Options } from './options';
 
@@ -139,7 +139,6 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
       new TensorBoard({ logDir: join(opts.out, 'tensorboard', run) }),
       new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'keras', epochs: opts.epochs, batchSize: opts.batchSize } }),
       new ModelCheckpoint({ dir: join(opts.out, 'checkpoint'), monitor: 'val_accuracy', saveBestOnly: true }),
-      new BiasVarianceReport({ bayesError: BAYES_ERROR }),
     ],
   });
   const trainSeconds = (performance.now() - t0) / 1000;
