@@ -5,6 +5,7 @@ export const BENCHES: Record<string, { title: string; issues: number[]; load: ()
   'tfjs-step': { title: 'MLP training step vs raw tfjs-core', issues: [2], load: () => import('./benches/tfjs-step') },
   'fit-epoch': { title: 'FMNIST-MLP: one `fit` epoch', issues: [4], load: () => import('./benches/fit-epoch') },
   'onnx-infer': { title: 'FMNIST-MLP inference', issues: [6], load: () => import('./benches/onnx-infer') },
+  'fmnist-infer': { title: 'FMNIST-MLP inference (Dropout + BatchNorm)', issues: [6], load: () => import('./benches/fmnist-infer') },
   'ort-train': { title: 'Compiled ort training', issues: [7], load: () => import('./benches/ort-train') },
   'csv-stream': { title: 'CSV streaming (2 GB)', issues: [5], load: () => import('./benches/csv-stream') },
   'prefetch-workers': { title: 'Workers + prefetch', issues: [5], load: () => import('./benches/prefetch-workers') },

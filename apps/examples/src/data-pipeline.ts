@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { Sequential, layers, losses, nn, optim, optimizers, manualSeed, scope, type BatchSource } from '@nn/core';
+import { Sequential, layers, losses, nn, optim, optimizers, manualSeed, scope } from '@nn/core';
 import { Dataset, DataLoader, splits, computeStats, zscore } from '@nn/data';
 import { check, fmt, printTable, randnHost, runIfMain, setup, tempDir, type ExampleOptions } from './common';
 
@@ -80,13 +80,10 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
 
   const epochs = opts.small ? 2 : 4;
   // Keras door: fit consumes the loader directly.
-  // TODO(core): API.md's `fit(ds, { epochs, … })` form takes the options as `y`; pass undefined for y.
   const model = new Sequential([layers.Dense(16, { inputShape: [FEATURES.length], activation: 'relu' }), layers.Dense(2)]);
   model.compile({ optimizer: optimizers.Adam({ learningRate: 1e-2 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
   const t0 = performance.now();
-  // TODO(core/data): a DataLoader yields [x, y | undefined], core's BatchSource wants [x, y]: the cast is forced by that
-  // type mismatch (fit's x is `unknown`, so only validationData shows it).
-  const h = await model.fit(loader, undefined, { epochs, validationData: valLoader as unknown as BatchSource, verbose: 0 });
+  const h = await model.fit(loader, { epochs, validationData: valLoader, verbose: 0 });
   const kerasAcc = h.history.val_accuracy!.at(-1)!;
   console.log(`Keras fit on the stream: ${epochs} epochs in ${((performance.now() - t0) / 1000).toFixed(1)} s, val_accuracy ${kerasAcc.toFixed(3)}`);
 

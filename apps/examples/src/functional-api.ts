@@ -5,7 +5,7 @@
  *   npx tsx src/functional-api.ts
  */
 import {
-  Input, Model, layers, regularizers, optimizers, losses, earlyStopping, nn, optim, cat, tensor, manualSeed, type BatchSource, type Tensor,
+  Input, Model, layers, regularizers, optimizers, losses, earlyStopping, nn, optim, cat, tensor, manualSeed, type Tensor,
 } from '@nn/core';
 import { DataLoader, Dataset } from '@nn/data';
 import { check, makeClassification, printTable, runIfMain, setup, type ExampleOptions } from './common';
@@ -52,11 +52,8 @@ async function apiSketch(small: boolean): Promise<void> {
     if (results.length === 0) model.summary();
     model.compile({ optimizer: optimizers.Adam({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
                     loss, metrics: ['accuracy'] });
-    // TODO(core): API.md writes `model.fit(trainDs, { epochs, validationData, callbacks })`, but
-    // Module.fit(x, y?, args?) takes that options object as `y` and silently trains 1 epoch with
-    // defaults. Until fit() accepts (dataset, options), pass `undefined` for y.
-    // TODO(core/data): `as BatchSource` only because DataLoader yields [x, y | undefined] and BatchSource wants [x, y].
-    const history = await model.fit(trainDs, undefined, { epochs, validationData: valDs as unknown as BatchSource, verbose: 0,
+    // API.md's form: fit(dataset, { epochs, validationData, callbacks }).
+    const history = await model.fit(trainDs, { epochs, validationData: valDs, verbose: 0,
                                                           callbacks: [earlyStopping({ patience: 3 })] });
     check(history.epoch.length === epochs || history.epoch.length >= 4, 'fit ran the requested epochs (or stopped early)');
     model(tensor(all.x.subarray(0, 64 * 784), [64, 784]));   // activity penalties belong to the last call

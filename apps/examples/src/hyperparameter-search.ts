@@ -7,7 +7,7 @@
  *   npx tsx src/hyperparameter-search.ts
  */
 import { Sequential, layers, losses, nn, optim, optimizers, tensor, manualSeed, scope } from '@nn/core';
-import { study, loguniform, oneMinusLog, uniform, random, tuneModel, int, type FittableModel } from '@nn/tune';
+import { study, loguniform, oneMinusLog, uniform, random, tuneModel, int } from '@nn/tune';
 import { check, fmt, makeClassification, printTable, runIfMain, setup, type ExampleOptions } from './common';
 
 /** How many of `values` fall in each decade of [lo, hi]. */
@@ -78,9 +78,7 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
       const m = new Sequential([layers.Dense(t.suggest('units', int(4, 64, { log: true })), { inputShape: [10], activation: 'relu' }), layers.Dense(3)]);
       m.compile({ optimizer: optimizers.Adam({ learningRate: t.suggest('lr', loguniform(1e-4, 1e-1)) }),
                   loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
-      // TODO(tune/core): the cast is forced by types: tune's FittableModel.fit takes `callbacks?: unknown[]`, core's
-      // FitArgs `callbacks?: Callback[]`, so a core model is not assignable to FittableModel.
-      return m as unknown as FittableModel;
+      return m;
     },
     x, y, fit: { epochs: 5, batchSize: 32, verbose: 0, validationData: [xv, yv] },
     metric: 'val_accuracy', trials: opts.small ? 6 : 12, study: { sampler: 'tpe', seed: 1 },

@@ -77,9 +77,7 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
 
   // ---- Z-score, Keras door: a Normalization layer adapted to the data, inside the model ----
   manualSeed(1);
-  // TODO(core): without inputShape, compile() throws "SGD: got an empty parameter list" because the Dense after it
-  // is not built yet (Keras builds the optimizer's variables lazily, at the first step).
-  const norm = layers.Normalization({ inputShape: [f] });
+  const norm = layers.Normalization();
   await norm.adapt(xRaw);
   const model = new Sequential([norm, layers.Dense(2)]);
   model.compile({ optimizer: optimizers.SGD({ learningRate: 0.1, momentum: 0.9 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });

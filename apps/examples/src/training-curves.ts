@@ -25,10 +25,7 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
   const model = new Sequential([layers.Dense(128, { inputShape: [10], activation: 'relu' }), layers.Dense(128, { activation: 'relu' }), layers.Dense(4)]);
   model.compile({ optimizer: optimizers.Adam({ learningRate: 3e-3 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
   const history = await model.fit(xt, yt, { epochs, batchSize: 50, verbose: 0, validationData: [xv, yv] });
-  // TODO(monitor): trainingCurves also diagnoses the 'lr' key that fit logs ("lr: high bias — training lr
-  // flattened …"); it should skip it. Until then, pass the history without 'lr'.
-  const { lr: _lr, ...metricsOnly } = history.history;
-  const curves = trainingCurves({ history: metricsOnly, epoch: history.epoch }, bayes);
+  const curves = trainingCurves(history, bayes);
   console.log(`Keras fit, ${epochs} epochs: ${curves.summary}`);
   for (const dg of curves.diagnoses) console.log(`  ${dg.metric}: ${dg.kind}${dg.bestValEpoch !== undefined ? ` (best validation epoch ${dg.bestValEpoch})` : ''}`);
   await savePlot(curves.spec, join(out, 'keras-curves.svg'));
