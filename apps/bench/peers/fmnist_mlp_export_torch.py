@@ -5,7 +5,7 @@
 
 Usage: /usr/bin/python3 fmnist_mlp_export_torch.py weights.safetensors out.onnx
 Reads the safetensors file by hand (json + struct), so the `safetensors` package is not needed.
-Prints the torch version.
+Prints the torch version as a JSON string.
 """
 import json, struct, sys
 import torch
@@ -30,4 +30,4 @@ assert not unexpected and all(k.endswith('num_batches_tracked') for k in missing
 net.eval()
 torch.onnx.export(net, torch.zeros(1, 784), dst, input_names=['x'], output_names=['logits'],
                   dynamic_axes={'x': {0: 'batch'}, 'logits': {0: 'batch'}}, opset_version=17)
-print(torch.__version__)
+print(json.dumps(torch.__version__))  # runPython reads the last stdout line as JSON
