@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from './options';
-import { locateData, UsageError } from './data';
+import { locateData, SUBSET_DIR, UsageError } from './data';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -28,4 +30,30 @@ describe('command line', () => {
     expect(lines[1]).toMatch(/^usage: npm start --/);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
+});
+
+describe('npm start, end to end on the shipped subset', () => {
+  // Both doors, --quick (2 epochs), on the 2,000/500-image subset in data/: the whole workflow runs and
+  // leaves its artefacts. The accuracy bar is loose on purpose (2 epochs on 1,800 images reach ~75–83%;
+  // chance is 10%): it catches a broken pipeline, not a tuning regression.
+  for (const style of ['keras', 'torch'] as const) {
+    it(`--style ${style} trains, diagnoses, checkpoints, exports and serves`, () => {
+      const out = mkdtempSync(join(tmpdir(), `fmnist-e2e-${style}-`));
+      try {
+        const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--data', SUBSET_DIR, '--quick', '--style', style, '--out', out], { encoding: 'utf8', timeout: 180_000 });
+        expect(r.status, r.stderr).toBe(0);
+        const acc = Number(/TEST ACCURACY\s+([\d.]+)%/.exec(r.stdout)?.[1]);
+        expect(acc).toBeGreaterThan(60);
+        const parity = Number(/ONNX parity \(max \|Δ\|\)\s+(\S+)/.exec(r.stdout)?.[1]);
+        expect(parity).toBeLessThan(1e-4);
+        expect(r.stdout).toMatch(/Bias\/variance \(human-level proxy 3\.50%\)/);
+        for (const f of ['fmnist-mlp.onnx', 'training-curves.png', 'learning-curve.svg', 'checkpoint/model.safetensors']) expect(existsSync(join(out, f)), f).toBe(true);
+        expect(readdirSync(join(out, 'tensorboard'), { recursive: true }).some((f) => /events\.out\.tfevents\./.test(String(f)))).toBe(true);
+        const [logRun] = readdirSync(join(out, 'logs'));
+        expect(readFileSync(join(out, 'logs', logRun!, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"epoch"')).length).toBeGreaterThanOrEqual(2);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }, 200_000);
+  }
 });

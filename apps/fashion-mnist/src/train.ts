@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import {
-  History, ModelCheckpoint, losses, nn, optim, optimizers, tensor, scope, noGrad, type Module, type Tensor,
+  History, ModelCheckpoint, ProgressReporter, losses, nn, optim, optimizers, saveCheckpoint, tensor, scope, noGrad, type Module, type Tensor,
 } from '@nn/core';
 import { DataLoader, Dataset, computeStats, splits } from '@nn/data';
-import { JsonlLogger, TensorBoard } from '@nn/monitor';
+import { JsonlLogger, SummaryWriter, TensorBoard } from '@nn/monitor';
 import { kerasModel, TorchMlp } from './models';
 import type { Options } from './options';
 
@@ -152,7 +152,11 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
   };
 }
 
-/** The same network and schedule PyTorch style: DataLoader, optim.Adam, CosineAnnealingLR, a manual loop. */
+/**
+ * The same network and schedule PyTorch style: DataLoader, optim.Adam, CosineAnnealingLR, a manual loop
+ * that logs like a PyTorch user would (a TensorBoard `SummaryWriter`), keeps the best epoch's checkpoint,
+ * and writes the same JSONL run log as the Keras path so `nn-monitor` shows either.
+ */
 export async function fitTorch(opts: Options, train: Split, test: Split, dir: string): Promise<TrainResult> {
   const { z, tr, va, te } = await prepare(opts, train, test, dir);
   const net = new TorchMlp();
@@ -160,12 +164,19 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   const sched = new optim.CosineAnnealingLR(opt, { tMax: opts.epochs, etaMin: 4e-5 });
   const rows = Array.from({ length: tr.n }, (_, i) => ({ x: tr.x.subarray(i * 784, i * 784 + 784), y: tr.y[i]! }));
   const loader = new DataLoader(Dataset.fromItems(rows), { batchSize: opts.batchSize, shuffle: true, seed: 1 });
+  const steps = Math.ceil(tr.n / opts.batchSize);
   const history = new History();
+  const run = `torch-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const writer = new SummaryWriter(join(opts.out, 'tensorboard', run));
+  const log = new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'torch', epochs: opts.epochs, batchSize: opts.batchSize } });
+  const progress = new ProgressReporter(1, opts.epochs);
+  log.onTrainBegin();
+  let best = -Infinity;
   const t0 = performance.now();
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     net.train();
-    let lossSum = 0, correct = 0, seen = 0;
-    const e0 = performance.now();
+    progress.epochBegin(epoch, steps);
+    let lossSum = 0, correct = 0, seen = 0, step = 0;
     for await (const [x, yy0] of loader) {
       const y = yy0!;
       const [l, c] = scope(() => {
@@ -184,12 +195,22 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
       seen += y.shape[0]!;
       x.dispose();
       y.dispose();
+      progress.batchEnd(step++, { loss: lossSum / seen, accuracy: correct / seen });
     }
+    const lr = opt.lr;
     sched.step();
-    const valAcc = evaluateAccuracy(net, va.x, va.y);
-    history.onEpochEnd(epoch, { loss: lossSum / seen, accuracy: correct / seen, val_accuracy: valAcc, lr: opt.lr });
-    console.log(`Epoch ${epoch + 1}/${opts.epochs} - ${((performance.now() - e0) / 1000).toFixed(1)}s - loss: ${(lossSum / seen).toFixed(4)} - accuracy: ${(correct / seen).toFixed(4)} - val_accuracy: ${valAcc.toFixed(4)}`);
+    const logs = { loss: lossSum / seen, accuracy: correct / seen, val_accuracy: evaluateAccuracy(net, va.x, va.y), lr };
+    history.onEpochEnd(epoch, logs);
+    progress.epochEnd(epoch, logs);
+    for (const [k, v] of Object.entries(logs)) writer.addScalar(k, v, epoch);
+    log.onEpochEnd(epoch, logs);
+    if (logs.val_accuracy > best) {
+      best = logs.val_accuracy;
+      await saveCheckpoint(join(opts.out, 'checkpoint'), { model: net, optimizer: opt, epoch, extra: { val_accuracy: best } });
+    }
   }
+  writer.close();
+  log.onTrainEnd();
   const trainSeconds = (performance.now() - t0) / 1000;
   const k = history.epoch.length - 1;
   return {
