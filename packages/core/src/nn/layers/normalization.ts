@@ -254,8 +254,70 @@ export class RunningStats {
   }
 }
 
-/** Data accepted by {@link Normalization.adapt}: a tensor, nested arrays, or batches (sync or async). */
-export type AdaptData = Tensor | number[][] | Iterable<Tensor> | AsyncIterable<Tensor | readonly Tensor[]>;
+/** Features held on the host: a typed array or a plain array of numbers. */
+type Row = ArrayLike<number>;
+/** A tensor, or a host tensor such as @nn/data's `collateHost` output (`{ data, shape }`). */
+type TensorLike = Tensor | { readonly data: Row; readonly shape: readonly number[] };
+
+/**
+ * One element of the data {@link Normalization.adapt} reads, matched by shape, not by class (core
+ * does not import @nn/data):
+ * - a tensor (or `{ data, shape }`): rows along every axis but the last;
+ * - one sample's features: a typed array, `number[]`, or a number (one feature);
+ * - a sample `{ x, … }` (an @nn/data Dataset's element; other fields such as `y` are ignored);
+ * - a batch `[x, y]` (a DataLoader's or any fit source's element): `x` is read;
+ * - an array of any of these (e.g. a `Dataset.batch(n)` element, or nested arrays).
+ */
+export type AdaptElement = TensorLike | Row | number | { readonly x: TensorLike | Row | number } | readonly [TensorLike, ...unknown[]] | readonly AdaptElement[];
+
+/**
+ * Data accepted by {@link Normalization.adapt}: a tensor, nested arrays, or a sync or async iterable
+ * of {@link AdaptElement}s — an @nn/data `Dataset` of `{ x }` samples, a `DataLoader`, batches of tensors.
+ */
+export type AdaptData = Tensor | number[][] | Iterable<AdaptElement> | AsyncIterable<AdaptElement>;
+
+/** Options of {@link Normalization.adapt}. */
+export interface AdaptOptions {
+  /** Read at most this many elements (Keras `steps`; needed for an endless source such as `ds.repeat()`). @default all */
+  steps?: number;
+}
+
+/** Host rows gathered into blocks, merged into {@link RunningStats} a block at a time. */
+class RowAccumulator {
+  stats: RunningStats | null = null;
+  private block: Float64Array | null = null;
+  private rows = 0;
+  constructor(private readonly layer: string) {}
+  private features(f: number): RunningStats {
+    if (f === 0) throw new ValueError('Normalization.adapt: an element has no features.', this.layer);
+    this.stats ??= new RunningStats(f);
+    if (this.stats.features !== f) throw new ValueError(`Normalization.adapt: an element has ${f} features, earlier ones ${this.stats.features}.`, this.layer);
+    return this.stats;
+  }
+  /** Rows × features values, row-major. */
+  addBlock(values: Row, f: number): void {
+    const s = this.features(f);
+    if (values.length % f !== 0) throw new ValueError(`Normalization.adapt: ${values.length} values are not whole rows of ${f} features.`, this.layer);
+    if (values.length) s.update(values, values.length / f);
+  }
+  addRow(row: Row): void {
+    const f = row.length;
+    this.features(f);
+    this.block ??= new Float64Array(Math.max(1, Math.floor(65_536 / f)) * f);
+    this.block.set(row, this.rows * f);
+    if (++this.rows * f === this.block.length) this.flush();
+  }
+  flush(): void {
+    if (this.rows && this.stats) this.stats.update(this.block!, this.rows);
+    this.rows = 0;
+  }
+}
+
+const isTensorLike = (v: unknown): v is TensorLike =>
+  v instanceof Tensor || (typeof v === 'object' && v !== null && 'shape' in v && 'data' in v && Array.isArray((v as { shape: unknown }).shape) && typeof (v as { data: Row }).data.length === 'number');
+
+const describeValue = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? `an array of ${v.length}` : typeof v === 'object' ? `an object with keys {${Object.keys(v).slice(0, 5).join(', ')}}` : typeof v;
 
 /**
  * Keras `Normalization`: z-score `(x − mean) / max(√var, ε)` per feature on the last axis, with
@@ -282,24 +344,60 @@ export class Normalization extends Layer {
     });
     this.built = true;
   }
-  /** Compute mean and variance over all axes but the last, in one streaming pass. */
-  async adapt(data: AdaptData): Promise<void> {
-    let stats: RunningStats | null = null;
-    const add = (t: Tensor | number[][]) => {
-      const x = t instanceof Tensor ? t : o.tensor(t);
-      const f = x.shape[x.rank - 1]!;
-      stats ??= new RunningStats(f);
-      if (stats.features !== f) throw new ValueError(`Normalization.adapt: batches have ${f} features, earlier ones ${stats.features}.`, this.name);
-      stats.update(x.dataSync(), x.size / f);
-      if (!(t instanceof Tensor)) x.dispose();
+  /**
+   * Compute mean and (population) variance over all axes but the last, in one streaming pass:
+   * the data is never held, so a Dataset larger than memory can be adapted.
+   * @param data a tensor, nested arrays, batches of tensors, an @nn/data `Dataset` of `{ x }`
+   * samples (read as its pass 0, without advancing its epoch counter), or a `DataLoader`.
+   * @param options.steps read at most this many elements.
+   * @example
+   * ```ts
+   * const norm = layers.Normalization();
+   * await norm.adapt(Dataset.fromCsv('big.csv', { label: 'y' }));   // or a DataLoader, or a tensor
+   * ```
+   */
+  async adapt(data: AdaptData, options: AdaptOptions = {}): Promise<void> {
+    const steps = options.steps ?? Infinity;
+    if (!(steps > 0)) throw new ValueError(`Normalization.adapt: steps must be positive, got ${steps}.`, this.name);
+    const acc = new RowAccumulator(this.name);
+    const add = (el: unknown, depth: number): void => {
+      if (isTensorLike(el)) {
+        const values = el instanceof Tensor ? el.dataSync() : el.data;
+        acc.addBlock(values, el.shape.length ? el.shape[el.shape.length - 1]! : 1);
+      } else if (typeof el === 'number') acc.addRow([el]);
+      else if (ArrayBuffer.isView(el)) acc.addRow(el as unknown as Row);
+      else if (Array.isArray(el)) {
+        if (el.length === 0) return;
+        if (typeof el[0] === 'number') acc.addRow(el as number[]);
+        else if (depth > 0 && isTensorLike(el[0])) add(el[0], depth + 1); // a batch [x, y]: normalise x
+        else if (depth > 0 && Array.isArray(el[0]) && isTensorLike(el[0][0])) {
+          throw new ValueError('Normalization.adapt: a batch has several inputs ([[x1, x2, …], y]); adapt from the one input this layer normalises.', this.name);
+        } else for (const v of el) add(v, depth + 1);
+      } else if (typeof el === 'object' && el !== null && 'x' in el) add((el as { x: unknown }).x, depth + 1);
+      else throw new ValueError(`Normalization.adapt: cannot read features from ${describeValue(el)}; expected tensors, arrays of numbers, { x } samples or [x, y] batches.`, this.name);
     };
-    if (data instanceof Tensor || (Array.isArray(data) && Array.isArray(data[0]) && typeof data[0][0] === 'number')) add(data as Tensor | number[][]);
-    else if (Symbol.asyncIterator in (data as object)) {
-      for await (const b of data as AsyncIterable<Tensor | readonly Tensor[]>) add(b instanceof Tensor ? b : b[0]!);
-    } else for (const b of data as Iterable<Tensor>) add(b);
-    if (!stats) throw new ValueError('Normalization.adapt: no data.', this.name);
-    const s = stats as RunningStats;
-    this.setStats(s.mean, s.variance());
+    if (data instanceof Tensor || Array.isArray(data) || ArrayBuffer.isView(data)) add(data, 0);
+    else {
+      const d = data as { iterate?: (o: { epoch: number }) => AsyncIterable<unknown> };
+      // An @nn/data Dataset numbers its passes; read pass 0 explicitly so adapting does not shift
+      // the shuffle order of the passes that follow.
+      const source = (typeof d.iterate === 'function' ? d.iterate({ epoch: 0 }) : data) as Iterable<unknown> | AsyncIterable<unknown>;
+      let n = 0;
+      if (Symbol.asyncIterator in source) {
+        for await (const el of source as AsyncIterable<unknown>) {
+          add(el, 1);
+          if (++n >= steps) break;
+        }
+      } else {
+        for (const el of source as Iterable<unknown>) {
+          add(el, 1);
+          if (++n >= steps) break;
+        }
+      }
+    }
+    acc.flush();
+    if (!acc.stats || acc.stats.count === 0) throw new ValueError('Normalization.adapt: no data.', this.name);
+    this.setStats(acc.stats.mean, acc.stats.variance());
   }
   override build(shape: Shape): void {
     if (!this.meanW) throw inputError(this, 'statistics: call adapt(data) or pass mean and variance first', shape);
