@@ -56,8 +56,12 @@ export const minimum = (a: Operand, b: Operand): Tensor =>
     const m = lessEqual(x, z);
     return [where(m, g, 0), where(m, 0, g)];
   });
-/** Elementwise floored modulo (Python semantics). */
-export const mod = (a: Operand, b: Operand): Tensor => binaryOp('mod', a, b);
+/**
+ * Elementwise floored modulo (Python semantics): `a - b·floor(a / b)`. Gradients as in PyTorch's
+ * `remainder`: 1 for `a`, `-floor(a / b)` for `b` (both undefined only at the jumps, where a/b is an integer).
+ */
+export const mod = (a: Operand, b: Operand): Tensor =>
+  binaryOp('mod', a, b, (g, x, z) => [g, z.requiresGrad ? neg(mul(g, floor(div(x, z)))) : null]);
 
 export const equal = (a: Operand, b: Operand): Tensor => binaryOp('equal', a, b);
 export const notEqual = (a: Operand, b: Operand): Tensor => binaryOp('notEqual', a, b);

@@ -2,7 +2,7 @@ import type { ReduceOp } from '../backend/backend';
 import { record } from '../autograd';
 import { sizeOf } from '../dtype';
 import type { Tensor } from '../tensor';
-import { add, cast, div, equal, exp, log, mul, sqrt, sub, where } from './elementwise';
+import { add, cast, div, equal, exp, log, logicalAnd, mul, sqrt, sub, where } from './elementwise';
 import { broadcastTo, reshape } from './shape';
 import { engine, normAxes, normAxis, out } from './util';
 
@@ -56,9 +56,28 @@ export const max = (x: Tensor, axis?: number | readonly number[], keepDims = fal
 /** Minimum over `axis` (all axes when omitted). */
 export const min = (x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor => extreme('min', x, axis, keepDims);
 
-/** Product over `axis` (no gradient rule: not differentiable here). */
+/**
+ * Product over `axis` (all axes when omitted). The gradient is the product of the other elements,
+ * exact with zeros too: with one zero in a slice only that element gets a gradient (the product of
+ * the non-zero ones), with two or more none does.
+ */
 export function prod(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  return reduceOp('prod', x, axis, keepDims)[0];
+  const [y, kept] = reduceOp('prod', x, axis, keepDims);
+  const axes = normAxes('prod', axis, x.rank);
+  return record(
+    y,
+    'prod',
+    [x],
+    (g) => {
+      const isZero = equal(x, 0);
+      const nonZero = where(isZero, 1, x);
+      const pnz = reduceOp('prod', nonZero, axes, true)[0];
+      const zeros = sum(cast(isZero, 'float32'), axes, true);
+      const others = where(equal(zeros, 0), div(pnz, nonZero), where(logicalAnd(equal(zeros, 1), isZero), pnz, 0));
+      return [mul(others, reshape(g, kept))];
+    },
+    [y],
+  );
 }
 
 /**

@@ -22,6 +22,7 @@ export function sampleValues(spec: InputSpec, g: Generator): Float64Array | Int3
       case 'negative': a[i] = -0.2 - 1.8 * g.next(); break;
       case 'awayFromZero': a[i] = (g.next() < 0.5 ? -1 : 1) * (0.1 + 1.9 * g.next()); break;
       case 'distinct': a[i] = (i - n / 2) * 0.37 + 0.05 * g.next(); break;
+      case 'sparse': a[i] = g.next() < 0.35 ? 0 : g.normal(); break;
       default: a[i] = g.normal();
     }
   }
@@ -90,9 +91,11 @@ export function gradCheck(spec: OpSpec, seed: number, eps = 1e-6): number {
     }));
   let worst = 0;
   specs.forEach((s, i) => {
-    const analytic = base.grads[i];
-    if (!analytic) return;
-    const v = values[i] as Float64Array;
+    const v = values[i];
+    if (!(v instanceof Float64Array) || s.grad === false) return;
+    // An input that got no gradient (an op without a rule, or a cut graph) must really have a zero
+    // one: comparing against zeros keeps a forgotten VJP from passing unnoticed.
+    const analytic = base.grads[i] ?? new Float64Array(v.length);
     for (let k = 0; k < v.length; k++) {
       const orig = v[k]!;
       v[k] = orig + eps;

@@ -4,7 +4,8 @@ import type { Generator } from '../random';
 import type { Tensor } from '../tensor';
 
 /** How to fill a sample input. */
-export type Fill = 'normal' | 'positive' | 'awayFromZero' | 'negative' | 'int' | 'distinct';
+/** 'sparse': normal values with about a third exact zeros (for rules that must handle zeros, e.g. prod). */
+export type Fill = 'normal' | 'positive' | 'awayFromZero' | 'negative' | 'int' | 'distinct' | 'sparse';
 
 /** A sample input of an op spec. */
 export interface InputSpec {
@@ -84,6 +85,7 @@ export const opSpecs: OpSpec[] = [
   { ...unary('sign', o.sign, 'awayFromZero'), differentiable: false },
   { ...unary('floor', o.floor, 'awayFromZero'), differentiable: false },
   { ...unary('round', o.round, 'awayFromZero'), differentiable: false },
+  { ...unary('ceil', o.ceil, 'awayFromZero'), differentiable: false },
   binary('add', o.add),
   binary('sub', o.sub),
   binary('mul', o.mul),
@@ -93,6 +95,17 @@ export const opSpecs: OpSpec[] = [
   binary('minimum', o.minimum, 'distinct', 'distinct'),
   { ...binary('greater', (a, b) => o.cast(o.greater(a, b), 'float32'), 'distinct', 'distinct'), differentiable: false },
   { ...binary('equal', (a, b) => o.cast(o.equal(o.round(a), o.round(b)), 'float32')), differentiable: false },
+  { ...binary('notEqual', (a, b) => o.cast(o.notEqual(o.round(a), o.round(b)), 'float32')), differentiable: false },
+  { ...binary('less', (a, b) => o.cast(o.less(a, b), 'float32'), 'distinct', 'distinct'), differentiable: false },
+  // round() makes ties, so the "or equal" half of the comparison is exercised too.
+  { ...binary('lessEqual', (a, b) => o.cast(o.lessEqual(o.round(a), o.round(b)), 'float32')), differentiable: false },
+  { ...binary('greaterEqual', (a, b) => o.cast(o.greaterEqual(o.round(a), o.round(b)), 'float32')), differentiable: false },
+  { ...binary('logicalAnd', (a, b) => o.cast(o.logicalAnd(o.greater(a, 0), o.less(b, 0.3)), 'float32')), differentiable: false },
+  { ...binary('logicalOr', (a, b) => o.cast(o.logicalOr(o.greater(a, 0.5), o.less(b, -0.5)), 'float32')), differentiable: false },
+  { ...unary('logicalNot', (x) => o.cast(o.logicalNot(o.greater(x, 0)), 'float32')), differentiable: false },
+  // Floored modulo; b ≥ 0.2 keeps a/b away from huge quotients. Gradients: 1 for a, -floor(a/b) for b.
+  binary('mod', o.mod, 'normal', 'positive'),
+  binary('mod(negative divisor)', o.mod, 'normal', 'negative'),
   {
     name: 'where',
     inputs: (g) => {
@@ -113,7 +126,10 @@ export const opSpecs: OpSpec[] = [
   { name: 'min(all)', inputs: (g) => [{ shape: shp(g), fill: 'distinct' }], run: (x) => o.min(x!) },
   { name: 'variance', inputs: (g) => [{ shape: [dim(g, 2, 5), dim(g, 2, 4)] }], run: (x) => o.variance(x!, 0) },
   { name: 'std(unbiased)', inputs: (g) => [{ shape: [dim(g, 2, 5), dim(g, 2, 4)] }], run: (x) => o.std(x!, 1, true, 1) },
-  { name: 'prod', inputs: (g) => [{ shape: shp(g) }], run: (x) => o.prod(x!, 0), differentiable: false },
+  { name: 'prod', inputs: (g) => [{ shape: shp(g) }], run: (x) => o.prod(x!, 0) },
+  // Exact zeros: slices with none, one and several zeros (the rule must not divide by zero).
+  { name: 'prod(with zeros, last axis, keepDims)', inputs: (g) => [{ shape: shp(g), fill: 'sparse' }], run: (x) => o.prod(x!, -1, true) },
+  { name: 'prod(all)', inputs: () => [{ shape: [2, 3] }], run: (x) => o.prod(x!) },
   { name: 'argmax', inputs: (g) => [{ shape: shp(g), fill: 'distinct' }], run: (x) => o.cast(o.argmax(x!, -1), 'float32'), differentiable: false },
   { name: 'argmin', inputs: (g) => [{ shape: shp(g), fill: 'distinct' }], run: (x) => o.cast(o.argmin(x!, 0), 'float32'), differentiable: false },
   { name: 'reshape', inputs: () => [{ shape: [2, 3, 4] }], run: (x) => o.reshape(x!, [4, -1]) },
