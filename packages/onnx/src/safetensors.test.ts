@@ -1,13 +1,19 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { tensor } from '@nn/core';
+import { manualSeed, nn, noGrad, randn, tensor, type Tensor } from '@nn/core';
 import { SafetensorsError } from './errors';
 import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors } from './safetensors';
-import { PYTHON, tmp } from './test-helpers';
+import { maxAbs, PYTHON, tmp } from './test-helpers';
+import { loadTorchStateDict } from './torch';
 
 const dir = tmp();
+const fixture = (f: string) => fileURLToPath(new URL(`../fixtures/${f}`, import.meta.url));
+const SCRIPT = fileURLToPath(new URL('../scripts/torch_interchange.py', import.meta.url));
+/** Whether /usr/bin/python3 has torch (python3-torch); the live check runs only then. */
+const TORCH = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 describe('safetensors', () => {
   it('round-trips float32, int32 and bool tensors with names, shapes, dtypes and metadata', async () => {
@@ -31,23 +37,79 @@ describe('safetensors', () => {
     expect((8 + n) % 8).toBe(0);
   });
 
-  it('writes files PyTorch reads back (parsed in Python with struct/json, values checked there)', async () => {
-    const file = join(dir, 'for-torch.safetensors');
-    await saveSafetensors(file, { w: tensor([[0.5, 1], [2, 4]]), n: tensor([3, 4], [2], { dtype: 'int32' }) });
-    const script = `
-import json, struct, sys, torch
-b = open(sys.argv[1], 'rb').read()
-n = struct.unpack('<Q', b[:8])[0]
-h = json.loads(b[8:8 + n])
-DT = {'F32': torch.float32, 'I32': torch.int32}
-out = {}
-for k, v in h.items():
-    if k == '__metadata__': continue
-    s, e = v['data_offsets']
-    out[k] = torch.frombuffer(bytearray(b[8 + n + s:8 + n + e]), dtype=DT[v['dtype']]).reshape(v['shape'])
-print(json.dumps({k: [str(t.dtype), list(t.shape), t.double().sum().item()] for k, t in out.items()}, sort_keys=True))`;
-    const out = JSON.parse(execFileSync(PYTHON, ['-c', script, file], { encoding: 'utf8' })) as Record<string, unknown>;
-    expect(out).toEqual({ n: ['torch.int32', [2], 7], w: ['torch.float32', [2, 2], 7.5] });
+  describe('PyTorch interchange (nn.Sequential: Linear, ReLU, Dropout, BatchNorm1d, Linear)', () => {
+    // fixtures/torch-seq.* were written once by PyTorch (scripts/torch_interchange.py gen): the
+    // state dict of the same torch.nn.Sequential, and its eval output on fixed rows. They check
+    // interchange on machines without torch (CI); with torch, the last test loads nn's file in torch.
+    const seq = JSON.parse(readFileSync(fixture('torch-seq.json'), 'utf8')) as {
+      x: number[][]; y: number[][]; state: Record<string, { dtype: string; shape: number[] }>;
+    };
+    const makeSeq = () => new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Dropout(0.2), new nn.BatchNorm1d(5), new nn.Linear(5, 3));
+    const evalOut = (m: nn.Sequential, x: number[][]) => {
+      m.eval();
+      return Array.from(noGrad(() => (m(tensor(x)) as Tensor).dataSync()));
+    };
+
+    it("a PyTorch-written state dict loads into the matching nn.Sequential and gives torch's eval outputs", async () => {
+      const m = makeSeq();
+      const r = await loadTorchStateDict(m, fixture('torch-seq.safetensors'), { ignore: [] });
+      expect(r.loaded.sort()).toEqual(Object.keys(seq.state).sort());
+      expect(r.missingKeys).toEqual([]);
+      // float32 weights on both sides; torch computed in float32, the reference backend in float64.
+      expect(maxAbs(evalOut(m, seq.x), seq.y.flat())).toBeLessThan(1e-5);
+      expect(m.stateDict()['3.num_batches_tracked']!.dataSync()[0]).toBe(4);
+    });
+
+    it('nn writes what PyTorch wrote: the same keys, shapes and float bytes, laid out the same way', async () => {
+      const m = makeSeq();
+      await loadTorchStateDict(m, fixture('torch-seq.safetensors'), { ignore: [] });
+      const file = join(dir, 'nn-seq.safetensors');
+      await saveSafetensors(file, m.stateDict(), { format: 'pt' });
+      const ours = decodeSafetensors(readFileSync(file)), theirs = decodeSafetensors(readFileSync(fixture('torch-seq.safetensors')));
+      // load_state_dict(strict=True) needs exactly torch's keys and shapes.
+      expect(Object.keys(ours.tensors).sort()).toEqual(Object.keys(theirs.tensors).sort());
+      expect(ours.metadata).toEqual(theirs.metadata);
+      for (const [k, t] of Object.entries(theirs.tensors)) {
+        const o = ours.tensors[k]!;
+        expect(o.shape, k).toEqual(seq.state[k]!.shape);
+        expect(t.shape, k).toEqual(seq.state[k]!.shape);
+        if (t.dtype === 'F32') {
+          expect(o.dtype, k).toBe('F32');
+          expect(Buffer.from(o.data.buffer, o.data.byteOffset, o.data.byteLength).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)), k).toBe(true);
+        } else {
+          // PyTorch's BatchNorm counter is int64; nn keeps int32 (load_state_dict copies across integer dtypes).
+          expect([k, t.dtype, o.dtype]).toEqual(['3.num_batches_tracked', 'I64', 'I32']);
+          expect(Number(o.data[0])).toBe(Number(t.data[0]));
+        }
+      }
+      // The float tensors lie in the same order in the data section (decreasing element size, then name).
+      const order = (b: Uint8Array) => {
+        const n = Number(Buffer.from(b).readBigUInt64LE(0));
+        const h = JSON.parse(Buffer.from(b.subarray(8, 8 + n)).toString('utf8')) as Record<string, { dtype?: string; data_offsets?: number[] }>;
+        return Object.entries(h).filter(([, v]) => v.dtype === 'F32').sort((a, c) => a[1].data_offsets![0]! - c[1].data_offsets![0]!).map(([k]) => k);
+      };
+      expect(order(readFileSync(file))).toEqual(order(readFileSync(fixture('torch-seq.safetensors'))));
+    });
+
+    it.skipIf(!TORCH)('PyTorch loads an nn-written file with load_state_dict(strict=True) and computes the same outputs (live, needs torch)', async () => {
+      manualSeed(3);
+      const m = makeSeq();
+      m.train(true);
+      noGrad(() => { for (let i = 0; i < 3; i++) m(randn([16, 6]).mul(2).add(0.5)); });
+      const x = randn([8, 6]).mul(1.5);
+      const want = evalOut(m, x.arraySync() as number[][]);
+      const file = join(dir, 'for-torch.safetensors'), xs = join(dir, 'x.json');
+      await saveSafetensors(file, m.stateDict(), { format: 'pt' });
+      writeFileSync(xs, JSON.stringify(x.arraySync()));
+      const out = JSON.parse(execFileSync(PYTHON, [SCRIPT, 'check', file, xs], { encoding: 'utf8' }).trim().split('\n').pop()!) as {
+        y: number[][]; missing: string[]; unexpected: string[]; dtypes: Record<string, string>; num_batches_tracked: number;
+      };
+      expect(out.missing).toEqual([]);
+      expect(out.unexpected).toEqual([]);
+      expect(out.dtypes['0.weight']).toBe('torch.float32');
+      expect(out.num_batches_tracked).toBe(3);
+      expect(maxAbs(out.y.flat(), want)).toBeLessThan(1e-5);
+    });
   });
 
   it('reads I64, F64, F16, BF16 and U8 (as int32 / float32)', () => {
