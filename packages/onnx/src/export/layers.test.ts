@@ -109,6 +109,79 @@ describe('exporting nn layers and models', () => {
     await check('keras-two-inputs', model, { img: [null, 6], meta: [null, 3] }, (n) => [randn([n, 6]), randn([n, 3])]);
   });
 
+  it('Keras functional: Embedding (int32 ids), Reshape (incl. -1), LeakyReLU, Activation with every activation name, ReLU and Softmax layers', async () => {
+    const ids = Input({ shape: [4], dtype: 'int32' });
+    const e = layers.Embedding(20, 6)(ids);                                 // [b, 4, 6]
+    const r = layers.Reshape([-1])(layers.Reshape([2, 12])(e));             // [b, 24]
+    const d = layers.LeakyReLU()(layers.Dense(8)(r));
+    // Every activation name on the same pre-activation, side by side.
+    const names = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'logSoftmax', 'elu', 'selu', 'gelu', 'softplus', 'leakyRelu', 'swish', 'silu'] as const;
+    const branches = [...names.map((a) => layers.Activation(a)(d)), layers.ReLU()(d), layers.Softmax()(d), layers.LeakyReLU({ negativeSlope: 0.1 })(d)];
+    const outputs = layers.Dense(3)(layers.Concatenate()(branches));
+    const model = Model({ inputs: ids, outputs });
+    const make = (b: number) => [randint(0, 20, [b, 4])];
+    await check('keras-embedding-activations', model, [{ name: 'ids', shape: [null, 4], dtype: 'int32' }], make);
+    // The embedding path feeds the activations small values (Keras' U(±0.05) init): run them again
+    // on O(3) values so that their non-linear ranges are compared too.
+    const wide = Input({ shape: [5] });
+    const w = layers.Dense(7)(wide);
+    const wOut = layers.Concatenate()([...names.map((a) => layers.Activation(a)(w)), layers.LeakyReLU()(w)]);
+    await check('keras-activations-wide', Model({ inputs: wide, outputs: wOut }), { x: [null, 5] }, (b) => [randn([b, 5]).mul(3)]);
+  });
+
+  it('PyTorch-style: Identity, ModuleList and a nested Sequential', async () => {
+    class Net extends nn.Module {
+      blocks = new nn.ModuleList([new nn.Linear(6, 6), new nn.Identity(), new nn.Sequential(new nn.Linear(6, 4), new nn.Identity(), new nn.GELU())]);
+      override forward(x: Tensor) {
+        let h = x;
+        for (const b of this.blocks) h = b(h) as Tensor;
+        return new nn.Identity()(h);
+      }
+    }
+    await check('torch-identity-modulelist', new Net(), { x: [null, 6] }, (b) => [randn([b, 6])]);
+  });
+
+  describe('FMNIST-MLP (784→256 relu→Dropout .2→BatchNorm→128 relu→Dropout .2→10)', () => {
+    /** Op types of an exported file's graph. */
+    const opTypes = async (file: string) => {
+      const { fromBinary } = await import('@bufbuild/protobuf');
+      const { ModelProtoSchema } = await import('../gen/onnx_pb');
+      const { readFileSync } = await import('node:fs');
+      return fromBinary(ModelProtoSchema, readFileSync(file)).graph!.node.map((n) => n.opType);
+    };
+    const warm = (m: { train(mode?: boolean): unknown; (x: Tensor): unknown }) => {
+      m.train(true);
+      noGrad(() => { for (let i = 0; i < 20; i++) m(randn([32, 784]).mul(0.5).add(0.3)); });
+    };
+
+    it('Keras Sequential: Dropout is removed, BatchNormalization exported as one op', async () => {
+      const model = new Sequential([
+        layers.Dense(256, { activation: 'relu' }), layers.Dropout(0.2), layers.BatchNormalization(),
+        layers.Dense(128, { activation: 'relu' }), layers.Dropout(0.2), layers.Dense(10),
+      ]);
+      warm(model as never);
+      const bn = model.layers[2] as unknown as { movingMean: Tensor };
+      expect(Math.max(...Array.from(bn.movingMean.dataSync(), Math.abs))).toBeGreaterThan(0.01);  // not the identity
+      const r = await check('keras-fmnist-mlp', model, { x: [null, 784] }, (b) => [randn([b, 784]).mul(0.5).add(0.3)]);
+      const ops = await opTypes(r.file);
+      expect(ops).not.toContain('Dropout');
+      expect(ops).toEqual(['Gemm', 'Relu', 'BatchNormalization', 'Gemm', 'Relu', 'Gemm']);
+    });
+
+    it('nn.Sequential: Dropout is removed, BatchNorm1d exported as one op', async () => {
+      const model = new nn.Sequential(
+        new nn.Linear(784, 256), new nn.ReLU(), new nn.Dropout(0.2), new nn.BatchNorm1d(256),
+        new nn.Linear(256, 128), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(128, 10),
+      );
+      warm(model as never);
+      const r = await check('torch-fmnist-mlp', model, { x: [null, 784] }, (b) => [randn([b, 784]).mul(0.5).add(0.3)]);
+      const ops = await opTypes(r.file);
+      expect(ops).not.toContain('Dropout');
+      expect(ops).toEqual(['Gemm', 'Relu', 'BatchNormalization', 'Gemm', 'Relu', 'Gemm']);
+      expect(model.training).toBe(true);   // the export restored train mode
+    });
+  });
+
   it('an op that cannot be exported names the layer path that used it', async () => {
     class Scatter extends nn.Module {
       override forward(x: Tensor) {
@@ -130,6 +203,6 @@ describe('exporting nn layers and models', () => {
 
   afterAll(() => {
     expect(onnxCheck(files)).toEqual([]);
-    expect(files).toHaveLength(5);
+    expect(files).toHaveLength(10);
   });
 });
