@@ -71,6 +71,8 @@ export function rateKind(metric: string, values: number[]): 'accuracy' | 'error'
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 0.01 || x === 0 ? x.toFixed(3) : x.toExponential(2));
+/** An error rate as a percentage with at most 2 decimals (0.0053612 → '0.54%'). */
+const pct = (x: number) => `${+(x * 100).toFixed(2)}%`;
 
 function diagnoseMetric(
   metric: string, train: number[] | undefined, val: number[] | undefined, epochs: number[], o: Required<Pick<TrainingCurvesOptions, 'bayesError' | 'relativeGap' | 'plateauRatio'>> & BiasVarianceOptions,
@@ -106,7 +108,7 @@ function diagnoseMetric(
       bv = biasVariance({ trainError: clamp01(t), valError: clamp01(v), bayesError: o.bayesError }, o);
       if (bv.verdict.includes('variance')) variance = true;
       if (bv.verdict.includes('bias')) bias = true;
-      notes.push(`final error: train ${fmt(t)}, validation ${fmt(v)} (${bv.verdict})`);
+      notes.push(`final error: train ${pct(t)}, validation ${pct(v)} (${bv.verdict})`);
     } else {
       const gap = (v - t) / Math.max(Math.abs(v), 1e-12);
       if (gap > o.relativeGap) {

@@ -10,6 +10,14 @@ import { JsonlLogger } from '../jsonl-logger.js';
 import { startDashboard, type Dashboard } from './server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** Every percentage has at most 2 decimals, and no number is printed in exponent form. */
+function expectTidyNumbers(text: string) {
+  const pcts = [...text.matchAll(/(\d+(?:\.\d+)?)%/g)].map((m) => m[1]!);
+  expect(pcts.length).toBeGreaterThan(0);
+  for (const p of pcts) expect(p, text).toMatch(/^\d+(\.\d{1,2})?$/);
+  expect(text).not.toMatch(/\de[-+]\d/);
+}
 const hasChromium = existsSync(CHROMIUM);
 
 describe('dashboard', () => {
@@ -37,10 +45,14 @@ describe('dashboard', () => {
 
   it('serves the runs with their verdict as JSON', async () => {
     const res = await fetch(`${dash.url}api/runs`);
-    const body = await res.json() as { runs: { name: string; verdict: string; epochs: number; svg: string }[] };
+    const body = await res.json() as { runs: { name: string; verdict: string; epochs: number; svg: string; explanation: string; summary: string }[] };
     expect(body.runs).toHaveLength(1);
     expect(body.runs[0]).toMatchObject({ name: 'mlp-adam', verdict: 'high variance', epochs: 4 });
     expect(body.runs[0]!.svg).toMatch(/^<svg/);
+    // 1 − 0.89 is 0.10999999999999999 in binary floating point: shown as 11%, not a raw float.
+    expect(body.runs[0]!.explanation).toContain('(train 1%, validation 11%, Bayes estimate 0.5%)');
+    expect(body.runs[0]!.summary).toContain('final error: train 1%, validation 11% (high variance)');
+    expectTidyNumbers(`${body.runs[0]!.explanation} ${body.runs[0]!.summary}`);
   });
 
   it.skipIf(!hasChromium)('renders a run in headless Chromium and updates when a metric line is appended', async () => {
@@ -60,10 +72,14 @@ describe('dashboard', () => {
     const v0 = Number(await page.evaluate('document.body.dataset.version'));
 
     // Training writes a fifth epoch: validation catches up, so the verdict changes too.
-    logger.onEpochEnd(4, { loss: 0.008, accuracy: 0.992, val_loss: 0.1, val_accuracy: 0.985 });
+    logger.onEpochEnd(4, { loss: 0.008, accuracy: 0.992, val_loss: 0.1, val_accuracy: 0.983123 });
     await expect.poll(() => card.locator('.status').textContent(), { timeout: 10_000 }).toContain('5 epochs');
     expect(Number(await page.evaluate('document.body.dataset.version'))).toBeGreaterThan(v0);
     expect(await card.locator('[data-verdict]').getAttribute('data-verdict')).toBe('neither');
+    // Percentages on the page are rounded to at most 2 decimals (1 − 0.983123 = 1.6877% → 1.69%).
+    const diag = (await card.locator('.diag').allTextContents()).join(' ');
+    expect(diag).toContain('validation 1.69%');
+    expectTidyNumbers(diag);
 
     // The plot: line paths in the SVG, and its colours in a real screenshot.
     const paths = await card.locator('svg path[stroke="#4c78a8"], svg path[stroke="#f58518"]').count();
