@@ -40,6 +40,8 @@ export {
   type FitData,
   type TrainableModel,
   type StepLoss,
+  type OrtEngine,
+  type OrtEngineOptions,
   type TrainEngine,
   type TrainEngineCompiled,
   type TrainEngineSample,

@@ -13,6 +13,7 @@ import type { Callback, Logs } from './callbacks';
 import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError, type BiasVarianceResult } from './bias-variance';
+import type { FitEngine, FitEngineSession } from './fit-engine';
 
 /** Options of {@link compile}. */
 export interface CompileArgs {
@@ -92,6 +93,22 @@ export interface FitArgs {
    * report from the last epoch's accuracy and val_accuracy (stored in `history.biasVariance`).
    */
   bayesError?: number;
+  /**
+   * Run the training steps on another engine, e.g. `ortEngine()` from `@nn/onnx` (each step one
+   * compiled ONNX graph in onnxruntime). fit keeps epochs, batching, shuffling, callbacks, metrics,
+   * validation and History, and gives the same results as eager training up to the engine's stated
+   * tolerance. The model's tensors hold the newest weights at each epoch end (before validation and
+   * callbacks), before batch callbacks (which then force one batch per engine call, and a copy of the
+   * weights per step), and when fit returns. Several inputs/outputs/losses or `classWeight` train
+   * eagerly instead, with a warning saying why.
+   * @default eager training on the active backend
+   * @example
+   * ```ts
+   * import { ortEngine } from '@nn/onnx';
+   * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: ortEngine() });
+   * ```
+   */
+  engine?: FitEngine;
 }
 
 /**
@@ -270,6 +287,46 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   model.stopTraining = false;
   const metrics = resolveMetrics(c.metricSpecs, c.lossNames[0]!);
 
+  // ---- engine (args.engine): steps run there; started on the first batch ----
+  const engine = args.engine;
+  const batchHooks = (args.callbacks ?? []).some((cb) => cb.onBatchBegin || cb.onBatchEnd);
+  const perCall = batchHooks ? 1 : engine?.stepsPerCall ?? 1;
+  if (engine && (!Number.isInteger(perCall) || perCall < 1)) throw new ValueError(`fit: engine "${engine.name}" stepsPerCall must be a positive integer, got ${perCall}.`, 'fit');
+  let session: FitEngineSession | undefined;
+  let engineOff: string | undefined;
+  let firstEngineCall = true;
+  /** True when the engine trains this batch; false (after one warning) when fit trains eagerly. */
+  const useEngine = (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined): boolean => {
+    if (!engine || engineOff) return false;
+    if (session) return true;
+    engineOff =
+      Array.isArray(xb) || Array.isArray(yb) || c.losses.length !== 1 ? 'it trains models with one input, one output and one loss'
+        : yb === undefined ? 'the batches have no targets'
+        : args.classWeight ? 'classWeight is not supported'
+        : undefined;
+    if (engineOff) console.warn(`fit: engine "${engine.name}" not used: ${engineOff}; training eagerly.`);
+    return !engineOff;
+  };
+  const startEngine = async (xb: Tensor, yb: Tensor): Promise<FitEngineSession> => {
+    if (c.optimizer instanceof KerasOptimizer && !c.optimizer.isBound) {
+      // A Keras model builds its weights on the first call: build them (inference, no dropout draws) to bind the optimizer.
+      const modes = [...model.modules()].map((m) => [m, m.training] as const);
+      model.eval();
+      try {
+        noGrad(() => scope(() => void forward(model, xb, false)));
+      } finally {
+        for (const [m, t] of modes) m.training = t;
+      }
+      bindIfNeeded(c, model);
+    }
+    const loss = c.losses[0]!, w = c.lossWeights[0] ?? 1;
+    return engine!.compile(
+      model,
+      { optimizer: c.optimizer, losses: [w === 1 ? (yt, yp) => loss(yt, yp) : (yt, yp) => loss(yt, yp).mul(w)] },
+      { x: xb.shape.slice(1), y: yb.shape.slice(1), yDtype: yb.dtype === 'int32' ? 'int32' : 'float32' },
+    );
+  };
+
   try {
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
@@ -311,27 +368,93 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         // callbacks would otherwise wait for the end of the epoch.
         await new Promise<void>((r) => setImmediate(r));
       };
-      if (train instanceof ArrayData) {
-        const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
-        for (const [xb, yb] of train.batches(batchSize, gen)) {
+      // k (≤ perCall) equal-size batches in one engine call: batch hooks run for each, in order.
+      const runEngine = async (group: [Tensor, Tensor][]) => {
+        const k = group.length, size = group[0]![0].shape[0]!;
+        session ??= await startEngine(group[0]![0], group[0]![1]);
+        for (let t = 0; t < k; t++) for (const cb of callbacks) await cb.onBatchBegin?.(step + t, { batch: step + t, size });
+        let losses: ArrayLike<number>;
+        if (k === 1) losses = [await session.step(group[0]![0], group[0]![1])];
+        else {
+          const xs = o.concat(group.map((g) => g[0]), 0), ys = o.concat(group.map((g) => g[1]), 0);
           try {
-            await runStep(xb, yb);
+            losses = await session.steps!(xs, ys, k);
           } finally {
-            for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
+            xs.dispose();
+            ys.dispose();
           }
-          if (model.stopTraining) break;
         }
-      } else {
-        for await (const raw of train) {
-          const [xb, yb] = unpackBatch(raw, 'fit');
+        const pred = session.lastPred;
+        for (let t = 0; t < k; t++) {
+          if (pred && (metrics.length || firstEngineCall)) {
+            const per = pred.data.length / k;
+            scope(() => {
+              const p = o.tensor(pred.data.subarray(t * per, (t + 1) * per), [size, ...pred.dims.slice(1)]);
+              if (firstEngineCall && epoch === (args.initialEpoch ?? 0)) warnIfLogitsToProbabilityLoss(c, p);
+              firstEngineCall = false;
+              noGrad(() => { for (const m of metrics) m.update(group[t]![1], p); });
+            });
+          }
+          const lossValue = losses[t]!;
+          avg.add({ loss: lossValue }, size);
+          const logs: Logs = { ...avg.result(), ...metricLogs(metrics) };
+          if (batchHooks) session.sync();
+          for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss: lossValue });
+          if (batchHooks) session.invalidate();
+          progress.batchEnd(step, logs);
+          step++;
+        }
+        await new Promise<void>((r) => setImmediate(r));
+      };
+      const pending: [Tensor, Tensor][] = [];
+      const flush = async () => {
+        const group = pending.splice(0);
+        try {
+          if (group.length && !model.stopTraining) await runEngine(group);
+        } finally {
+          for (const [a, b] of group) {
+            a.dispose();
+            b.dispose();
+          }
+        }
+      };
+      /** Train on one batch (eagerly, or queued for the engine); takes ownership of its tensors. */
+      const consume = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined) => {
+        if (!useEngine(xb, yb)) {
           try {
             await runStep(xb, yb);
           } finally {
             for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
           }
-          if (model.stopTraining || (args.stepsPerEpoch && step >= args.stepsPerEpoch)) break;
+          return;
+        }
+        const x1 = xb as Tensor, y1 = yb as Tensor;
+        if (pending.length && pending[0]![0].shape[0] !== x1.shape[0]) await flush();
+        pending.push([x1, y1]);
+        if (pending.length >= perCall) await flush();
+      };
+      try {
+        if (train instanceof ArrayData) {
+          const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
+          for (const [xb, yb] of train.batches(batchSize, gen)) {
+            await consume(xb, yb);
+            if (model.stopTraining) break;
+          }
+        } else {
+          for await (const raw of train) {
+            const [xb, yb] = unpackBatch(raw, 'fit');
+            await consume(xb, yb);
+            if (model.stopTraining || (args.stepsPerEpoch && step + pending.length >= args.stepsPerEpoch)) break;
+          }
+        }
+        await flush();
+      } finally {
+        for (const [a, b] of pending.splice(0)) {
+          a.dispose();
+          b.dispose();
         }
       }
+      session?.sync();
       const logs: Logs = { ...avg.result(), ...metricLogs(metrics) };
       if (val && !interrupted) Object.assign(logs, await evaluateData(model, c, val, batchSize, 'val_'));
       logs.lr ??= c.optimizer.lr;
@@ -342,6 +465,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         break;
       }
       for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+      session?.invalidate(); // callbacks may have changed the weights (restoring the best ones …)
     }
     if (interrupted && !history.interrupted) {
       history.interrupted = true;
@@ -351,7 +475,11 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     for (const cb of callbacks) await cb.onTrainEnd?.({});
   } finally {
     process.removeListener('SIGINT', onSigint);
-    model.eval();
+    try {
+      await session?.dispose(); // writes the engine's last weights into the model
+    } finally {
+      model.eval();
+    }
   }
   return history;
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { getLoss, Layer, NNError, noGrad, scope, tensor, Tensor, type DType, type Optimizer, type TypedArray } from '@nn/core';
+import { getLoss, KerasOptimizer, Layer, NNError, noGrad, scope, tensor, Tensor, zeros, type DType, type Optimizer, type TypedArray } from '@nn/core';
 import { DeviceError, UnsupportedOpError } from '../errors';
 import type { Device } from '../serve/session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
@@ -500,9 +500,9 @@ export class CompiledTrainStep {
    * @param x - k batches of equal size, back to back: `[k · batch, ...inputShape]` values.
    * @param y - their targets, back to back.
    * @param k - Number of steps (batches).
-   * @returns The k losses.
+   * @returns The k losses (float32 from onnxruntime; float64 when the steps ran eagerly on a float64 backend).
    */
-  async steps(x: BatchData, y: BatchData, k: number): Promise<Float32Array<ArrayBufferLike>> {
+  async steps(x: BatchData, y: BatchData, k: number): Promise<Float32Array<ArrayBufferLike> | Float64Array> {
     if (!Number.isInteger(k) || k < 1) throw new TrainStepInputError('k', 'a positive integer', String(k));
     if (this.busy) throw new TrainStepCompileError('a step', 'the previous call has not finished; await each call');
     const xs = this.batchValues('x', x, this.opts.inputShape, 'float32');
@@ -517,7 +517,7 @@ export class CompiledTrainStep {
       this.busy = false;
     }
     if (!g || g.kind === 'eager' || k === 1) {
-      const out = new Float32Array(k);
+      const out = new Float64Array(k); // eager losses keep the backend's precision
       const px = xs.data.length / k, py = ys.data.length / k;
       let preds: Float32Array | undefined;
       for (let t = 0; t < k; t++) {
@@ -572,6 +572,22 @@ export class CompiledTrainStep {
 }
 
 /**
+ * A Keras model builds its weights on its first call: call it once on zeros (inference mode, no
+ * gradients, so no dropout draws), as eager `fit`'s first forward would build it, so that the
+ * optimizer can be bound to the weights.
+ */
+function buildModel(model: TrainableModel, inputShape: readonly number[]): void {
+  const modules = [...(model.modules?.() ?? [model])] as { training?: boolean }[];
+  const modes = modules.map((m) => m.training);
+  model.eval?.();
+  try {
+    noGrad(() => scope(() => void forward(model, zeros([1, ...inputShape]), false)));
+  } finally {
+    modules.forEach((m, i) => (m.training = modes[i]));
+  }
+}
+
+/**
  * Compile a model's training step for onnxruntime (the `ort` training engine).
  *
  * @param model - A Module or Keras model (in training mode for training).
@@ -593,6 +609,7 @@ export async function compileTrainStep(model: TrainableModel, opts: CompileTrain
   if (!Array.isArray(opts.inputShape) || opts.inputShape.some((d) => !(Number.isInteger(d) && d > 0))) {
     throw new TrainStepInputError('inputShape', 'positive integers, the shape of one sample (e.g. [784])', JSON.stringify(opts.inputShape));
   }
+  if (optimizer instanceof KerasOptimizer && !optimizer.isBound && [...model.parameters()].length === 0) buildModel(model, opts.inputShape);
   bindIfNeeded(optimizer, model.parameters());
   const engine = new CompiledTrainStep(model, optimizer, resolveLoss(lossSpec), opts);
   if (opts.batchSize !== undefined) await (engine as unknown as { graphFor(b: number): Promise<unknown> }).graphFor(opts.batchSize);

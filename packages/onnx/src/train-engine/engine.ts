@@ -1,49 +1,70 @@
-import type { Optimizer, Tensor } from '@nn/core';
+import type { FitEngine, FitEngineCompiled, FitEngineSample, Trainable } from '@nn/core';
 import type { Device } from '../serve/session';
 import { compileTrainStep, type CompiledTrainStep, type LossArg } from './compile';
 import type { TrainableModel } from './step-trace';
 
-/** What core's `fit` would hand a training engine (see the README's integration proposal). */
-export interface TrainEngineCompiled {
-  optimizer: Optimizer;
-  losses: ReadonlyArray<(yTrue: Tensor, yPred: Tensor) => Tensor>;
+/** @deprecated Use core's `FitEngineCompiled`. */
+export type TrainEngineCompiled = FitEngineCompiled;
+/** @deprecated Use core's `FitEngineSample`. */
+export type TrainEngineSample = FitEngineSample;
+/** @deprecated Use core's `FitEngine` (what `fit(x, y, { engine })` takes). */
+export type TrainEngine = FitEngine;
+
+/** Options of {@link ortEngine}. */
+export interface OrtEngineOptions {
+  /** Where onnxruntime runs: CUDA when its provider is installed, else CPU. @default 'auto' */
+  device?: Device;
+  /** onnxruntime intra-op threads (0: onnxruntime's choice). @default 0 */
+  threads?: number;
+  /**
+   * Batches per onnxruntime call (an ONNX Loop, see `CompiledTrainStep.steps`): weights cross into JS
+   * once per call. fit uses 1 when a callback has batch hooks.
+   * @default 8
+   */
+  stepsPerCall?: number;
+  /** ONNX opset of the compiled graphs (16 – 18). @default 17 */
+  opset?: number;
+  /** Called once per reason when steps run eagerly instead. @default console.warn */
+  onFallback?: (reason: string) => void;
 }
 
-/** The shapes of one sample and its target. */
-export interface TrainEngineSample {
-  x: readonly number[];
-  y: readonly number[];
-  yDtype: 'int32' | 'float32';
-}
-
-/** A pluggable training engine for core `fit` (proposed `FitArgs.engine`). */
-export interface TrainEngine {
-  readonly name: string;
-  compile(model: TrainableModel, compiled: TrainEngineCompiled, sample: TrainEngineSample): Promise<CompiledTrainStep>;
+/** The ort engine as core `fit` sees it; `compile` gives the {@link CompiledTrainStep} itself. */
+export interface OrtEngine extends FitEngine {
+  readonly name: 'ort';
+  readonly stepsPerCall: number;
+  compile(model: Trainable, compiled: FitEngineCompiled, sample: FitEngineSample): Promise<CompiledTrainStep>;
 }
 
 /**
- * The ort engine as a `fit` plug-in: `fit(model, x, y, { engine: ortEngine() })` once core accepts
- * engines. Until then use {@link fitOrt} or {@link compileTrainStep} directly.
+ * The ort training engine as a `fit` plug-in: `model.fit(x, y, { epochs, engine: ortEngine() })`.
+ * Each training step (forward, loss, backward, optimizer update) runs as one compiled ONNX graph in
+ * onnxruntime-node (CUDA when its provider is installed, else CPU), `stepsPerCall` batches per call;
+ * core `fit` keeps the epochs, shuffling, callbacks, metrics, validation and History. Same batches
+ * and updates as eager `fit` (losses within 1e-5 relative over 50 steps, see the parity tests);
+ * what cannot be compiled runs eagerly, with the reason passed to `onFallback`.
  *
- * @param opts - Device (`'auto'`), onnxruntime threads (0 = its choice).
+ * @param opts - Device, onnxruntime threads, batches per call, opset, fallback hook.
+ * @returns A core `FitEngine`.
  * @example
  * ```ts
- * const step = await ortEngine().compile(model, model.compiled, { x: [784], y: [], yDtype: 'int32' });
- * await step.step(xBatch, yBatch);
+ * import { ortEngine } from '@nn/onnx';
+ * model.compile({ optimizer: optimizers.Adam(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * const history = await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: ortEngine() });
  * ```
  */
-export function ortEngine(opts: { device?: Device; threads?: number } = {}): TrainEngine {
+export function ortEngine(opts: OrtEngineOptions = {}): OrtEngine {
+  const { stepsPerCall = 8, ...compileOpts } = opts;
   return {
     name: 'ort',
+    stepsPerCall,
     compile: (model, compiled, sample) =>
-      compileTrainStep(model, {
+      compileTrainStep(model as unknown as TrainableModel, {
         optimizer: compiled.optimizer,
         loss: compiled.losses[0] as LossArg,
         inputShape: sample.x,
         targetShape: sample.y,
         targetDtype: sample.yDtype,
-        ...opts,
+        ...compileOpts,
       }),
   };
 }

@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fit, layers, manualSeed, nn, optim, optimizers, randint, randn, Sequential, type Callback, type Module, type Tensor } from '@nn/core';
+import { ortEngine } from './engine';
+import { fitOrt } from './fit-ort';
+
+// core `fit(x, y, { engine: ortEngine() })` against eager `fit` (reference backend, float64) and
+// against `fitOrt`. Tolerance as in parity.test.ts: float32 graph vs float64 eager, 1e-5 relative on
+// the loss (measured ~1e-7), weights 1e-5 absolute after a few dozen steps.
+const LOSS_TOL = 1e-5;
+const WEIGHT_TOL = 1e-5;
+
+manualSeed(30);
+const X = randn([100, 12]), Y = randint(0, 4, [100]);
+
+// No bias before batch norm: its gradient is exactly zero, so it only holds rounding noise (float32
+// there, float64 here) that Adam normalises into lr-sized steps; the training loss does not see it,
+// but the running mean does, and so would the validation loss (see parity.test.ts).
+const torchModel = () => {
+  manualSeed(31);
+  const m = new nn.Sequential(new nn.Linear(12, 16, { bias: false }), new nn.BatchNorm1d(16), new nn.ReLU(), new nn.Dropout(0.1, { seed: 5 }), new nn.Linear(16, 4));
+  m.compile({ optimizer: new optim.Adam(m.parameters(), { lr: 0.01 }), loss: 'crossentropy', metrics: ['accuracy'] });
+  return m;
+};
+// No inputShape: the Keras model builds on its first call, so fit binds the optimizer first.
+const kerasModel = () => {
+  manualSeed(31);
+  const m = new Sequential([layers.Dense(16, { activation: 'relu' }), layers.Dropout(0.1, { seed: 5 }), layers.Dense(4)]);
+  m.compile({ optimizer: optimizers.Adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+};
+
+const state = (m: Module) => [...m.namedParameters(), ...m.namedBuffers()].map(([n, t]) => [n, Float64Array.from(t.dataSync() as ArrayLike<number>)] as const);
+const maxDiff = (a: ReturnType<typeof state>, b: ReturnType<typeof state>) =>
+  Math.max(...a.map(([, v], k) => Math.max(...Array.from(v, (x, i) => Math.abs(x - b[k]![1][i]!)))));
+const closeLosses = (got: number[], want: number[]) => {
+  expect(got).toHaveLength(want.length);
+  got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(LOSS_TOL * Math.max(1, Math.abs(want[i]!))));
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('fit(x, y, { engine: ortEngine() })', () => {
+  for (const [door, make] of [['PyTorch door (Module, BatchNorm, Dropout)', torchModel], ['Keras door (Sequential, built by fit)', kerasModel]] as const) {
+    it(`${door}: same epoch losses, accuracy and final weights as eager fit and as fitOrt`, async () => {
+      const opts = { epochs: 3, batchSize: 16, verbose: 0 as const, seed: 7, validationData: [X, Y] as [Tensor, Tensor] };
+      const eager = make();
+      const h0 = await fit(eager, X, Y, opts);
+      const viaFit = make();
+      const engine = ortEngine({ device: 'cpu', onFallback: (r) => { throw new Error(r); } });
+      const h1 = await viaFit.fit(X, Y, { ...opts, engine });
+      const viaFitOrt = make();
+      const h2 = await fitOrt(viaFitOrt, X, Y, { ...opts, metrics: ['accuracy'], device: 'cpu' });
+
+      closeLosses(h1.history.loss!, h0.history.loss!);
+      closeLosses(h1.history.loss!, h2.history.loss!);
+      closeLosses(h1.history.val_loss!, h0.history.val_loss!);
+      // Accuracy counts argmax hits: equal unless a float32 near-tie flips one of 100 samples.
+      h1.history.accuracy!.forEach((v, i) => expect(Math.abs(v - h0.history.accuracy![i]!)).toBeLessThanOrEqual(0.01));
+      expect(h1.history.lr).toEqual(h0.history.lr);
+      expect(maxDiff(state(viaFit), state(eager))).toBeLessThanOrEqual(WEIGHT_TOL);
+      expect(maxDiff(state(viaFit), state(viaFitOrt))).toBeLessThanOrEqual(WEIGHT_TOL);
+      expect(viaFit.training).toBe(false);
+    });
+  }
+
+  it('one batch per call and 8 per call (an ONNX Loop) give the same run; batch callbacks see synced weights', async () => {
+    const opts = { epochs: 2, batchSize: 16, verbose: 0 as const, seed: 3 };
+    const a = torchModel();
+    const ha = await a.fit(X, Y, { ...opts, engine: ortEngine({ device: 'cpu', stepsPerCall: 8 }) });
+    // A batch callback forces one batch per call and gets the model's weights current at each batch end.
+    const b = torchModel();
+    const fc = b.namedParameters()[0]![1];
+    const seen: number[] = [];
+    const cb: Callback = { onBatchEnd: () => void seen.push(fc.dataSync()[0]!) };
+    const hb = await b.fit(X, Y, { ...opts, callbacks: [cb], engine: ortEngine({ device: 'cpu', stepsPerCall: 8 }) });
+    closeLosses(hb.history.loss!, ha.history.loss!);
+    expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(1e-6);
+    expect(seen).toHaveLength(14); // 7 batches × 2 epochs
+    expect(new Set(seen).size).toBe(14); // the weight moved at every step, and the callback saw it
+  });
+
+  it('what fit cannot hand to the engine trains eagerly and says why (classWeight)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const opts = { epochs: 1, batchSize: 32, verbose: 0 as const, classWeight: { 0: 2, 1: 1, 2: 1, 3: 1 } };
+    const a = torchModel();
+    const ha = await fit(a, X, Y, opts);
+    const b = torchModel();
+    const hb = await b.fit(X, Y, { ...opts, engine: ortEngine({ device: 'cpu' }) });
+    expect(hb.history.loss).toEqual(ha.history.loss); // the same eager code: identical
+    expect(warn).toHaveBeenCalledWith('fit: engine "ort" not used: classWeight is not supported; training eagerly.');
+  });
+
+  it('an op the engine cannot compile falls back to eager inside the engine, with the reason', async () => {
+    class Noisy extends nn.Module {
+      fc = new nn.Linear(12, 4);
+      override forward(x: Tensor) {
+        return this.fc(x.add(randn(x.shape).mul(0.1)));
+      }
+    }
+    const make = () => {
+      manualSeed(4);
+      const m = new Noisy();
+      m.compile({ optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: 'crossentropy' });
+      return m;
+    };
+    const a = make();
+    manualSeed(9);
+    const ha = await fit(a, X, Y, { epochs: 1, batchSize: 25, verbose: 0 });
+    const b = make();
+    const reasons: string[] = [];
+    manualSeed(9);
+    const hb = await b.fit(X, Y, { epochs: 1, batchSize: 25, verbose: 0, engine: ortEngine({ device: 'cpu', onFallback: (r) => reasons.push(r) }) });
+    expect(hb.history.loss).toEqual(ha.history.loss);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/random tensor .* only dropout \(Bernoulli\) masks/);
+  });
+
+  it('a bad stepsPerCall is a clear error', async () => {
+    await expect(torchModel().fit(X, Y, { verbose: 0, engine: ortEngine({ stepsPerCall: 0 }) })).rejects.toThrow(/engine "ort" stepsPerCall must be a positive integer, got 0/);
+  });
+});
