@@ -225,12 +225,7 @@ export class Layer extends Module {
    * penalties of their last call (Keras `layer.losses`). Add their sum to the loss.
    */
   get losses(): Tensor[] {
-    const out: Tensor[] = [];
-    for (const m of this.modules()) {
-      for (const [, p] of m.ownParameters()) if (p.regularizer) out.push(p.regularizer(p));
-      if (m instanceof Layer) out.push(...m._activityLosses.filter((t) => !t.isDisposed));
-    }
-    return out;
+    return regularizationLosses(this);
   }
 
   /** Trainable weights (Keras `trainable_weights`). */
@@ -302,3 +297,17 @@ export function describeModule(m: Module): string {
 }
 
 setSymbolicHook({ isSymbolic: hasSymbolic, call: callSymbolic });
+
+/**
+ * Every regularization penalty under `root`, each counted once: the weight regularizers of every
+ * parameter a module owns, and the activity penalties of every Layer's last call. Works for any
+ * module tree (a Keras layer nested anywhere inside an nn.Module); `Layer.losses` and `fit` use it.
+ */
+export function regularizationLosses(root: Module): Tensor[] {
+  const out: Tensor[] = [];
+  for (const m of root.modules()) {
+    for (const [, p] of m.ownParameters()) if (p.regularizer) out.push(p.regularizer(p));
+    if (m instanceof Layer) out.push(...m._activityLosses.filter((t) => !t.isDisposed));
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import { endScope, noGrad, scope, startScope } from '../engine';
 import { NNError, ValueError } from '../errors';
-import { Layer } from '../nn/layer';
+import { Layer, regularizationLosses } from '../nn/layer';
 import type { Module } from '../nn/module';
 import * as o from '../ops';
 import { defaultGenerator, Generator } from '../random';
@@ -140,12 +140,7 @@ const forward = (model: Module, x: Tensor | Tensor[], training: boolean): Tensor
 };
 
 function regularization(model: Module): Tensor | null {
-  if (!(model instanceof Layer)) {
-    const pens: Tensor[] = [];
-    for (const m of model.modules()) if (m instanceof Layer && m !== model) pens.push(...m.losses.filter((t) => !t.isDisposed));
-    return pens.length ? pens.reduce((a, b) => a.add(b)) : null;
-  }
-  const l = model.losses;
+  const l = regularizationLosses(model);
   return l.length ? l.reduce((a, b) => a.add(b)) : null;
 }
 
