@@ -41,15 +41,35 @@ export class ExportOptionsError extends NNError {
   }
 }
 
-/** A file or buffer that is not a readable ONNX model. */
+/** An op in a model that onnxruntime cannot run (see {@link OnnxFormatError.op}). */
+export interface UnsupportedModelOp {
+  /** The ONNX op type, e.g. `Gelu`. */
+  opType: string;
+  /** Its domain (`ai.onnx` for the standard one). */
+  domain: string;
+  /** The node's name, when onnxruntime or the model gives one. */
+  node?: string;
+  /** onnxruntime's own message. */
+  cause: string;
+}
+
+/** A file or buffer that is not a readable ONNX model, or one with an op onnxruntime cannot run. */
 export class OnnxFormatError extends NNError {
   override name = 'OnnxFormatError';
   constructor(
     /** The path, or `<bytes>` for an in-memory model. */
     readonly source: string,
     readonly detail: string,
+    /** Set when the model decodes but uses an op onnxruntime cannot run. */
+    readonly op?: UnsupportedModelOp,
   ) {
-    super(`${source} is not a valid ONNX model: ${detail}.`, source, 'Re-export the model; the file may be truncated or not an .onnx file.');
+    super(
+      op ? `${source} uses an op onnxruntime cannot run: ${detail}.` : `${source} is not a valid ONNX model: ${detail}.`,
+      source,
+      op
+        ? 'Export with standard ai.onnx ops at an opset onnxruntime-node implements (exportOnnx only emits those, opsets 13–18), or replace that op.'
+        : 'Re-export the model; the file may be truncated or not an .onnx file.',
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { linear, manualSeed, randn, tensor, type Tensor } from '@nn/core';
+import { linear, manualSeed, nn, randn, tensor, type Tensor } from '@nn/core';
 import { DeviceError, OnnxFormatError, SessionInputError } from '../errors';
 import { toOnnxBytes } from '../export/export';
 import { tmp } from '../test-helpers';
@@ -111,5 +111,52 @@ describe('InferenceSession', () => {
       expect(e).toBeInstanceOf(OnnxFormatError);
       expect(e!.message).toMatch(/is not a valid ONNX model/);
     }
+  });
+
+  it('a model with an op onnxruntime cannot run is an OnnxFormatError naming the op, its domain, node and layer', async () => {
+    const { create, fromBinary, toBinary } = await import('@bufbuild/protobuf');
+    const { ModelProtoSchema, OperatorSetIdProtoSchema } = await import('../gen/onnx_pb');
+    class Net extends nn.Module {
+      fc = new nn.Linear(8, 3);
+      act = new nn.ReLU();
+      override forward(x: Tensor) { return this.act(this.fc(x) as Tensor); }
+    }
+    const good = toOnnxBytes(new Net(), { inputs: { x: [null, 8] } });
+    const edit = (f: (m: ReturnType<typeof fromBinary<typeof ModelProtoSchema>>) => void) => {
+      const m = fromBinary(ModelProtoSchema, good);
+      f(m);
+      return toBinary(ModelProtoSchema, m);
+    };
+    const reluOf = (m: ReturnType<typeof fromBinary<typeof ModelProtoSchema>>) => m.graph!.node.find((n) => n.opType === 'Relu')!;
+    expect(reluOf(fromBinary(ModelProtoSchema, good)).docString).toBe('act: unary');
+    const cases: [string, Uint8Array, RegExp, { opType: string; domain: string }][] = [
+      // An op name no domain has.
+      ['unknown op', edit((m) => { reluOf(m).opType = 'FancyRelu'; }), /op "FancyRelu" \(domain ai\.onnx, opset 17\) in node "\S+" \(act: unary\): onnxruntime has no kernel for it at opset 17/, { opType: 'FancyRelu', domain: 'ai.onnx' }],
+      // A real ONNX op, but newer than the model's opset (Gelu is opset 20).
+      ['op newer than the opset', edit((m) => { reluOf(m).opType = 'Gelu'; }), /op "Gelu" \(domain ai\.onnx, opset 17\).*no kernel for it at opset 17/, { opType: 'Gelu', domain: 'ai.onnx' }],
+      // A custom domain onnxruntime has no library for.
+      ['unknown domain', edit((m) => {
+        reluOf(m).domain = 'com.example.custom';
+        m.opsetImport.push(create(OperatorSetIdProtoSchema, { domain: 'com.example.custom', version: 1n }));
+      }), /op "Relu" \(domain com\.example\.custom, opset 1\) in node "\S+" \(act: unary\): onnxruntime knows no op of that name in the domain "com\.example\.custom"/, { opType: 'Relu', domain: 'com.example.custom' }],
+      // A domain the model does not even import.
+      ['domain without an opset import', edit((m) => { reluOf(m).domain = 'com.example.custom'; }), /op "Relu" \(domain com\.example\.custom\) in node "\S+" \(act: unary\): the model imports no opset for the domain "com\.example\.custom"/, { opType: 'Relu', domain: 'com.example.custom' }],
+    ];
+    for (const [what, bytes, re, op] of cases) {
+      const file = join(dir, `${what.replace(/ /g, '-')}.onnx`);
+      writeFileSync(file, bytes);
+      for (const src of [file, bytes]) {
+        const e = await errorOf(InferenceSession.create(src, { device: 'cpu' }));
+        expect(e, what).toBeInstanceOf(OnnxFormatError);
+        expect(e!.message, what).toMatch(re);
+        expect(e!.message, what).toMatch(/uses an op onnxruntime cannot run/);
+        expect(e!.message, what).toContain(typeof src === 'string' ? file : '<bytes>');
+        expect((e as OnnxFormatError).op, what).toMatchObject(op);
+        expect((e as OnnxFormatError).op!.cause, what).toMatch(/\S/);
+      }
+    }
+    // 'auto' (which may try CUDA first) gives the same error.
+    const e = await errorOf(InferenceSession.create(cases[0]![1]));
+    expect(e!.message).toMatch(/op "FancyRelu"/);
   });
 });

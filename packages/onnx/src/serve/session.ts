@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
-import { ModelProtoSchema } from '../gen/onnx_pb';
+import { ModelProtoSchema, type ModelProto } from '../gen/onnx_pb';
 import { DeviceError, OnnxFormatError, SessionInputError } from '../errors';
 import { describeAll, prepareFeed, type FeedValue, type HostArray, type SessionOutput, type ValueSpec } from './feeds';
+import { unsupportedOpError } from './unsupported-op';
 
 /** Where a session runs. `auto` uses CUDA when onnxruntime-node has its CUDA provider, else CPU. */
 export type Device = 'auto' | 'cuda' | 'cpu';
@@ -94,7 +95,8 @@ export class InferenceSession {
    *
    * @param source - Path to a `.onnx` file, or its bytes.
    * @param opts - Device, threads and optimization level.
-   * @throws OnnxFormatError for a missing, corrupt or truncated model; DeviceError when 'cuda' is asked for and absent.
+   * @throws OnnxFormatError for a missing, corrupt or truncated model, or one with an op onnxruntime cannot run
+   *   (naming the op, its domain and node in the message and in `error.op`); DeviceError when 'cuda' is asked for and absent.
    */
   static async create(source: string | Uint8Array, opts: SessionOptions = {}): Promise<InferenceSession> {
     const where = typeof source === 'string' ? source : '<bytes>';
@@ -107,9 +109,10 @@ export class InferenceSession {
       }
     } else bytes = source;
     if (bytes.byteLength === 0) throw new OnnxFormatError(where, 'it is empty');
+    let model: ModelProto;
     try {
-      const m = fromBinary(ModelProtoSchema, bytes);
-      if (!m.graph || m.opsetImport.length === 0 || m.graph.output.length === 0) throw new Error('it has no graph, opset or outputs');
+      model = fromBinary(ModelProtoSchema, bytes);
+      if (!model.graph || model.opsetImport.length === 0 || model.graph.output.length === 0) throw new Error('it has no graph, opset or outputs');
     } catch (e) {
       throw new OnnxFormatError(where, `the protobuf does not decode as an ONNX ModelProto (${(e as Error).message})`);
     }
@@ -122,7 +125,8 @@ export class InferenceSession {
     };
     // The CUDA attempt logs at fatal level only: its failure is expected where the provider is absent.
     const open = (eps: string[]) => ort.InferenceSession.create(bytes, { ...base, executionProviders: eps, ...(eps[0] === 'cuda' ? { logSeverityLevel: 4 as const } : {}) });
-    const wrap = (e: unknown) => new OnnxFormatError(where, `onnxruntime could not load it: ${(e as Error).message}`);
+    // An op onnxruntime cannot run is named (op, domain, node, layer); anything else is wrapped as is.
+    const wrap = (e: unknown) => unsupportedOpError(where, e, model) ?? new OnnxFormatError(where, `onnxruntime could not load it: ${(e as Error).message}`);
     if (device === 'cpu') return new InferenceSession(await open(['cpu']).catch((e) => Promise.reject(wrap(e))), 'cpu', undefined);
     const cuda = cudaProviderInstalled();
     // NN_ORT_TRY_CUDA=1 always asks onnxruntime (for a provider installed somewhere unusual).
