@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { NNError, ValueError } from '../errors';
 import type { Module } from '../nn/module';
 import { tensor } from '../ops';
+import type { TypedArray } from '../dtype';
 import type { Tensor } from '../tensor';
 
 /** Values logged per batch and per epoch: 'loss', 'accuracy', 'val_loss', 'lr' … */
@@ -39,7 +40,7 @@ const better = (mode: Mode, monitor: string) => {
 export interface EarlyStoppingOptions {
   /** @default 'val_loss' */ monitor?: string;
   /** Minimum change that counts as an improvement. @default 0 */ minDelta?: number;
-  /** Epochs without improvement before stopping. @default 0 */ patience?: number;
+  /** Stop after this many epochs in a row without improvement (Keras `patience`). @default 0 */ patience?: number;
   /** @default 'auto' */ mode?: Mode;
   /** Restore the weights of the best epoch at the end. @default false */ restoreBestWeights?: boolean;
   /** Epochs to wait before monitoring. @default 0 */ startFromEpoch?: number;
@@ -53,7 +54,7 @@ export class EarlyStopping implements Callback {
   wait = 0;
   stoppedEpoch = -1;
   bestEpoch = -1;
-  private bestWeights: Map<string, Float32Array> | null = null;
+  private bestWeights: Map<string, TypedArray> | null = null;
   private readonly isBetter: (a: number, b: number, d: number) => boolean;
   constructor(readonly opts: EarlyStoppingOptions = {}) {
     if ((opts.patience ?? 0) < 0) throw new ValueError(`EarlyStopping: patience must be ≥ 0, got ${opts.patience}.`, 'EarlyStopping');
@@ -81,8 +82,9 @@ export class EarlyStopping implements Callback {
       if (this.opts.restoreBestWeights) this.bestWeights = snapshot(this.model!);
       return;
     }
+    // Keras: stop once `patience` epochs in a row have not improved (patience 0: the first one).
     this.wait++;
-    if (this.wait > (this.opts.patience ?? 0)) {
+    if (this.wait >= (this.opts.patience ?? 0) && epoch > 0) {
       this.stoppedEpoch = epoch;
       this.model!.stopTraining = true;
     }
@@ -96,15 +98,16 @@ export class EarlyStopping implements Callback {
 /** Keras-style factory for {@link EarlyStopping}. */
 export const earlyStopping = (opts?: EarlyStoppingOptions) => new EarlyStopping(opts);
 
-function snapshot(m: Module): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, t] of Object.entries(m.stateDict())) out.set(k, Float32Array.from(t.dataSync()));
+/** A host copy of every weight and buffer, at the backend's own precision (float64 on the reference). */
+function snapshot(m: Module): Map<string, TypedArray> {
+  const out = new Map<string, TypedArray>();
+  for (const [k, t] of Object.entries(m.stateDict())) out.set(k, t.dataSync().slice());
   return out;
 }
-function restore(m: Module, w: Map<string, Float32Array>) {
+function restore(m: Module, w: Map<string, TypedArray>) {
   const sd = m.stateDict();
   const src: Record<string, Tensor> = {};
-  for (const [k, v] of w) src[k] = tensor(v, sd[k]!.shape, { dtype: 'float32' }).cast(sd[k]!.dtype);
+  for (const [k, v] of w) src[k] = tensor(v, sd[k]!.shape, { dtype: sd[k]!.dtype });
   m.loadStateDict(src);
   for (const t of Object.values(src)) t.dispose();
 }
