@@ -99,6 +99,15 @@ describe('Normalization.adapt from @nn/data', () => {
     const loader = new DataLoader(ds, { batchSize: 10, shuffle: true, seed: 2 });
     const norm = layers.Normalization();
     await norm.adapt(loader);
+    // Adapting read the loader's epoch 0 without advancing it: training still starts at epoch 0.
+    const firstBatch = async (it: AsyncIterator<[Tensor, Tensor | undefined]>) => {
+      const v = vals((await it.next()).value![0]);
+      await it.return!();
+      return v;
+    };
+    const fresh = new DataLoader(ds, { batchSize: 10, shuffle: true, seed: 2 });
+    expect(await firstBatch(loader[Symbol.asyncIterator]())).toEqual(await firstBatch(fresh.iterate({ epoch: 0 })));
+    loader.setEpoch(0);
     manualSeed(1);
     const model = new Sequential([norm, layers.Dense(2)]);
     model.compile({ optimizer: optimizers.SGD({ learningRate: 0.5 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });

@@ -117,7 +117,17 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<B> {
-    const it = this.pipeline.iterate({ epoch: this.epoch++ });
+    return this.iterate();
+  }
+
+  /**
+   * One pass (epoch) of batches. Without `epoch`, passes are numbered 0, 1, 2 … per loader (what
+   * `for await` does); with it, that epoch's order is read and the count is left alone — so a
+   * one-off pass (statistics, `Normalization.adapt`) does not shift the orders training sees.
+   * @param options.epoch the epoch to read.
+   */
+  iterate(options: { epoch?: number } = {}): AsyncIterableIterator<B> {
+    const it = this.pipeline.iterate({ epoch: options.epoch ?? this.epoch++ });
     const collate = this.collate;
     let token: number | null = null;
     const close = () => {
@@ -129,7 +139,8 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
       }
       token = null;
     };
-    return {
+    const self: AsyncIterableIterator<B> = {
+      [Symbol.asyncIterator]: () => self,
       next: async (): Promise<IteratorResult<B>> => {
         close();
         const r = await it.next();
@@ -143,6 +154,7 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
         return { done: true, value: undefined };
       },
     };
+    return self;
   }
 }
 

@@ -348,7 +348,7 @@ export class Normalization extends Layer {
    * Compute mean and (population) variance over all axes but the last, in one streaming pass:
    * the data is never held, so a Dataset larger than memory can be adapted.
    * @param data a tensor, nested arrays, batches of tensors, an @nn/data `Dataset` of `{ x }`
-   * samples (read as its pass 0, without advancing its epoch counter), or a `DataLoader`.
+   * samples or a `DataLoader` (either read as its pass 0, without advancing its epoch counter).
    * @param options.steps read at most this many elements.
    * @example
    * ```ts
@@ -379,8 +379,8 @@ export class Normalization extends Layer {
     if (data instanceof Tensor || Array.isArray(data) || ArrayBuffer.isView(data)) add(data, 0);
     else {
       const d = data as { iterate?: (o: { epoch: number }) => AsyncIterable<unknown> };
-      // An @nn/data Dataset numbers its passes; read pass 0 explicitly so adapting does not shift
-      // the shuffle order of the passes that follow.
+      // An @nn/data Dataset or DataLoader numbers its passes; read pass 0 explicitly so adapting
+      // does not shift the shuffle order of the passes that follow.
       const source = (typeof d.iterate === 'function' ? d.iterate({ epoch: 0 }) : data) as Iterable<unknown> | AsyncIterable<unknown>;
       let n = 0;
       if (Symbol.asyncIterator in source) {
