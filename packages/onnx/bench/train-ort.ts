@@ -1,25 +1,64 @@
 // FMNIST-MLP (784-256-128-10, ReLU, cross-entropy) TRAINING throughput at batch 64 and 256:
-// - the ort engine (compileTrainStep: one ONNX graph per step in onnxruntime-node, CPU here),
-// - nn eager training on tfjs-wasm (the best JS engine on this machine; single-threaded in Node),
-// - PyTorch (when /usr/bin/python3 has torch), with the BLAS it loads named.
-// Same model, optimizer and synthetic data for all. Each cell is timed in blocks of steps and reports
-// the median block as samples per wall-clock second and as samples per CPU-second of the process
-// (user + system, all threads), plus the best block's CPU rate: on a shared, loaded machine the CPU
-// rates are the steadier measure of the work each engine needs.
+// - the ort engine (compileTrainStep: one ONNX graph per step in onnxruntime-node, CPU here), one
+//   batch per call and 8 per call (an ONNX Loop, the default of fitOrt and ortEngine()),
+// - core `model.fit(x, y, { engine: ortEngine() })` (the user-facing path: fit's batching, shuffling
+//   and bookkeeping on top of the engine),
+// - nn eager training on tfjs-wasm (the default tfjs engine on this machine: no tfjs-node; single-
+//   threaded in Node),
+// - PyTorch (when /usr/bin/python3 has torch), with the BLAS it loads named,
+// for each onnxruntime / PyTorch thread count asked (tfjs-wasm has one). Same model, optimizer and
+// synthetic data for all. Each cell is timed in blocks of steps and reports the median block as
+// samples per wall-clock second and as samples per CPU-second of the process (user + system, all
+// threads), plus the best block's CPU rate: on a shared, loaded machine the CPU rates are the steadier
+// measure of the work each engine needs.
 //
-// Run: npx tsx --tsconfig bench/tsconfig.json bench/train-ort.ts [--quick] [--threads N] [--opt adam|sgd]
+// Output: readable lines, then ONE JSON line (the last line of stdout) with every cell — the format
+// apps/bench's ort-train entry parses (see TrainOrtReport below).
+//
+// Run: npx tsx --tsconfig bench/tsconfig.json bench/train-ort.ts [--quick] [--threads 1,2] [--opt adam|sgd] [--only ort]
 import { execFileSync } from 'node:child_process';
-import { getBackend, manualSeed, nn, optim, scope, tensor, useBackend, type Optimizer, type Tensor } from '@nn/core';
+import { loadavg } from 'node:os';
+import { getBackend, manualSeed, nn, optim, scope, tensor, useBackend, type Callback, type Optimizer, type Tensor } from '@nn/core';
 import { compileTrainStep } from '../src/train-engine/compile';
+import { ortEngine } from '../src/train-engine/engine';
 
 const argv = process.argv.slice(2);
 const arg = (k: string, d: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1]! : d);
 const quick = argv.includes('--quick');
-const threads = Number(arg('--threads', '1'));
+const threadList = arg('--threads', '1,2').split(',').map(Number);
+if (threadList.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--threads: positive integers separated by commas, got "${arg('--threads', '')}"`);
 const optName = arg('--opt', 'adam');
 const SECONDS = quick ? 0.5 : 4;
-const only = arg("--only", "");
+const only = arg('--only', '');
 const N = 4096;
+
+/** One measured cell. `engine`: ort (compiled step), ort-fit (core fit + ortEngine), tfjs-wasm, torch. */
+export interface TrainOrtCell {
+  batch: number;
+  engine: 'ort' | 'ort-fit' | 'tfjs-wasm' | 'torch';
+  threads: number;
+  /** Batches per engine call (ort only; 1 otherwise). */
+  perCall: number;
+  /** Median samples per wall second over the blocks (absent when skipped). */
+  wall?: number;
+  /** Median samples per CPU-second of the process. */
+  cpu?: number;
+  /** Best block's samples per CPU-second. */
+  bestCpu?: number;
+  /** Device, graph size, library versions … */
+  note?: string;
+  /** Why the cell was not measured. */
+  skipped?: string;
+}
+/** The last line of stdout. */
+export interface TrainOrtReport {
+  model: string;
+  optimizer: string;
+  secondsPerCell: number;
+  samples: number;
+  load: { start: number[]; end: number[] };
+  cells: TrainOrtCell[];
+}
 
 const makeModel = () => {
   manualSeed(0);
@@ -59,7 +98,7 @@ async function rate(batch: number, step: (i: number) => Promise<unknown> | unkno
   return { wall: median(walls), cpu: median(cpus), bestCpu: Math.max(...cpus) };
 }
 
-async function ort(batch: number, k = 1): Promise<Rate & { note: string }> {
+async function ort(batch: number, threads: number, k: number): Promise<Rate & { note: string }> {
   const m = makeModel();
   const e = await compileTrainStep(m, { optimizer: makeOpt(m), loss, inputShape: [784], device: 'auto', threads });
   const r = await rate(batch, (i) => {
@@ -73,6 +112,32 @@ async function ort(batch: number, k = 1): Promise<Rate & { note: string }> {
   const info = Object.values(e.graphInfo)[0]!;
   await e.dispose();
   return { ...r, note: `${info.device}, ${info.nodes} nodes, probe ${info.probe}` };
+}
+
+/** core `fit` with `engine: ortEngine()`: epochs over N samples; the first epoch (compile, eager first step) is not timed. */
+async function ortFit(batch: number, threads: number, estimate: number): Promise<Rate & { note: string }> {
+  const m = makeModel();
+  m.compile({ optimizer: makeOpt(m), loss: 'crossentropy' });
+  const x = tensor(X, [N, 784]), y = tensor(Y, [N], { dtype: 'int32' });
+  const walls: number[] = [], cpus: number[] = [];
+  let w0 = 0, c0 = process.cpuUsage();
+  const timer: Callback = {
+    onEpochBegin: () => {
+      w0 = performance.now();
+      c0 = process.cpuUsage();
+    },
+    onEpochEnd: (epoch) => {
+      const c = process.cpuUsage(c0);
+      if (epoch === 0) return;
+      walls.push(N / ((performance.now() - w0) / 1000));
+      cpus.push(N / ((c.user + c.system) / 1e6));
+    },
+  };
+  const epochs = 1 + Math.max(3, Math.ceil((SECONDS * estimate) / N));
+  await m.fit(x, y, { epochs, batchSize: batch, verbose: 0, callbacks: [timer], engine: ortEngine({ device: 'auto', threads }) });
+  x.dispose();
+  y.dispose();
+  return { wall: median(walls), cpu: median(cpus), bestCpu: Math.max(...cpus), note: `${epochs - 1} timed epochs of ${N} samples, shuffled, 8 batches per call` };
 }
 
 async function tfjsWasm(batch: number): Promise<Rate | string> {
@@ -99,9 +164,16 @@ async function tfjsWasm(batch: number): Promise<Rate | string> {
   }
 }
 
-function torch(batch: number): (Rate & { note: string }) | string {
+/** PyTorch's environment: ours without OPENBLAS_CORETYPE (it can pin OpenBLAS to a slow kernel), as apps/bench's peerEnv. */
+function peerEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  return env;
+}
+
+function torch(batch: number, threads: number): (Rate & { note: string }) | string {
   const script = `
-import time, torch
+import json, time, torch
 torch.manual_seed(0)
 torch.set_num_threads(${threads})
 b = ${batch}
@@ -118,33 +190,39 @@ while time.perf_counter() - t0 < ${SECONDS}:
     w0 = time.perf_counter(); c0 = time.process_time(); cnt = 0
     while time.perf_counter() - w0 < 0.1: step(n); n += 1; cnt += 1
     walls.append(cnt * b / (time.perf_counter() - w0)); cpus.append(cnt * b / (time.process_time() - c0))
-libs = sorted(set(l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() or 'mkl' in l.lower()))
-print(sorted(walls)[len(walls) // 2]); print(sorted(cpus)[len(cpus) // 2]); print(max(cpus)); print('torch ' + torch.__version__ + ', ' + str(torch.get_num_threads()) + ' thread(s), BLAS loaded: ' + (', '.join(libs) or 'none found'))
+libs = sorted(set(l.split()[-1].split('/')[-2] + '/' + l.split()[-1].split('/')[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() or 'mkl' in l.lower()))
+print(json.dumps({'wall': sorted(walls)[len(walls) // 2], 'cpu': sorted(cpus)[len(cpus) // 2], 'bestCpu': max(cpus),
+  'note': 'torch ' + torch.__version__ + ', ' + str(torch.get_num_threads()) + ' thread(s), BLAS loaded: ' + (', '.join(libs) or 'none found')}))
 `;
   try {
-    const out = execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const [w, c, best, note] = out.trim().split('\n');
-    return { wall: Number(w), cpu: Number(c), bestCpu: Number(best), note: note ?? '' };
+    const out = execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: peerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop()!) as Rate & { note: string };
   } catch (e) {
     return `skipped: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n').slice(-1)[0]}`;
   }
 }
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
-const cell = (r: Rate | string) => (typeof r === 'string' ? r : `${n0(r.wall)}/s wall, ${n0(r.cpu)}/CPU-s (best block ${n0(r.bestCpu)}/CPU-s)`);
-console.log(`FMNIST-MLP 784-256-128-10 training, ${optName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'}; onnxruntime and PyTorch with ${threads} thread(s); ${SECONDS}s per cell${quick ? ' (quick)' : ''}`);
-console.log(`load average at start: ${(await import('node:os')).loadavg().map((v) => v.toFixed(1)).join(' ')}`);
+const cellText = (r: Rate | string) => (typeof r === 'string' ? r : `${n0(r.wall)}/s wall, ${n0(r.cpu)}/CPU-s (best block ${n0(r.bestCpu)}/CPU-s)`);
+const cells: TrainOrtCell[] = [];
+const record = (batch: number, engine: TrainOrtCell['engine'], threads: number, perCall: number, r: (Rate & { note?: string }) | string, label: string) => {
+  cells.push(typeof r === 'string' ? { batch, engine, threads, perCall, skipped: r.replace(/^skipped: /, '') } : { batch, engine, threads, perCall, wall: r.wall, cpu: r.cpu, bestCpu: r.bestCpu, ...(r.note ? { note: r.note } : {}) });
+  console.log(`  ${label.padEnd(34)} ${cellText(r)}${typeof r !== 'string' && r.note ? `   (${r.note})` : ''}`);
+};
+
+const loadStart = loadavg();
+console.log(`FMNIST-MLP 784-256-128-10 training, ${optName === 'sgd' ? 'SGD momentum 0.9' : 'Adam'}; onnxruntime and PyTorch with ${threadList.join(' and ')} thread(s); ${SECONDS}s per cell${quick ? ' (quick)' : ''}`);
+console.log(`load average at start: ${loadStart.map((v) => v.toFixed(1)).join(' ')}`);
 for (const batch of [64, 256]) {
-  const o = await ort(batch);
-  const o8 = await ort(batch, 8);
-  const w = only === 'ort' ? 'not run' : await tfjsWasm(batch);
-  const t = torch(batch);
   console.log(`batch ${batch}:`);
-  console.log(`  ort engine      ${cell(o)}   (${o.note})`);
-  console.log(`  ort, 8 steps/call ${cell(o8)}`);
-  console.log(`  tfjs-wasm eager ${cell(w)}`);
-  console.log(`  PyTorch         ${cell(t)}${typeof t === 'string' ? '' : `   (${t.note})`}`);
-  const ratio = (a: Rate, b: Rate | string) => (typeof b === 'string' ? 'n/a' : `×${(a.wall / b.wall).toFixed(2)} wall, ×${(a.cpu / b.cpu).toFixed(2)} per CPU-s`);
-  console.log(`  ort / tfjs-wasm ${ratio(o, w)} (target ≥ 4);  ort / PyTorch ${ratio(o, t)} (target ≥ 1)`);
-  console.log(`  ort 8/call / tfjs-wasm ${ratio(o8, w)};  ort 8/call / PyTorch ${ratio(o8, t)}`);
+  record(batch, 'tfjs-wasm', 1, 1, only === 'ort' ? 'skipped: --only ort' : await tfjsWasm(batch), 'nn eager, tfjs-wasm (1 thread)');
+  for (const threads of threadList) {
+    record(batch, 'ort', threads, 1, await ort(batch, threads, 1), `ort, ${threads} thr, 1 batch/call`);
+    const o8 = await ort(batch, threads, 8);
+    record(batch, 'ort', threads, 8, o8, `ort, ${threads} thr, 8 batches/call`);
+    record(batch, 'ort-fit', threads, 8, await ortFit(batch, threads, o8.wall), `model.fit + ortEngine(), ${threads} thr`);
+    record(batch, 'torch', threads, 1, only === 'ort' ? 'skipped: --only ort' : torch(batch, threads), `PyTorch, ${threads} thr`);
+  }
 }
+const report: TrainOrtReport = { model: '784-256-128-10', optimizer: optName, secondsPerCell: SECONDS, samples: N, load: { start: loadStart, end: loadavg() }, cells };
+console.log(JSON.stringify(report));

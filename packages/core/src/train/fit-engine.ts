@@ -37,10 +37,11 @@ export interface FitEngineSession {
   /** One training step (forward, loss, backward, optimizer update) on one batch; resolves to its loss. */
   step(x: Tensor, y: Tensor): Promise<number>;
   /**
-   * `k` training steps on `k` batches of equal size stacked along axis 0 (`[k · batch, …]`), in order;
-   * resolves to the k losses. Called only when the engine's `stepsPerCall` is above 1.
+   * `k` training steps on `k` batches of equal size, stacked along axis 0 (`[k · batch, …]`) and
+   * given as their row-major values (Float32Array for float32 tensors, Int32Array for int32), in
+   * order; resolves to the k losses. Called only when the engine's `stepsPerCall` is above 1.
    */
-  steps?(x: Tensor, y: Tensor, k: number): Promise<ArrayLike<number>>;
+  steps?(x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number): Promise<ArrayLike<number>>;
   /** The model's outputs of the last call, `[k · batch, …]`, for fit's metrics (none: metrics are not updated). */
   readonly lastPred?: { readonly data: Float32Array; readonly dims: readonly number[] } | undefined;
   /** Write the engine's newest weights, buffers and optimizer state into the model's tensors. */

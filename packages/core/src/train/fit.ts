@@ -190,6 +190,14 @@ function warnIfLogitsToProbabilityLoss(c: Compiled, pred: Tensor): void {
   }
 }
 
+/** The values of equal-shape tensors back to back (float32 → Float32Array, else Int32Array), for `FitEngineSession.steps`. */
+function stackValues(ts: readonly Tensor[]): Float32Array | Int32Array {
+  const n = ts[0]!.size;
+  const out = ts[0]!.dtype === 'float32' ? new Float32Array(n * ts.length) : new Int32Array(n * ts.length);
+  ts.forEach((t, i) => out.set(t.dataSync() as ArrayLike<number>, i * n));
+  return out;
+}
+
 /** Running mean of logged values over an epoch, weighted by batch size. */
 class Averager {
   private sums: Record<string, number> = {};
@@ -370,15 +378,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         for (let t = 0; t < k; t++) for (const cb of callbacks) await cb.onBatchBegin?.(step + t, { batch: step + t, size });
         let losses: ArrayLike<number>;
         if (k === 1) losses = [await session.step(group[0]![0], group[0]![1])];
-        else {
-          const xs = o.concat(group.map((g) => g[0]), 0), ys = o.concat(group.map((g) => g[1]), 0);
-          try {
-            losses = await session.steps!(xs, ys, k);
-          } finally {
-            xs.dispose();
-            ys.dispose();
-          }
-        }
+        else losses = await session.steps!(stackValues(group.map((g) => g[0])), stackValues(group.map((g) => g[1])), k);
         const pred = session.lastPred;
         for (let t = 0; t < k; t++) {
           if (pred && (metrics.length || firstEngineCall)) {

@@ -368,9 +368,10 @@ export class CompiledTrainStep {
       const want = sample.join(',');
       if (v.shape.slice(1).join(',') !== want) throw new TrainStepInputError(which, `[batch, ${sample.join(', ')}]`, `[${v.shape.join(', ')}]`);
       const d = v.dataSync();
-      data = dtype === 'float32' ? (d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>)) : d instanceof Int32Array ? d : Int32Array.from(d as ArrayLike<number>);
+      // new Float32Array(typedArray) converts natively; Float32Array.from walks an iterator (~10× slower).
+      data = dtype === 'float32' ? (d instanceof Float32Array ? d : new Float32Array(d as Float64Array)) : d instanceof Int32Array ? d : new Int32Array(d as Float64Array);
     } else {
-      data = dtype === 'float32' ? (v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>)) : v instanceof Int32Array ? v : Int32Array.from(v as ArrayLike<number>);
+      data = dtype === 'float32' ? (v instanceof Float32Array ? v : ArrayBuffer.isView(v) ? new Float32Array(v as Float64Array) : Float32Array.from(v)) : v instanceof Int32Array ? v : ArrayBuffer.isView(v) ? new Int32Array(v as Float64Array) : Int32Array.from(v);
     }
     if (per === 0 || data.length % per !== 0 || data.length === 0) throw new TrainStepInputError(which, `a multiple of ${per} values (samples of shape [${sample.join(', ')}])`, `${data.length} values`);
     return { data, batch: data.length / per };
