@@ -1,16 +1,23 @@
 /**
- * Worker + prefetch bench: a per-sample preprocessing map that costs more than a (simulated)
- * training step. Measures the fraction of the loop's time the trainer waits for the next batch,
- * without (everything in the main thread, no read-ahead) and with worker threads + prefetch.
- * The training step is an `await` of fixed duration: an accelerator-bound step that leaves the
- * CPU free, as on a GPU. Prints Markdown table rows.
+ * Worker + prefetch bench: a per-sample preprocessing map that costs more than a training step.
+ * Measures the fraction of the loop's time the trainer waits for the next batch, without (the
+ * DataLoader transforms in the main thread, no read-ahead) and with worker threads + prefetch.
  *
- *   npx tsx packages/data/bench/prefetch-workers.ts [--steps 400] [--step-ms 20] [--workers 2] [--ratio 1.25]
+ * The data: 28×28 uint8 images held in memory (as Fashion-MNIST after loading). The map: uint8 →
+ * float32 in [0, 1], then `passes` 3×3 box blurs, calibrated in CPU time so that one batch costs
+ * `--ratio` × the training step. The trainer is a real PyTorch-style @nn/core loop over
+ * `new DataLoader(…)`: each step runs forward, cross-entropy, backward and SGD of a 784→10 model on
+ * the batch (reference backend, host CPU), then waits for the rest of `--step-ms` — the time an
+ * accelerator would spend on the step while the CPU is free. `--step-ms 0`: the step is the CPU
+ * step alone (needs ≥ 3 free cores to keep up: the trainer holds one core, the map needs more than one).
+ * Prints Markdown table rows, and with `--trace` the wait per window of 50 steps.
+ *
+ *   npx tsx packages/data/bench/prefetch-workers.ts [--steps 400] [--step-ms 20] [--workers 2] [--prefetch 8] [--ratio 1.25] [--trace]
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-// The same pipeline a DataLoader builds (batch → workers transform + stack → prefetch), written
-// with Dataset directly so that this bench runs without @nn/core built.
-import { collateHost } from '../src/collate.js';
+import { nn, optim, type Tensor } from '@nn/core';
+import { DataLoader } from '../src/data-loader.js';
 import { Dataset } from '../src/dataset.js';
 
 const args = process.argv.slice(2);
@@ -19,15 +26,18 @@ const opt = (name: string, dflt: number) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const STEPS = opt('steps', 400);
-const STEP_MS = opt('step-ms', 20);
+const STEP_MS_ARG = opt('step-ms', 20);
 const WORKERS = opt('workers', 2);
+const PREFETCH = opt('prefetch', 8);
 /** Preprocessing cost of a batch in training steps (> 1: the map is the bottleneck without workers). */
 const RATIO = opt('ratio', 1.25);
+const TRACE = args.includes('--trace');
 const BATCH = 32;
+const WINDOW = 50;
 
-/** Preprocessing: `passes` 3×3 box blurs of a 28×28 image (self-contained: runs in workers). */
-function augment(s: { x: Float32Array; y: number }, _i: number, passes: number): { x: Float32Array; y: number } {
-  let a = Float32Array.from(s.x);
+/** Preprocessing: uint8 → float32 in [0, 1], then `passes` 3×3 box blurs (self-contained: runs in workers). */
+function augment(s: { x: Uint8Array; y: number }, _i: number, passes: number): { x: Float32Array; y: number } {
+  let a = Float32Array.from(s.x, (v) => v / 255);
   let b = new Float32Array(784);
   for (let p = 0; p < passes; p++) {
     for (let r = 0; r < 28; r++)
@@ -48,73 +58,178 @@ function augment(s: { x: Float32Array; y: number }, _i: number, passes: number):
   return { x: a, y: s.y };
 }
 
-const images = Dataset.fromGenerator(function* () {
-  for (let i = 0; i < STEPS * BATCH; i++) yield { x: Float32Array.from({ length: 784 }, (_, k) => ((i * 31 + k) % 255) / 255), y: i % 10 };
-}, { length: STEPS * BATCH });
+const N = STEPS * BATCH;
+const images = Dataset.fromArrays(
+  Array.from({ length: N }, (_, i) => Uint8Array.from({ length: 784 }, (_, k) => (i * 31 + k * 7) % 256)),
+  Array.from({ length: N }, (_, i) => i % 10),
+);
 
-/** Calibrates blur passes so that one batch costs ≈ RATIO training steps of CPU. */
-function calibrate(): number {
-  const s = { x: new Float32Array(784), y: 0 };
-  for (let i = 0; i < 500; i++) augment(s, 0, 1); // let the JIT optimize first
-  let passes = 4;
-  for (let round = 0; round < 3; round++) {
-    const t0 = performance.now();
-    for (let i = 0; i < BATCH; i++) augment(s, 0, passes);
-    const ms = performance.now() - t0;
-    passes = Math.max(1, Math.round((passes * RATIO * STEP_MS) / ms));
+/** CPU time of the whole process in ms (precise; only the main thread works while calibrating). */
+const processCpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+/**
+ * CPU time of this thread in ms from Linux's scheduler statistics (it excludes worker threads and
+ * V8's helper threads, but is only updated at scheduler ticks: use it over long intervals), else
+ * the process's CPU time.
+ */
+const threadCpuMs = (() => {
+  try {
+    readFileSync('/proc/thread-self/schedstat', 'utf8');
+    return () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return processCpuMs;
   }
+})();
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+
+/** The training step: a real forward/backward/SGD update of a 784→10 classifier on the batch. */
+const net = new nn.Linear(784, 10);
+const sgd = new optim.SGD(net.parameters(), { lr: 0.01 });
+function trainStep(x: Tensor, y: Tensor): number {
+  sgd.zeroGrad();
+  const loss = nn.functional.crossEntropy(net(x) as Tensor, y);
+  loss.backward();
+  sgd.step();
+  return loss.item();
+}
+
+/** Host CPU ms of one training step (median of 15, after warm-up). */
+async function measureStep(): Promise<number> {
+  const loader = new DataLoader(images.take(25 * BATCH).map((s) => augment(s, 0, 0)), { batchSize: BATCH, prefetch: 0 });
+  const ms: number[] = [];
+  let k = 0;
+  for await (const [x, y] of loader) {
+    const c0 = processCpuMs();
+    trainStep(x, y!);
+    if (k++ >= 10) ms.push(processCpuMs() - c0);
+  }
+  return median(ms);
+}
+
+/** CPU ms of preprocessing one batch with `passes` blurs (median of 5, after warm-up). */
+function batchCpuMs(passes: number): number {
+  const s = { x: new Uint8Array(784), y: 0 };
+  const ms: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const c0 = processCpuMs();
+    for (let i = 0; i < BATCH; i++) augment(s, i, passes);
+    ms.push(processCpuMs() - c0);
+  }
+  return median(ms);
+}
+
+/** Blur passes so that one batch costs ≈ RATIO × the step in CPU time. */
+function calibrate(stepMs: number): number {
+  for (let i = 0; i < 300; i++) augment({ x: new Uint8Array(784), y: 0 }, 0, 2); // let the JIT optimize first
+  let passes = 8;
+  for (let round = 0; round < 4; round++) passes = Math.max(1, Math.round((passes * RATIO * stepMs) / Math.max(batchCpuMs(passes), 0.01)));
   return passes;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function run(loader: AsyncIterable<unknown>): Promise<{ wait: number; total: number; waitNoFirst: number; cores: number }> {
+/**
+ * Time this process's threads spent runnable but waiting for a CPU (Linux schedstat, second field,
+ * summed over threads, ms): CPU contention from other processes, as opposed to a pipeline that
+ * leaves its workers idle. Sampled during the run because worker threads vanish when a pass ends.
+ */
+class RunQueueWait {
+  private readonly start = new Map<string, number>();
+  private readonly last = new Map<string, number>();
+  private readonly ok: boolean;
+  constructor() {
+    this.ok = this.read(this.start);
+  }
+  private read(into: Map<string, number>): boolean {
+    try {
+      for (const tid of readdirSync('/proc/self/task')) {
+        try {
+          into.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6);
+        } catch {
+          // the thread ended between listing and reading
+        }
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  sample(): void {
+    if (this.ok) this.read(this.last);
+  }
+  /** ms waited since construction, or NaN where schedstat is unavailable. */
+  total(): number {
+    if (!this.ok) return NaN;
+    let ms = 0;
+    for (const [tid, v] of this.last) ms += v - (this.start.get(tid) ?? 0);
+    return ms;
+  }
+}
+
+interface RunResult { wait: number; waitNoFirst: number; total: number; cores: number; runQueue: number; offMainMs: number; windows: string[] }
+
+async function run(loader: DataLoader<unknown>, stepMs: number): Promise<RunResult> {
   const it = loader[Symbol.asyncIterator]();
   const c0 = process.cpuUsage(); // includes worker threads: they share the process
+  const m0 = threadCpuMs();
+  const rq = new RunQueueWait();
   let wait = 0;
   let first = 0;
+  const windows: string[] = [];
+  let ww = 0, wt = performance.now(), wc = process.cpuUsage();
   const t0 = performance.now();
   for (let step = 0; ; step++) {
     const w0 = performance.now();
     const r = await it.next();
     const w = performance.now() - w0;
     if (r.done) break;
+    if (step % 10 === 0) rq.sample();
     wait += w;
+    ww += w;
     if (step === 0) first = w;
-    await sleep(STEP_MS); // the training step
+    const s0 = performance.now();
+    const [x, y] = r.value as [Tensor, Tensor];
+    trainStep(x, y);
+    // The accelerator's share of the step: the CPU is free meanwhile.
+    const rest = stepMs - (performance.now() - s0);
+    if (rest > 0) await sleep(rest);
+    if (step + 1 === STEPS) rq.sample(); // before the last next(), which ends the pass and its workers
+    if ((step + 1) % WINDOW === 0) {
+      const now = performance.now(), c = process.cpuUsage(wc);
+      windows.push(`${((100 * ww) / (now - wt)).toFixed(0)}% (${((c.user + c.system) / 1000 / (now - wt)).toFixed(2)} cores)`);
+      ww = 0; wt = now; wc = process.cpuUsage();
+    }
   }
   const total = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  return { wait: wait / total, total, waitNoFirst: (wait - first) / (total - first), cores: (c.user + c.system) / 1000 / total };
+  const offMainMs = (c.user + c.system) / 1000 - (threadCpuMs() - m0); // worker threads (and V8's helper threads)
+  return { offMainMs, wait: wait / total, total, waitNoFirst: (wait - first) / (total - first), cores: (c.user + c.system) / 1000 / total, runQueue: rq.total() / total, windows };
 }
 
-const passes = calibrate();
-let batchMs = Infinity; // best of 3: the cost of one batch of preprocessing, without noise from other processes
-for (let k = 0; k < 3; k++) {
-  const t0 = performance.now();
-  for (let i = 0; i < BATCH; i++) augment({ x: new Float32Array(784), y: 0 }, 0, passes);
-  batchMs = Math.min(batchMs, performance.now() - t0);
-}
+const hostStepMs = await measureStep();
+const stepMs = STEP_MS_ARG > 0 ? STEP_MS_ARG : hostStepMs;
+const passes = calibrate(stepMs);
+const batchMs = batchCpuMs(passes);
+const transform = augment as (s: unknown, i: number, passes: number) => unknown;
 
-/** Runs in a worker: the transform of every sample of a batch, then stacking (as DataLoader's workers). */
-function workerBatch(batch: { x: Float32Array; y: number }[], _i: number, ctx: { augment: string; collate: string; passes: number }) {
-  const g = globalThis as unknown as { fns?: [(s: unknown, i: number, p: number) => unknown, (b: unknown[]) => unknown] };
-  g.fns ??= [(0, eval)(`(${ctx.augment})`), (0, eval)(`(${ctx.collate})`)];
-  const [aug, collate] = g.fns;
-  return collate(batch.map((s, i) => aug(s, i, ctx.passes)));
-}
-
-const without = await run(images.map((s, i) => augment(s, i, passes)).batch(BATCH).map((b) => collateHost(b)));
-const withW = await run(
-  images
-    .batch(BATCH)
-    .parallelMap(workerBatch, { workers: WORKERS, context: { augment: augment.toString(), collate: collateHost.toString(), passes } })
-    .prefetch(6),
-);
+const without = await run(new DataLoader(images, { batchSize: BATCH, shuffle: true, seed: 1, transform, transformContext: passes, prefetch: 0 }), stepMs);
+const withW = await run(new DataLoader(images, { batchSize: BATCH, shuffle: true, seed: 1, transform, transformContext: passes, numWorkers: WORKERS, prefetch: PREFETCH }), stepMs);
 
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-console.log(`<!-- ${availableParallelism()} CPUs (load average ${loadavg()[0]!.toFixed(2)} at the end), ${STEPS} steps of ${STEP_MS} ms, batch ${BATCH}, preprocessing ≈ ${batchMs.toFixed(1)} ms/batch of CPU (${passes} blur passes; target ${RATIO}× the step) -->`);
-console.log('| bench | setup | trainer waits (whole run) | trainer waits (after first batch) | wall time | CPU cores busy |');
-console.log('| --- | --- | --- | --- | --- | --- |');
-for (const [name, r] of [['main thread, no prefetch', without], [`${WORKERS} workers, prefetch 6`, withW]] as const)
-  console.log(`| prefetch + workers | ${name} | ${pct(r.wait)} | ${pct(r.waitNoFirst)} | ${(r.total / 1000).toFixed(2)} s | ${r.cores.toFixed(2)} |`);
+const need = (batchMs + hostStepMs) / stepMs;
+console.log(
+  `<!-- ${availableParallelism()} CPUs (load average ${loadavg()[0]!.toFixed(2)} at the end), ${STEPS} steps of ${stepMs.toFixed(1)} ms ` +
+    `(a real 784→10 SGD step: ${hostStepMs.toFixed(1)} ms of host CPU${STEP_MS_ARG > 0 ? ', the rest an accelerator wait' : ''}), batch ${BATCH}, ` +
+    `preprocessing ≈ ${batchMs.toFixed(1)} ms/batch of CPU (${passes} blur passes; target ${RATIO}× the step); ` +
+    `keeping up needs ≈ ${need.toFixed(2)} cores -->`,
+);
+console.log('| bench | setup | trainer waits (whole run) | trainer waits (after first batch) | wall time | CPU cores busy | threads waiting for a CPU |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const [name, r] of [['main thread, no prefetch', without], [`${WORKERS} workers, prefetch ${PREFETCH}`, withW]] as const)
+  console.log(`| prefetch + workers | ${name} | ${pct(r.wait)} | ${pct(r.waitNoFirst)} | ${(r.total / 1000).toFixed(2)} s | ${r.cores.toFixed(2)} | ${Number.isNaN(r.runQueue) ? 'n/a' : `${r.runQueue.toFixed(2)} cores`} |`);
+console.log(`<!-- with workers, CPU off the main thread (workers, V8 helper threads) during the run: ${(withW.offMainMs / STEPS).toFixed(1)} ms/batch (${(withW.offMainMs / STEPS / stepMs).toFixed(2)}× the step; calibrated ${(batchMs / stepMs).toFixed(2)}×) -->`);
+if (TRACE) for (const [name, r] of [['without', without], ['with', withW]] as const) console.log(`trace ${name}: wait per ${WINDOW} steps: ${r.windows.join(', ')}`);
