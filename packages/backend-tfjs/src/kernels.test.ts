@@ -134,6 +134,14 @@ for (const engine of ['wasm', 'cpu'] as const) {
       const a = { values: vals(2 * 3 * 4 * 5, 13), shape: [2, 3, 4, 5] }, c = { values: vals(3 * 6 * 4, 14), shape: [3, 6, 4] };
       check([a, c], (k, [x, y]) => k.matmul(x!, y!, true, true, [2, 3, 5, 6]), [2, 3, 5, 6]);
     });
+    it('matmul with few output rows keeps b\'s transpose flag (batch-1 inference), around the 4-row switch', () => {
+      for (const rows of [1, 3, 4, 5]) {
+        const b = { values: vals(6 * 7, 15 + rows), shape: [6, 7] };
+        const a = { values: vals(rows * 7, 20 + rows), shape: [rows, 7] }, at = { values: vals(2 * 7 * rows, 25 + rows), shape: [2, 7, rows] };
+        check([a, b], (k, [x, y]) => k.matmul(x!, y!, false, true, [rows, 6]), [rows, 6]);
+        check([at, b], (k, [x, y]) => k.matmul(x!, y!, true, true, [2, rows, 6]), [2, rows, 6]);
+      }
+    });
     it('int32 division floors, comparisons give bool, reductions of bool give int32', () => {
       const a = { values: [7, -7, 6], shape: [3], dtype: 'int32' as const }, c = { values: [2, 2, -4], shape: [3], dtype: 'int32' as const };
       expect(check([a, c], (k, [x, y]) => k.binary('div', x!, y!, [3]), [3], 'int32')).toEqual([3, -4, -2]);
