@@ -105,6 +105,12 @@ describe('ort engine: what it cannot compile runs eagerly, with the reason', () 
     await e.dispose();
   });
 
+  it('int32 inputs beyond 2^24 are refused: the float32 graph input would round them to other ids', async () => {
+    const m = new nn.Sequential(new nn.Embedding(4, 2), new nn.Flatten(), new nn.Linear(6, 3));
+    const e = await compileTrainStep(m, { optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss, inputShape: [3] });
+    await expect(e.step(Int32Array.from([0, 1, 16_777_217]), new Int32Array(1))).rejects.toThrow(/x should be int32 values within ±2\^24 .*got 16777217 at flat index 2/);
+  });
+
   it('bad batches are clear errors', async () => {
     const m = new nn.Linear(6, 3);
     const e = await compileTrainStep(m, { optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss, inputShape: [6] });

@@ -83,6 +83,16 @@ type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
 
 const sameData = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i] || (Number.isNaN(v) && Number.isNaN(b[i]!)));
 
+/**
+ * The step graph takes float32 inputs: integer inputs (embedding ids) pass exactly up to 2^24. Beyond,
+ * they would round to another id — refuse instead of training on wrong rows.
+ */
+function checkExactInFloat32(which: 'x' | 'y', d: ArrayLike<number>): void {
+  for (let i = 0; i < d.length; i++) {
+    if (Math.abs(d[i]!) > 16_777_216) throw new TrainStepInputError(which, 'int32 values within ±2^24 (the compiled step reads its input as float32, which holds integers exactly only that far)', `${d[i]} at flat index ${i}`);
+  }
+}
+
 /** A loss as `compile` takes it: a function, a name, or a Keras loss object (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`). */
 export type LossArg = StepLoss | string | Parameters<typeof getLoss>[0];
 
@@ -368,9 +378,11 @@ export class CompiledTrainStep {
       const want = sample.join(',');
       if (v.shape.slice(1).join(',') !== want) throw new TrainStepInputError(which, `[batch, ${sample.join(', ')}]`, `[${v.shape.join(', ')}]`);
       const d = v.dataSync();
+      if (dtype === 'float32' && v.dtype === 'int32') checkExactInFloat32(which, d);
       // new Float32Array(typedArray) converts natively; Float32Array.from walks an iterator (~10× slower).
       data = dtype === 'float32' ? (d instanceof Float32Array ? d : new Float32Array(d as Float64Array)) : d instanceof Int32Array ? d : new Int32Array(d as Float64Array);
     } else {
+      if (dtype === 'float32' && v instanceof Int32Array) checkExactInFloat32(which, v);
       data = dtype === 'float32' ? (v instanceof Float32Array ? v : ArrayBuffer.isView(v) ? new Float32Array(v as Float64Array) : Float32Array.from(v)) : v instanceof Int32Array ? v : ArrayBuffer.isView(v) ? new Int32Array(v as Float64Array) : Int32Array.from(v);
     }
     if (per === 0 || data.length % per !== 0 || data.length === 0) throw new TrainStepInputError(which, `a multiple of ${per} values (samples of shape [${sample.join(', ')}])`, `${data.length} values`);

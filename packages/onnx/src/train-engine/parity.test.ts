@@ -50,16 +50,26 @@ interface Case {
   name: string;
   keras: boolean;
   opt: (m: AnyModel) => Optimizer;
+  /**
+   * When the optimizer's constants are re-derived (GraphInfo.probe): SGD/RMSprop/Keras Adagrad only
+   * on an lr change; Adam's bias corrections and PyTorch Adagrad's lr decay every step; Keras AdamW's
+   * decoupled decay is made outside any parameter's update, so its probe keeps every parameter.
+   */
+  probe: string;
 }
 const cases: Case[] = [
-  { name: 'torch SGD', keras: false, opt: (m) => new optim.SGD(m.parameters(), { lr: 0.05 }) },
-  { name: 'torch SGD momentum (nesterov)', keras: false, opt: (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true }) },
-  { name: 'torch Adam', keras: false, opt: (m) => new optim.Adam(m.parameters(), { lr: 1e-2 }) },
-  { name: 'torch RMSprop', keras: false, opt: (m) => new optim.RMSprop(m.parameters(), { lr: 1e-2 }) },
-  { name: 'keras SGD', keras: true, opt: () => optimizers.SGD({ learningRate: 0.05 }) },
-  { name: 'keras SGD momentum', keras: true, opt: () => optimizers.SGD({ learningRate: 0.05, momentum: 0.9 }) },
-  { name: 'keras Adam', keras: true, opt: () => optimizers.Adam({ learningRate: 1e-2 }) },
-  { name: 'keras RMSprop', keras: true, opt: () => optimizers.RMSprop({ learningRate: 1e-3 }) },
+  { name: 'torch SGD', keras: false, opt: (m) => new optim.SGD(m.parameters(), { lr: 0.05 }), probe: 'on lr change' },
+  { name: 'torch SGD momentum (nesterov)', keras: false, opt: (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true }), probe: 'on lr change' },
+  { name: 'torch Adam', keras: false, opt: (m) => new optim.Adam(m.parameters(), { lr: 1e-2 }), probe: 'every step, one parameter per group' },
+  { name: 'torch RMSprop', keras: false, opt: (m) => new optim.RMSprop(m.parameters(), { lr: 1e-2 }), probe: 'on lr change' },
+  { name: 'keras SGD', keras: true, opt: () => optimizers.SGD({ learningRate: 0.05 }), probe: 'on lr change' },
+  { name: 'keras SGD momentum', keras: true, opt: () => optimizers.SGD({ learningRate: 0.05, momentum: 0.9 }), probe: 'on lr change' },
+  { name: 'keras Adam', keras: true, opt: () => optimizers.Adam({ learningRate: 1e-2 }), probe: 'every step, one parameter per group' },
+  { name: 'keras RMSprop', keras: true, opt: () => optimizers.RMSprop({ learningRate: 1e-3 }), probe: 'on lr change' },
+  { name: 'torch Adagrad', keras: false, opt: (m) => new optim.Adagrad(m.parameters(), { lr: 0.05, lrDecay: 0.01 }), probe: 'every step, one parameter per group' },
+  { name: 'torch AdamW', keras: false, opt: (m) => new optim.AdamW(m.parameters(), { lr: 1e-2, weightDecay: 0.05 }), probe: 'every step, one parameter per group' },
+  { name: 'keras Adagrad', keras: true, opt: () => optimizers.Adagrad({ learningRate: 0.05 }), probe: 'on lr change' },
+  { name: 'keras AdamW', keras: true, opt: () => optimizers.AdamW({ learningRate: 1e-2, weightDecay: 0.05 }), probe: 'every step, all parameters' },
 ];
 
 function eagerRun(c: Case, data: ReturnType<typeof batches>) {
@@ -104,7 +114,7 @@ describe('ort engine vs eager (reference backend, float64): 50 steps, batch norm
       const info = r.engine.graphInfo[`${B}|train`]!;
       expect(info.masks).toBe(1);
       // Adam's bias corrections change every step; SGD's and RMSprop's constants only with the lr.
-      expect(info.probe).toBe(/Adam/.test(c.name) ? 'every step, one parameter per group' : 'on lr change');
+      expect(info.probe).toBe(c.probe);
       const rel = maxRel(r.losses, e.losses);
       console.log(`${c.name}: max relative loss difference over ${STEPS} steps ${rel.toExponential(2)}; loss ${e.losses[0]!.toFixed(4)} → ${e.losses[STEPS - 1]!.toFixed(4)}`);
       expect(rel).toBeLessThanOrEqual(LOSS_TOL);
@@ -129,3 +139,115 @@ describe('ort engine vs eager (reference backend, float64): 50 steps, batch norm
   }
 });
 
+
+// ---- the real FMNIST-MLP, and other layer kinds ----
+
+/** Eager (reference backend) and ort runs of the same model, optimizer and batches; the differences. */
+async function compareRuns(make: () => AnyModule, makeOpt: (m: AnyModule) => Optimizer, loss: (y: Tensor, p: Tensor) => Tensor, data: { x: Tensor; y: Tensor }[], inputShape: number[]) {
+  const em = make(), eo = makeOpt(em);
+  if ('bind' in eo && !(eo as unknown as { isBound: boolean }).isBound) (eo as unknown as { bind(p: Iterable<Tensor>): void }).bind(em.parameters());
+  const eager = data.map(({ x, y }) =>
+    scope(() => {
+      const l = loss(y, (em instanceof Layer ? em(x, { training: true }) : em(x)) as Tensor);
+      eo.zeroGrad();
+      l.backward();
+      eo.step();
+      return l.item();
+    }),
+  );
+  const om = make();
+  const engine = await compileTrainStep(om, { optimizer: makeOpt(om), loss, inputShape, device: 'cpu', onFallback: (r) => { throw new Error(r); } });
+  const got: number[] = [];
+  for (const { x, y } of data) got.push(await engine.step(x, y));
+  await engine.dispose();
+  const state = (m: AnyModule) => [...m.namedParameters(), ...m.namedBuffers()];
+  let weightDiff = 0;
+  state(om).forEach(([, t], k) => {
+    const a = t.dataSync(), b = state(em)[k]![1].dataSync();
+    for (let i = 0; i < a.length; i++) weightDiff = Math.max(weightDiff, Math.abs(Number(a[i]) - Number(b[i])));
+  });
+  return { eager, got, rel: maxRel(got, eager), weightDiff, engine };
+}
+type AnyModule = nn.Module;
+
+const MLP_B = 8;
+describe('ort engine vs eager: FMNIST-MLP 784-256-128-10 (BatchNorm + Dropout), 50 steps', () => {
+  // The FMNIST-MLP of apps/fashion-mnist (mlp-parity.ts): Dense 256 relu → Dropout .2 → BatchNorm →
+  // Dense 128 relu → Dropout .2 → Dense 10, Keras Adam(1e-3, eps 1e-7), the full 784-256-128-10
+  // size. The float64 reference side costs ~0.1 CPU-s a step (naive loops, Adam over 235k weights):
+  // ~6 s for 50 steps, the ort side 0.6 s. Batch 8 keeps it there; the graph is the same at any batch size.
+  //
+  // Inputs are standardized (zero mean, unit variance: randn), as FMNIST pixels are after a
+  // Normalization layer. With raw [0, 1) inputs at batch 16, many of the 256 ReLU units fire for
+  // only one or two samples of a batch; batch norm's backward for such a channel is almost pure
+  // cancellation, and Adam divides its float32 rounding noise by an equally small √v, turning it into
+  // lr-sized steps. Any float32 engine then leaves float64 behind: measured over 10 steps, the first
+  // kernel differs from float64 eager by 2.4e-5 on tfjs-wasm (eager, float32) and 1.1e-5 on ort, and
+  // both runs drift apart chaotically later (ort: 7e-3 relative loss at step 50). That is float32 vs
+  // float64, not the engine, so it is no test of the engine.
+  it('keras Adam: losses within 1e-5 relative, weights within 2e-4', async () => {
+    manualSeed(5);
+    const data = Array.from({ length: STEPS }, () => ({ x: randn([MLP_B, 784]), y: randint(0, C, [MLP_B]) }));
+    const make = () => {
+      manualSeed(0);
+      return new Sequential([
+        layers.Dense(256, { activation: 'relu', inputShape: [784] }), layers.Dropout(0.2, { seed: 1 }), layers.BatchNormalization(),
+        layers.Dense(128, { activation: 'relu' }), layers.Dropout(0.2, { seed: 2 }), layers.Dense(C),
+      ]);
+    };
+    const r = await compareRuns(make, () => optimizers.Adam({ learningRate: 1e-3, epsilon: 1e-7 }), kerasLoss.fn, data, [784]);
+    console.log(`FMNIST-MLP keras Adam: max relative loss difference over ${STEPS} steps ${r.rel.toExponential(2)}; loss ${r.eager[0]!.toFixed(4)} → ${r.eager[STEPS - 1]!.toFixed(4)}; max weight difference ${r.weightDiff.toExponential(2)}`);
+    expect(r.engine.counts).toEqual({ ort: STEPS - 1, eager: 1 });
+    expect(r.engine.graphInfo[`${MLP_B}|train`]!.masks).toBe(2);
+    expect(r.rel).toBeLessThanOrEqual(LOSS_TOL);
+    expect(r.weightDiff).toBeLessThanOrEqual(WEIGHT_TOL);
+    expect(Math.abs(r.eager[STEPS - 1]! - r.eager[0]!)).toBeGreaterThan(1e-2);
+  });
+});
+
+describe('ort engine vs eager: Conv2d, Embedding, LayerNorm models (Adam 0.05, 20 steps)', () => {
+  class SmallCnn extends nn.Module {
+    conv = new nn.Conv2d(1, 4, 3, { padding: 1 });
+    fc = new nn.Linear(4 * 4 * 4, C);
+    override forward(x: Tensor) {
+      const h = nn.functional.maxPool2d(nn.functional.relu(this.conv(x)), { kernelSize: 2, dataFormat: 'NCHW' }); // [b, 4, 4, 4]
+      return this.fc(h.reshape([x.shape[0]!, 64]));
+    }
+  }
+  class Bag extends nn.Module {
+    emb = new nn.Embedding(30, 8);
+    fc = new nn.Linear(8 * 5, C);
+    override forward(ids: Tensor) {
+      return this.fc(this.emb(ids).reshape([ids.shape[0]!, 40]));
+    }
+  }
+  class Normed extends nn.Module {
+    fc0 = new nn.Linear(D, H);
+    ln = new nn.LayerNorm(H);
+    fc = new nn.Linear(H, C);
+    override forward(x: Tensor) {
+      return this.fc(nn.functional.relu(this.ln(this.fc0(x))));
+    }
+  }
+  const models: [string, () => AnyModule, number[], (b: number) => Tensor][] = [
+    ['Conv2d + max pool (NCHW)', () => new SmallCnn(), [1, 8, 8], (b) => randn([b, 1, 8, 8])],
+    ['Embedding (int32 ids)', () => new Bag(), [5], (b) => randint(0, 30, [b, 5])],
+    ['LayerNorm', () => new Normed(), [D], (b) => randn([b, D])],
+  ];
+  for (const [name, make, shape, input] of models) {
+    it(name, async () => {
+      manualSeed(6);
+      const data = Array.from({ length: 20 }, () => ({ x: input(B), y: randint(0, C, [B]) }));
+      const seeded = () => {
+        manualSeed(2);
+        return make();
+      };
+      const r = await compareRuns(seeded, (m) => new optim.Adam(m.parameters(), { lr: 0.05 }), torchLoss, data, shape);
+      console.log(`${name}: max relative loss difference over 20 steps ${r.rel.toExponential(2)}; loss ${r.eager[0]!.toFixed(4)} → ${r.eager[19]!.toFixed(4)}; max weight difference ${r.weightDiff.toExponential(2)}`);
+      expect(r.engine.counts).toEqual({ ort: 19, eager: 1 }); // compiled, not fallen back
+      expect(r.rel).toBeLessThanOrEqual(LOSS_TOL);
+      expect(r.weightDiff).toBeLessThanOrEqual(WEIGHT_TOL);
+      expect(Math.abs(r.eager[19]! - r.eager[0]!)).toBeGreaterThan(1e-2);
+    });
+  }
+});
