@@ -79,6 +79,20 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
     expect(new Set(seen).size).toBe(14); // the weight moved at every step, and the callback saw it
   });
 
+  it('a batched source (fit(source, options)) with stepsPerEpoch: same losses as eager fit', async () => {
+    const source = {
+      async *[Symbol.asyncIterator]() {
+        for (let i = 0; i < 100; i += 20) yield [X.slice([i, 0], [20, 12]), Y.slice([i], [20])] as const;
+      },
+    };
+    const a = torchModel();
+    const ha = await fit(a, source, { epochs: 2, stepsPerEpoch: 4, verbose: 0 });
+    const b = torchModel();
+    const hb = await b.fit(source, { epochs: 2, stepsPerEpoch: 4, verbose: 0, engine: ortEngine({ device: 'cpu', stepsPerCall: 3 }) });
+    closeLosses(hb.history.loss!, ha.history.loss!);
+    expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(WEIGHT_TOL);
+  });
+
   it('what fit cannot hand to the engine trains eagerly and says why (classWeight)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const opts = { epochs: 1, batchSize: 32, verbose: 0 as const, classWeight: { 0: 2, 1: 1, 2: 1, 3: 1 } };
