@@ -16,6 +16,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { nn, optim, type Tensor } from '@nn/core';
 import { DataLoader } from '../src/data-loader.js';
 import { Dataset } from '../src/dataset.js';
@@ -210,10 +211,31 @@ async function run(loader: DataLoader<unknown>, stepMs: number): Promise<RunResu
   return { offMainMs, wait: wait / total, total, waitNoFirst: (wait - first) / (total - first), cores: (c.user + c.system) / 1000 / total, runQueue: rq.total() / total, windows };
 }
 
+/**
+ * How much preprocessing the host can run in parallel right now: `threads` workers blur images for
+ * `ms`; returns their throughput in "calibrated cores" (1.0 = one thread at the calibration speed).
+ * On an idle 2-core machine 2 threads give ≈ 2; other processes (or vCPUs sharing a physical core)
+ * give less, and then no pipeline can keep up.
+ */
+async function probeCores(threads: number, passes: number, imageCpuMs: number, ms = 1500): Promise<number> {
+  const src = `const { parentPort, workerData } = require('node:worker_threads');
+    const augment = (0, eval)('(' + workerData.fn + ')');
+    const s = { x: new Uint8Array(784), y: 0 };
+    for (let i = 0; i < 50; i++) augment(s, 0, workerData.passes);
+    const t0 = performance.now(); let n = 0;
+    while (performance.now() - t0 < workerData.ms) { augment(s, 0, workerData.passes); n++; }
+    parentPort.postMessage(n / (performance.now() - t0));`;
+  const ws = Array.from({ length: threads }, () => new Worker(`globalThis.__name = (f) => f;\n${src}`, { eval: true, workerData: { fn: augment.toString(), passes, ms } }));
+  const rates = await Promise.all(ws.map((w) => new Promise<number>((res, rej) => w.once('message', res).once('error', rej))));
+  await Promise.all(ws.map((w) => w.terminate()));
+  return rates.reduce((a, b) => a + b, 0) * imageCpuMs;
+}
+
 const hostStepMs = await measureStep();
 const stepMs = STEP_MS_ARG > 0 ? STEP_MS_ARG : hostStepMs;
 const passes = calibrate(stepMs);
 const batchMs = batchCpuMs(passes);
+const available = await probeCores(WORKERS, passes, batchMs / BATCH);
 const transform = augment as (s: unknown, i: number, passes: number) => unknown;
 
 const without = await run(new DataLoader(images, { batchSize: BATCH, shuffle: true, seed: 1, transform, transformContext: passes, prefetch: 0 }), stepMs);
@@ -225,7 +247,7 @@ console.log(
   `<!-- ${availableParallelism()} CPUs (load average ${loadavg()[0]!.toFixed(2)} at the end), ${STEPS} steps of ${stepMs.toFixed(1)} ms ` +
     `(a real 784→10 SGD step: ${hostStepMs.toFixed(1)} ms of host CPU${STEP_MS_ARG > 0 ? ', the rest an accelerator wait' : ''}), batch ${BATCH}, ` +
     `preprocessing ≈ ${batchMs.toFixed(1)} ms/batch of CPU (${passes} blur passes; target ${RATIO}× the step); ` +
-    `keeping up needs ≈ ${need.toFixed(2)} cores -->`,
+    `keeping up needs ≈ ${need.toFixed(2)} cores; ${WORKERS} threads got the throughput of ≈ ${available.toFixed(2)} cores just before the runs -->`,
 );
 console.log('| bench | setup | trainer waits (whole run) | trainer waits (after first batch) | wall time | CPU cores busy | threads waiting for a CPU |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
