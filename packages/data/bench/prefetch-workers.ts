@@ -254,4 +254,10 @@ console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [name, r] of [['main thread, no prefetch', without], [`${WORKERS} workers, prefetch ${PREFETCH}`, withW]] as const)
   console.log(`| prefetch + workers | ${name} | ${pct(r.wait)} | ${pct(r.waitNoFirst)} | ${(r.total / 1000).toFixed(2)} s | ${r.cores.toFixed(2)} | ${Number.isNaN(r.runQueue) ? 'n/a' : `${r.runQueue.toFixed(2)} cores`} |`);
 console.log(`<!-- with workers, CPU off the main thread (workers, V8 helper threads) during the run: ${(withW.offMainMs / STEPS).toFixed(1)} ms/batch (${(withW.offMainMs / STEPS / stepMs).toFixed(2)}× the step; calibrated ${(batchMs / stepMs).toFixed(2)}×) -->`);
+// The CPU of this shared VM changes speed (other guests on the host): the map calibrated at the
+// start may cost less than a step later. Check the premise in the runs themselves: without workers
+// the trainer waits for the whole map, so its wait fraction w gives map / step = w / (1 − w).
+const mapWithout = without.waitNoFirst / (1 - without.waitNoFirst);
+const mapWith = withW.offMainMs / STEPS / stepMs;
+console.log(`<!-- premise (map > step) in these runs: ${mapWithout >= 1 && mapWith >= 1 ? 'held' : 'NOT held'}; the map cost ≈ ${mapWithout.toFixed(2)}× the step without workers (from the trainer's waits), ≈ ${mapWith.toFixed(2)}× with workers (worker CPU per batch) -->`);
 if (TRACE) for (const [name, r] of [['without', without], ['with', withW]] as const) console.log(`trace ${name}: wait per ${WINDOW} steps: ${r.windows.join(', ')}`);
