@@ -20,6 +20,8 @@ export interface TrainOrtCell {
   engine: 'ort' | 'ort-fit' | 'tfjs-wasm' | 'torch';
   threads: number;
   perCall: number;
+  /** PyTorch: optimizer foreach (batched) or its default per-parameter loop. */
+  variant?: 'foreach' | 'loop';
   wall?: number;
   cpu?: number;
   bestCpu?: number;
@@ -51,7 +53,7 @@ export function parseTrainOrt(stdout: string): TrainOrtReport {
   return r;
 }
 
-const key = (c: TrainOrtCell) => `${c.batch}|${c.engine}|${c.threads}|${c.perCall}`;
+const key = (c: TrainOrtCell) => `${c.batch}|${c.engine}|${c.threads}|${c.perCall}|${c.variant ?? ''}`;
 const LABEL: Record<TrainOrtCell['engine'], string> = {
   ort: 'ort engine (compiled step)',
   'ort-fit': 'model.fit + ortEngine()',
@@ -77,7 +79,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
   /** The configuration of an engine with the best median wall rate at a batch size ("at its best"). */
   const best = (batch: number, engine: TrainOrtCell['engine'], filter: (c: TrainOrtCell) => boolean = () => true) =>
     [...byKey.values()].filter((cs) => cs[0]!.batch === batch && cs[0]!.engine === engine && filter(cs[0]!) && measured(cs)).sort((a, b) => wallMedian(b) - wallMedian(a))[0];
-  const describe = (cs: TrainOrtCell[]) => `${LABEL[cs[0]!.engine]}, ${cs[0]!.threads} thr${cs[0]!.engine === 'ort' || cs[0]!.engine === 'ort-fit' ? `, ${cs[0]!.perCall}/call` : ''}`;
+  const describe = (cs: TrainOrtCell[]) => `${LABEL[cs[0]!.engine]}, ${cs[0]!.threads} thr${cs[0]!.engine === 'ort' || cs[0]!.engine === 'ort-fit' ? `, ${cs[0]!.perCall}/call` : ''}${cs[0]!.variant ? `, ${cs[0]!.variant === 'foreach' ? 'foreach optimizer' : 'default optimizer loop'}` : ''}`;
   const headline = (batch: number, ours: TrainOrtCell[] | undefined, peer: TrainOrtCell[] | undefined, what: string, target: number): Headline | null => {
     if (!ours || !peer) return null;
     const r = ours.map((c, i) => c.wall! / peer[i]!.wall!);
@@ -105,20 +107,20 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
     const c = cs[0]!;
     const skipped = cs.find((x) => x.skipped !== undefined)?.skipped;
     return [
-      c.batch, LABEL[c.engine], c.threads, c.engine === 'ort' || c.engine === 'ort-fit' ? c.perCall : '—',
+      c.batch, `${LABEL[c.engine]}${c.variant ? ` (optimizer ${c.variant === 'foreach' ? 'foreach=True' : 'default loop'})` : ''}`, c.threads, c.engine === 'ort' || c.engine === 'ort-fit' ? c.perCall : '—',
       skipped ? `skipped: ${skipped}` : fmtSummary(summarize(cs.map((x) => x.wall!))),
       skipped ? '' : fmtSummary(summarize(cs.map((x) => x.cpu!))),
       c.engine === 'torch' ? '' : (c.note ?? ''),
     ];
   });
-  const torchNote = reports[0]!.cells.find((c) => c.engine === 'torch' && c.note)?.note?.replace(/, \d+ thread\(s\)/, '');
+  const torchNote = reports[0]!.cells.find((c) => c.engine === 'torch' && c.note)?.note?.replace(/, \d+ thread\(s\)/, '').replace(/, optimizer foreach=\w+/, '');
   const loads = reports.map((r) => `${r.load.start[0]!.toFixed(1)} → ${r.load.end[0]!.toFixed(1)}`).join(', ');
   return {
     ...base, status: 'ok', headlines,
     tables: [table(['batch', 'engine', 'threads', 'batches/call', 'samples/s wall, median (min–max)', 'samples per CPU-s', 'note'], rows)],
     notes: [
       `\`${SCRIPT} ${args.join(' ')}\` run ${reps}× in fresh processes; each cell runs ${reports[0]!.secondsPerCell} s in 100 ms blocks after a warm-up and reports the median block. Model ${reports[0]!.model} (ReLU, no dropout/BatchNorm), ${reports[0]!.optimizer === 'sgd' ? 'SGD momentum' : 'Adam'} (PyTorch door), synthetic data of ${reports[0]!.samples} samples.`,
-      `"At its best": the thread count (and, for ort, batches per call) with the higher median wall rate. tfjs-wasm is single-threaded in Node, so it is paired with ort on one thread. The model.fit row times whole epochs (shuffle, batching, fit's bookkeeping) after a first, untimed epoch (graph compile, eager first step).`,
+      `"At its best": the thread count (for ort also batches per call; for PyTorch also the optimizer's foreach=True batched update or its default per-parameter loop) with the higher median wall rate. tfjs-wasm is single-threaded in Node, so it is paired with ort on one thread. The model.fit row times whole epochs (shuffle, batching, fit's bookkeeping) after a first, untimed epoch (graph compile, eager first step).`,
       `This machine is shared with other jobs (2 cores; 1-minute load average at start → end of each run: ${loads}): wall rates move with the load, and a second thread often hurts (the other core is busy). Samples per CPU-second are the steadier measure of each engine's work.`,
       ...(torchNote ? [`PyTorch: ${torchNote} (/usr/bin/python3, OPENBLAS_CORETYPE removed from its environment).`] : []),
     ],
