@@ -109,14 +109,33 @@ export function unpackBatch(b: unknown, where: string): [Tensor | Tensor[], Tens
   const missing = () => new NNError(`${where}: a batch has no targets (y); training and evaluation need [x, y] batches.`, where);
   if (Array.isArray(b) && b.length >= 2) {
     if (b[1] === undefined) throw missing();
-    return [b[0] as Tensor, b[1] as Tensor];
+    return [checkBatchPart(b[0], 'x', where), checkBatchPart(b[1], 'y', where)];
   }
   if (b && typeof b === 'object' && 'x' in b) {
     const y = (b as { y?: Tensor }).y;
     if (y === undefined) throw missing();
-    return [(b as { x: Tensor }).x, y];
+    return [checkBatchPart((b as { x: unknown }).x, 'x', where), checkBatchPart(y, 'y', where)];
   }
   throw new NNError(`${where}: each batch must be [x, y] or { x, y }, got ${b instanceof Tensor ? `a single tensor ${fmtShape(b.shape)}` : typeof b}.`, where);
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${(v as unknown as ArrayLike<number>).length}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return `a ${typeof v}`;
+}
+
+/** A batch's x or y must be a Tensor (or, for multi-input models, an array of Tensors). */
+function checkBatchPart(v: unknown, part: 'x' | 'y', where: string): Tensor | Tensor[] {
+  if (v instanceof Tensor) return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((t) => t instanceof Tensor)) return v as Tensor[];
+  throw new NNError(
+    `${where}: a batch's ${part} is ${describeValue(v)}, not a Tensor. Batches must be [x, y] or { x, y } of Tensors: ` +
+      `wrap a Dataset of samples in a DataLoader (new DataLoader(ds, { batchSize: 32 })), which collates them into Tensors.`,
+    where,
+  );
 }
 
 /** True for async-iterable batch sources. */

@@ -177,3 +177,18 @@ describe('initialEpoch', () => {
     expect(out.join('').split('\n').filter((l) => l.startsWith('Epoch ')).map((l) => l.slice(0, 9))).toEqual(['Epoch 3/4', 'Epoch 4/4']);
   });
 });
+
+describe('a source of unbatched samples', () => {
+  // A Dataset of single samples (plain arrays, not Tensors) handed to fit straight away: the error must
+  // say what the batch held and how to batch it, instead of failing deep inside the step.
+  it('is a clear error that names the part and points to DataLoader', async () => {
+    const m = new Sequential([layers.Dense(1, { inputShape: [2] })]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const samples = { async *[Symbol.asyncIterator]() { yield [[1, 2], [3]]; yield [[4, 5], [6]]; } };
+    await expect(m.fit(samples as never, { epochs: 1, verbose: 0 })).rejects.toThrow(
+      "fit: a batch's x is an array of 2, not a Tensor. Batches must be [x, y] or { x, y } of Tensors: wrap a Dataset of samples in a DataLoader",
+    );
+    const typed = { async *[Symbol.asyncIterator]() { yield { x: tensor([[1, 2]]), y: new Float32Array([3]) }; } };
+    await expect(m.fit(typed as never, { epochs: 1, verbose: 0 })).rejects.toThrow("fit: a batch's y is a Float32Array of 1, not a Tensor.");
+  });
+});
