@@ -149,6 +149,28 @@ describe('functional model with two inputs and two outputs trains', () => {
     const hist = await m.fit([x1, x2], [y1, y2], { epochs: 30, batchSize: 16, verbose: 0 });
     expect(hist.history.loss![29]!).toBeLessThan(hist.history.loss![0]! * 0.5);
   });
+
+  it("logs each output's own loss as <layer>_loss, unweighted, as Keras does; evaluate and validation too", async () => {
+    manualSeed(6);
+    const a = Input({ shape: [3] });
+    const h = layers.Dense(4, { activation: 'tanh' })(a);
+    const m = Model({ inputs: a, outputs: [layers.Dense(1, { name: 'price' })(h), layers.Dense(1, { name: 'score' })(h)] });
+    m.compile({ optimizer: optimizers.SGD({ learningRate: 0 }), loss: ['mse', 'mae'], lossWeights: [1, 0.5] });
+    const x = randn([8, 3]), y1 = randn([8, 1]), y2 = randn([8, 1]);
+    // lr 0: the weights never move, so every logged value is the loss of the same model, computed by hand here.
+    const [p1, p2] = (await m.predict(x)) as Tensor[];
+    const mse = p1!.sub(y1).square().mean().item(), mae = p2!.sub(y2).abs().mean().item();
+    const hist = await m.fit(x, [y1, y2], { epochs: 1, batchSize: 8, verbose: 0, validationData: [x, [y1, y2]] });
+    // Tolerance 1e-6: float32 means of 8 values computed in two orders.
+    expect(hist.history.price_loss![0]!).toBeCloseTo(mse, 6);
+    expect(hist.history.score_loss![0]!).toBeCloseTo(mae, 6);
+    expect(hist.history.loss![0]!).toBeCloseTo(mse + 0.5 * mae, 6);
+    expect(hist.history.val_price_loss![0]!).toBeCloseTo(mse, 6);
+    expect(hist.history.val_score_loss![0]!).toBeCloseTo(mae, 6);
+    const ev = await m.evaluate(x, [y1, y2]);
+    expect(Object.keys(ev).sort()).toEqual(['loss', 'price_loss', 'score_loss']);
+    expect(ev.score_loss!).toBeCloseTo(mae, 6);
+  });
 });
 
 describe('fit with a batched source, unbuilt models, and the logits warning', () => {

@@ -148,17 +148,40 @@ const isOptions = (v: unknown): v is FitArgs =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
 
 /** Compute the weighted total loss for one batch; returns [total (with penalties), data loss]. */
-function batchLoss(c: Compiled, model: Module, ys: Tensor[], preds: Tensor[], sampleWeight: Tensor | null): Tensor {
+function batchLoss(c: Compiled, model: Module, ys: Tensor[], preds: Tensor[], sampleWeight: Tensor | null, parts?: Tensor[]): Tensor {
   if (ys.length !== c.losses.length || preds.length !== c.losses.length) {
     throw new ValueError(`fit: the model has ${preds.length} output(s) and ${ys.length} target(s), but ${c.losses.length} loss(es) were compiled.`, 'fit');
   }
   let total: Tensor | null = null;
   c.losses.forEach((loss, i) => {
-    const l = loss(ys[i]!, preds[i]!, sampleWeight ?? undefined).mul(c.lossWeights[i]!);
+    const raw = loss(ys[i]!, preds[i]!, sampleWeight ?? undefined);
+    parts?.push(raw);
+    const l = raw.mul(c.lossWeights[i]!);
     total = total ? total.add(l) : l;
   });
   const reg = regularization(model);
   return reg ? total!.add(reg) : total!;
+}
+
+/**
+ * Keras's log keys for each output's own loss of a multi-output model: `<name>_loss`, where name is
+ * the key of a dict of outputs, else the name of the layer that produced the output, else `output_<i>`.
+ * Empty for single-output models (Keras logs only `loss` there).
+ */
+function outputLossKeys(model: Module, c: Compiled): string[] {
+  if (c.losses.length < 2) return [];
+  const m = model as unknown as { outputNames?: string[] | null; outputs?: { node?: { module?: { name?: unknown } } | null }[] };
+  const keys = c.losses.map((_, i) => {
+    const n = m.outputNames?.[i] ?? m.outputs?.[i]?.node?.module?.name;
+    return `${typeof n === 'string' && n ? n : `output_${i + 1}`}_loss`;
+  });
+  // Two outputs of one layer would share a name: number them instead.
+  return new Set(keys).size === keys.length ? keys : keys.map((_, i) => `output_${i + 1}_loss`);
+}
+
+/** `{ key: value }` of each output's loss value for the log. */
+function partLogs(keys: string[], parts: Tensor[], prefix = ''): Record<string, number> {
+  return Object.fromEntries(keys.map((k, i) => [prefix + k, parts[i]!.item()]));
 }
 
 function sampleWeights(cw: Record<number, number> | undefined, y: Tensor | Tensor[] | undefined): Tensor | null {
@@ -289,6 +312,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   if (args.handleSigint !== false) process.once('SIGINT', onSigint);
   model.stopTraining = false;
   const metrics = resolveMetrics(c.metricSpecs, c.lossNames[0]!);
+  const outKeys = outputLossKeys(model, c);
 
   // ---- engine (args.engine): steps run there; started on the first batch ----
   const engine = args.engine;
@@ -344,6 +368,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         const token = startScope('fit-step');
         let lossValue: number;
         let n: number;
+        let outParts: Record<string, number> = {};
         try {
           const ys = asList(yb);
           const sw = sampleWeights(args.classWeight, yb);
@@ -352,19 +377,21 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
             bindIfNeeded(c, model);
             warnIfLogitsToProbabilityLoss(c, preds[0]!);
           }
-          const loss = batchLoss(c, model, ys, preds, sw);
+          const parts: Tensor[] = [];
+          const loss = batchLoss(c, model, ys, preds, sw, outKeys.length ? parts : undefined);
           c.optimizer.zeroGrad();
           loss.backward();
           c.optimizer.step();
           lossValue = loss.item();
+          outParts = partLogs(outKeys, parts);
           n = preds[0]!.shape[0] ?? 1;
           noGrad(() => { for (const m of metrics) m.update(ys[0]!, preds[0]!); });
         } finally {
           endScope(token);
         }
-        avg.add({ loss: lossValue }, n);
+        avg.add({ loss: lossValue, ...outParts }, n);
         const logs: Logs = { ...avg.result(), ...metricLogs(metrics) };
-        for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss: lossValue });
+        for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss: lossValue, ...outParts });
         progress.batchEnd(step, logs);
         step++;
         // Let the event loop run between steps: signal handlers (SIGINT), timers and I/O of
@@ -521,6 +548,7 @@ function checkLabels(model: Module, c: Compiled, data: ArrayData): void {
 
 async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | BatchSource, batchSize: number, prefix: string): Promise<Logs> {
   const metrics = resolveMetrics(c.metricSpecs, c.lossNames[0]!);
+  const outKeys = outputLossKeys(model, c);
   const avg = new Averager();
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
   model.eval();
@@ -528,8 +556,9 @@ async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | Bat
     noGrad(() => scope(() => {
       const ys = asList(yb);
       const preds = forward(model, xb, false);
-      const loss = batchLoss(c, model, ys, preds, null);
-      avg.add({ loss: loss.item() }, preds[0]!.shape[0] ?? 1);
+      const parts: Tensor[] = [];
+      const loss = batchLoss(c, model, ys, preds, null, outKeys.length ? parts : undefined);
+      avg.add({ loss: loss.item(), ...partLogs(outKeys, parts) }, preds[0]!.shape[0] ?? 1);
       for (const m of metrics) m.update(ys[0]!, preds[0]!);
     }));
     for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
@@ -541,7 +570,7 @@ async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | Bat
     for (const [m, t] of modes) m.training = t;
   }
   const r = avg.result();
-  return { [`${prefix}loss`]: r.loss ?? NaN, ...metricLogs(metrics, prefix) };
+  return { [`${prefix}loss`]: r.loss ?? NaN, ...Object.fromEntries(outKeys.map((k) => [prefix + k, r[k] ?? NaN])), ...metricLogs(metrics, prefix) };
 }
 
 /** Loss and metrics on data, in inference mode (Keras `evaluate`). */
