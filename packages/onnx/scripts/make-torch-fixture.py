@@ -1,13 +1,13 @@
 """Write fixtures/torch-mlp.safetensors and fixtures/torch-mlp.json with PyTorch (torch 1.13).
 
 The `safetensors` Python package is not installed here, so the file is written by hand with
-struct + json exactly as safetensors.torch.save_file lays it out: an 8-byte little-endian header
+the same writer as torch_interchange.py (struct + json), exactly as safetensors.torch.save_file lays it out: an 8-byte little-endian header
 length, a JSON header (padded with spaces to 8 bytes), then the tensors' raw little-endian bytes.
 
 The JSON holds the model's output on a fixed input, so the test can check nn against PyTorch.
 Run: /usr/bin/python3 packages/onnx/scripts/make-torch-fixture.py
 """
-import json, os, struct
+import json, os, sys
 import torch
 
 torch.manual_seed(0)
@@ -32,28 +32,9 @@ for _ in range(3):
     net(torch.randn(16, 6))
 net.eval()
 
-DT = {torch.float32: 'F32', torch.int64: 'I64', torch.float64: 'F64', torch.int32: 'I32', torch.bool: 'BOOL', torch.uint8: 'U8'}
-SIZE = {'F32': 4, 'F64': 8, 'I64': 8, 'I32': 4, 'BOOL': 1, 'U8': 1}
-
-
-def save_file(tensors, path, metadata=None):
-    names = sorted(tensors, key=lambda k: (-SIZE[DT[tensors[k].dtype]], k))
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header['__metadata__'] = metadata
-    for k in names:
-        t = tensors[k].detach().contiguous().cpu()
-        b = t.numpy().astype(t.numpy().dtype.newbyteorder('<')).tobytes()
-        header[k] = {'dtype': DT[t.dtype], 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(header, separators=(',', ':')).encode()
-    h += b' ' * ((8 - (len(h) + 8) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+# The same safetensors writer as the interchange tests (safetensors.torch when installed, else by hand).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_interchange import save_file  # noqa: E402
 
 
 save_file(net.state_dict(), os.path.join(here, 'torch-mlp.safetensors'), {'format': 'pt'})

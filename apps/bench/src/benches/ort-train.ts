@@ -10,33 +10,13 @@ import { join } from 'node:path';
 import { fmt, median, spread, summarize, table, fmtSummary } from '../stats';
 import { ROOT, runScript } from '../spawn';
 import type { Bench, BenchOptions, BenchResult, Headline } from '../types';
+// The script's report types (its last stdout line), defined once, next to the code that writes them.
+import type { TrainOrtCell, TrainOrtReport } from '../../../../packages/onnx/bench/train-ort';
 
 const SCRIPT = 'packages/onnx/bench/train-ort.ts';
 const THREADS = '1,2';
 
-/** One cell of the script's JSON report (see TrainOrtCell in the script). */
-export interface TrainOrtCell {
-  batch: number;
-  engine: 'ort' | 'ort-fit' | 'tfjs-wasm' | 'torch';
-  threads: number;
-  perCall: number;
-  /** PyTorch: optimizer foreach (batched) or its default per-parameter loop. */
-  variant?: 'foreach' | 'loop';
-  wall?: number;
-  cpu?: number;
-  bestCpu?: number;
-  note?: string;
-  skipped?: string;
-}
-/** The script's last stdout line. */
-export interface TrainOrtReport {
-  model: string;
-  optimizer: string;
-  secondsPerCell: number;
-  samples: number;
-  load: { start: number[]; end: number[] };
-  cells: TrainOrtCell[];
-}
+export type { TrainOrtCell, TrainOrtReport };
 
 /** Parses the JSON object on the last non-empty line of the script's stdout; says what was wrong otherwise. */
 export function parseTrainOrt(stdout: string): TrainOrtReport {
