@@ -19,9 +19,14 @@ import type { FitEngine, FitEngineSession } from './fit-engine';
 export interface CompileArgs {
   /** An optimizer object of either door, or a Keras name ('adam', 'sgd', 'rmsprop', 'adagrad') with Keras defaults. */
   optimizer: OptimizerSpec;
-  /** Loss name ('sparseCategoricalCrossentropy', 'mse' …) or function `(yTrue, yPred) => scalar`; one per output for several. */
+  /**
+   * Loss name ('sparseCategoricalCrossentropy', 'mse' …) or function `(yTrue, yPred) => scalar`; one per
+   * output for several. With several outputs, the logs hold the weighted total as `loss` and each
+   * output's own unweighted loss as `<name>_loss` (name: the key of a dict of outputs, else the layer
+   * that produced it, else `output_<i>`), as Keras logs them.
+   */
   loss: LossSpec | LossSpec[];
-  /** Metric names ('accuracy', 'mae' …) or metric objects. */
+  /** Metric names ('accuracy', 'mae' …) or metric objects. Computed on the first output of a multi-output model. */
   metrics?: MetricSpec[];
   /** Weights of the per-output losses. @default all 1 */
   lossWeights?: number[];
