@@ -150,12 +150,12 @@ describe('functional model with two inputs and two outputs trains', () => {
     expect(hist.history.loss![29]!).toBeLessThan(hist.history.loss![0]! * 0.5);
   });
 
-  it("logs each output's own loss as <layer>_loss, unweighted, as Keras does; evaluate and validation too", async () => {
+  it("logs each output's own loss as <layer>_loss (unweighted) and each metric as <layer>_<metric>, as Keras does; evaluate and validation too", async () => {
     manualSeed(6);
     const a = Input({ shape: [3] });
     const h = layers.Dense(4, { activation: 'tanh' })(a);
     const m = Model({ inputs: a, outputs: [layers.Dense(1, { name: 'price' })(h), layers.Dense(1, { name: 'score' })(h)] });
-    m.compile({ optimizer: optimizers.SGD({ learningRate: 0 }), loss: ['mse', 'mae'], lossWeights: [1, 0.5] });
+    m.compile({ optimizer: optimizers.SGD({ learningRate: 0 }), loss: ['mse', 'mae'], lossWeights: [1, 0.5], metrics: ['mae'] });
     const x = randn([8, 3]), y1 = randn([8, 1]), y2 = randn([8, 1]);
     // lr 0: the weights never move, so every logged value is the loss of the same model, computed by hand here.
     const [p1, p2] = (await m.predict(x)) as Tensor[];
@@ -167,8 +167,13 @@ describe('functional model with two inputs and two outputs trains', () => {
     expect(hist.history.loss![0]!).toBeCloseTo(mse + 0.5 * mae, 6);
     expect(hist.history.val_price_loss![0]!).toBeCloseTo(mse, 6);
     expect(hist.history.val_score_loss![0]!).toBeCloseTo(mae, 6);
+    // A metric named by a string is computed for every output (Keras 2's flat-list rule).
+    const mae1 = p1!.sub(y1).abs().mean().item();
+    expect(hist.history.price_mae![0]!).toBeCloseTo(mae1, 6);
+    expect(hist.history.score_mae![0]!).toBeCloseTo(mae, 6);
+    expect(hist.history.val_price_mae![0]!).toBeCloseTo(mae1, 6);
     const ev = await m.evaluate(x, [y1, y2]);
-    expect(Object.keys(ev).sort()).toEqual(['loss', 'price_loss', 'score_loss']);
+    expect(Object.keys(ev).sort()).toEqual(['loss', 'price_loss', 'price_mae', 'score_loss', 'score_mae']);
     expect(ev.score_loss!).toBeCloseTo(mae, 6);
   });
 });

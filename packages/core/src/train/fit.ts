@@ -26,7 +26,11 @@ export interface CompileArgs {
    * that produced it, else `output_<i>`), as Keras logs them.
    */
   loss: LossSpec | LossSpec[];
-  /** Metric names ('accuracy', 'mae' …) or metric objects. Computed on the first output of a multi-output model. */
+  /**
+   * Metric names ('accuracy', 'mae' …) or metric objects. With several outputs, as in Keras 2, a metric
+   * named by a string is computed for every output and logged as `<output>_<metric>`; a metric object
+   * (one instance, one state) for the first output only.
+   */
   metrics?: MetricSpec[];
   /** Weights of the per-output losses. @default all 1 */
   lossWeights?: number[];
@@ -169,19 +173,42 @@ function batchLoss(c: Compiled, model: Module, ys: Tensor[], preds: Tensor[], sa
 }
 
 /**
- * Keras's log keys for each output's own loss of a multi-output model: `<name>_loss`, where name is
- * the key of a dict of outputs, else the name of the layer that produced the output, else `output_<i>`.
- * Empty for single-output models (Keras logs only `loss` there).
+ * Keras's names for the outputs of a multi-output model, used in log keys (`<name>_loss`,
+ * `<name>_<metric>`): the key of a dict of outputs, else the name of the layer that produced the
+ * output, else `output_<i>`. Empty for single-output models (Keras logs plain `loss` there).
  */
-function outputLossKeys(model: Module, c: Compiled): string[] {
+function outputNames(model: Module, c: Compiled): string[] {
   if (c.losses.length < 2) return [];
   const m = model as unknown as { outputNames?: string[] | null; outputs?: { node?: { module?: { name?: unknown } } | null }[] };
-  const keys = c.losses.map((_, i) => {
+  const names = c.losses.map((_, i) => {
     const n = m.outputNames?.[i] ?? m.outputs?.[i]?.node?.module?.name;
-    return `${typeof n === 'string' && n ? n : `output_${i + 1}`}_loss`;
+    return typeof n === 'string' && n ? n : `output_${i + 1}`;
   });
   // Two outputs of one layer would share a name: number them instead.
-  return new Set(keys).size === keys.length ? keys : keys.map((_, i) => `output_${i + 1}_loss`);
+  return new Set(names).size === names.length ? names : names.map((_, i) => `output_${i + 1}`);
+}
+
+/** A compiled metric bound to one output, with its log key. */
+interface BoundMetric {
+  m: MetricLike;
+  out: number;
+  key: string;
+}
+
+/**
+ * The compiled metrics, bound to outputs. One output: each metric as given, logged under its name.
+ * Several outputs (Keras 2's rule for a flat list): each metric named by a string is computed for
+ * every output and logged as `<output>_<metric>`; a metric object (one instance, one state) is
+ * computed for the first output only, logged as `<first output>_<metric>`.
+ */
+function bindMetrics(c: Compiled, names: string[]): BoundMetric[] {
+  if (names.length === 0) return resolveMetrics(c.metricSpecs, c.lossNames[0]!).map((m) => ({ m, out: 0, key: m.name }));
+  return names.flatMap((name, i) =>
+    c.metricSpecs
+      .filter((spec) => typeof spec === 'string' || i === 0)
+      .map((spec) => resolveMetrics([spec], c.lossNames[i]!)[0]!)
+      .map((m) => ({ m, out: i, key: `${name}_${m.name}` })),
+  );
 }
 
 /** `{ key: value }` of each output's loss value for the log. */
@@ -239,9 +266,9 @@ class Averager {
   }
 }
 
-function metricLogs(metrics: MetricLike[], prefix = ''): Logs {
+function metricLogs(metrics: BoundMetric[], prefix = ''): Logs {
   const out: Logs = {};
-  for (const m of metrics) out[prefix + m.name] = m.result();
+  for (const b of metrics) out[prefix + b.key] = b.m.result();
   return out;
 }
 
@@ -316,8 +343,9 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   };
   if (args.handleSigint !== false) process.once('SIGINT', onSigint);
   model.stopTraining = false;
-  const metrics = resolveMetrics(c.metricSpecs, c.lossNames[0]!);
-  const outKeys = outputLossKeys(model, c);
+  const outNames = outputNames(model, c);
+  const outKeys = outNames.map((n) => `${n}_loss`);
+  const metrics = bindMetrics(c, outNames);
 
   // ---- engine (args.engine): steps run there; started on the first batch ----
   const engine = args.engine;
@@ -365,7 +393,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       model.train();
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
       progress.epochBegin(epoch, steps);
-      for (const m of metrics) m.reset();
+      for (const b of metrics) b.m.reset();
       const avg = new Averager();
       let step = 0;
       const runStep = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined) => {
@@ -390,7 +418,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
           lossValue = loss.item();
           outParts = partLogs(outKeys, parts);
           n = preds[0]!.shape[0] ?? 1;
-          noGrad(() => { for (const m of metrics) m.update(ys[0]!, preds[0]!); });
+          noGrad(() => { for (const b of metrics) b.m.update(ys[b.out]!, preds[b.out]!); });
         } finally {
           endScope(token);
         }
@@ -419,7 +447,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
               const p = o.tensor(pred.data.subarray(t * per, (t + 1) * per), [size, ...pred.dims.slice(1)]);
               if (firstEngineCall && epoch === (args.initialEpoch ?? 0)) warnIfLogitsToProbabilityLoss(c, p);
               firstEngineCall = false;
-              noGrad(() => { for (const m of metrics) m.update(group[t]![1], p); });
+              noGrad(() => { for (const b of metrics) b.m.update(group[t]![1], p); });
             });
           }
           const lossValue = losses[t]!;
@@ -552,8 +580,9 @@ function checkLabels(model: Module, c: Compiled, data: ArrayData): void {
 }
 
 async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | BatchSource, batchSize: number, prefix: string): Promise<Logs> {
-  const metrics = resolveMetrics(c.metricSpecs, c.lossNames[0]!);
-  const outKeys = outputLossKeys(model, c);
+  const outNames = outputNames(model, c);
+  const outKeys = outNames.map((n) => `${n}_loss`);
+  const metrics = bindMetrics(c, outNames);
   const avg = new Averager();
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
   model.eval();
@@ -564,7 +593,7 @@ async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | Bat
       const parts: Tensor[] = [];
       const loss = batchLoss(c, model, ys, preds, null, outKeys.length ? parts : undefined);
       avg.add({ loss: loss.item(), ...partLogs(outKeys, parts) }, preds[0]!.shape[0] ?? 1);
-      for (const m of metrics) m.update(ys[0]!, preds[0]!);
+      for (const b of metrics) b.m.update(ys[b.out]!, preds[b.out]!);
     }));
     for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
   };
