@@ -78,14 +78,44 @@ export class ArrayData {
     return this.ys ? this.ys[0]!.data : null;
   }
 
-  private gather(a: HostArray, rows: Int32Array): Tensor {
+  private gatherHost(a: HostArray, rows: Int32Array): TypedArray {
     const per = sizeOf(a.sampleShape);
     const out = a.dtype === 'float32' ? new Float32Array(rows.length * per) : a.dtype === 'int32' ? new Int32Array(rows.length * per) : new Uint8Array(rows.length * per);
     for (let r = 0; r < rows.length; r++) {
       const s = rows[r]! * per;
       out.set(a.data.subarray(s, s + per), r * per);
     }
-    return o.tensor(out, [rows.length, ...a.sampleShape], { dtype: a.dtype });
+    return out;
+  }
+
+  private gather(a: HostArray, rows: Int32Array): Tensor {
+    return o.tensor(this.gatherHost(a, rows), [rows.length, ...a.sampleShape], { dtype: a.dtype });
+  }
+
+  /** True when {@link hostGroups} applies: one float32 input and one float32/int32 target. */
+  get hostable(): boolean {
+    const y = this.ys?.[0];
+    return !this.multiX && !this.multiY && this.xs.length === 1 && this.ys?.length === 1 && this.xs[0]!.dtype === 'float32' && !!y && (y.dtype === 'float32' || y.dtype === 'int32');
+  }
+
+  /**
+   * The batches of {@link batches} (same order, same generator draws), gathered on the host straight
+   * into one buffer per group for a fit engine: up to `k` consecutive full batches per group, and a last
+   * smaller batch alone — the grouping fit uses with tensors. Only when {@link hostable}.
+   */
+  *hostGroups(batchSize: number, shuffle: Generator | null, k: number): IterableIterator<{ x: Float32Array; y: Float32Array | Int32Array; k: number; size: number; sampleShape: number[]; ySampleShape: number[]; yDtype: 'float32' | 'int32' }> {
+    const xa = this.xs[0]!, ya = this.ys![0]!;
+    const order = shuffle ? shuffle.permutation(this.n) : Int32Array.from({ length: this.n }, (_, i) => i);
+    for (let s = 0; s < this.n; ) {
+      const size = Math.min(batchSize, this.n - s);
+      const kk = size === batchSize ? Math.min(k, Math.floor((this.n - s) / batchSize)) : 1;
+      const rows = this.rows(order.subarray(s, s + kk * size));
+      yield {
+        x: this.gatherHost(xa, rows) as Float32Array, y: this.gatherHost(ya, rows) as Float32Array | Int32Array, k: kk, size,
+        sampleShape: xa.sampleShape, ySampleShape: ya.sampleShape, yDtype: ya.dtype as 'float32' | 'int32',
+      };
+      s += kk * size;
+    }
   }
 
   /** Batches in order or shuffled with a generator. */

@@ -246,6 +246,41 @@ function warnIfLogitsToProbabilityLoss(c: Compiled, pred: Tensor): void {
 }
 
 /** The values of equal-shape tensors back to back (float32 → Float32Array, else Int32Array), for `FitEngineSession.steps`. */
+/**
+ * k equal-size batches for one engine call: their values stacked on the host, and each batch as
+ * tensors on demand. `owned`: pair() makes new tensors, which the caller disposes (or a scope does).
+ */
+interface EngineGroup {
+  readonly k: number;
+  readonly size: number;
+  readonly owned: boolean;
+  stacked(): [Float32Array | Int32Array, Float32Array | Int32Array];
+  pair(t: number): [Tensor, Tensor];
+  target(t: number): Tensor;
+}
+
+/** A group of batches that are already tensors (fit disposes them). */
+function tensorGroup(pairs: [Tensor, Tensor][]): EngineGroup {
+  return {
+    k: pairs.length, size: pairs[0]![0].shape[0]!, owned: false,
+    stacked: () => [stackValues(pairs.map((g) => g[0])), stackValues(pairs.map((g) => g[1]))],
+    pair: (t) => pairs[t]!,
+    target: (t) => pairs[t]![1],
+  };
+}
+
+/** A group gathered on the host by {@link ArrayData.hostGroups}. */
+function hostGroup(g: { x: Float32Array; y: Float32Array | Int32Array; k: number; size: number; sampleShape: number[]; ySampleShape: number[]; yDtype: 'float32' | 'int32' }): EngineGroup {
+  const px = g.x.length / (g.k * g.size), py = g.y.length / (g.k * g.size);
+  const target = (t: number) => o.tensor(g.y.subarray(t * g.size * py, (t + 1) * g.size * py), [g.size, ...g.ySampleShape], { dtype: g.yDtype });
+  return {
+    k: g.k, size: g.size, owned: true,
+    stacked: () => [g.x, g.y],
+    pair: (t) => [o.tensor(g.x.subarray(t * g.size * px, (t + 1) * g.size * px), [g.size, ...g.sampleShape]), target(t)],
+    target,
+  };
+}
+
 function stackValues(ts: readonly Tensor[]): Float32Array | Int32Array {
   const n = ts[0]!.size;
   const out = ts[0]!.dtype === 'float32' ? new Float32Array(n * ts.length) : new Int32Array(n * ts.length);
@@ -432,13 +467,26 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         await new Promise<void>((r) => setImmediate(r));
       };
       // k (≤ perCall) equal-size batches in one engine call: batch hooks run for each, in order.
-      const runEngine = async (group: [Tensor, Tensor][]) => {
-        const k = group.length, size = group[0]![0].shape[0]!;
-        session ??= await startEngine(group[0]![0], group[0]![1]);
+      const runEngine = async (group: EngineGroup) => {
+        const { k, size } = group;
+        if (!session) {
+          const [x0, y0] = group.pair(0);
+          try {
+            session = await startEngine(x0, y0);
+          } finally {
+            if (group.owned) { x0.dispose(); y0.dispose(); }
+          }
+        }
         for (let t = 0; t < k; t++) for (const cb of callbacks) await cb.onBatchBegin?.(step + t, { batch: step + t, size });
         let losses: ArrayLike<number>;
-        if (k === 1) losses = [await session.step(group[0]![0], group[0]![1])];
-        else losses = await session.steps!(stackValues(group.map((g) => g[0])), stackValues(group.map((g) => g[1])), k);
+        if (k === 1) {
+          const [x0, y0] = group.pair(0);
+          try {
+            losses = [await session.step(x0, y0)];
+          } finally {
+            if (group.owned) { x0.dispose(); y0.dispose(); }
+          }
+        } else losses = await session.steps!(...group.stacked(), k);
         const pred = session.lastPred;
         for (let t = 0; t < k; t++) {
           if (pred && (metrics.length || firstEngineCall)) {
@@ -447,7 +495,8 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
               const p = o.tensor(pred.data.subarray(t * per, (t + 1) * per), [size, ...pred.dims.slice(1)]);
               if (firstEngineCall && epoch === (args.initialEpoch ?? 0)) warnIfLogitsToProbabilityLoss(c, p);
               firstEngineCall = false;
-              noGrad(() => { for (const b of metrics) b.m.update(group[t]![1], p); });
+              const yt = group.target(t); // created inside this scope when the group owns its tensors
+              noGrad(() => { for (const b of metrics) b.m.update(yt, p); });
             });
           }
           const lossValue = losses[t]!;
@@ -465,7 +514,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       const flush = async () => {
         const group = pending.splice(0);
         try {
-          if (group.length && !model.stopTraining) await runEngine(group);
+          if (group.length && !model.stopTraining) await runEngine(tensorGroup(group));
         } finally {
           for (const [a, b] of group) {
             a.dispose();
@@ -489,7 +538,15 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         if (pending.length >= perCall) await flush();
       };
       try {
-        if (train instanceof ArrayData) {
+        if (train instanceof ArrayData && session && train.hostable && pending.length === 0) {
+          // The engine runs: gather each group of batches on the host straight into the buffers it
+          // takes (same order and grouping as below, without a tensor per batch to upload and read back).
+          const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
+          for (const g of train.hostGroups(batchSize, gen, perCall)) {
+            if (model.stopTraining) break;
+            await runEngine(hostGroup(g));
+          }
+        } else if (train instanceof ArrayData) {
           const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
           for (const [xb, yb] of train.batches(batchSize, gen)) {
             await consume(xb, yb);
