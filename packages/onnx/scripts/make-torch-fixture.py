@@ -1,8 +1,9 @@
 """Write fixtures/torch-mlp.safetensors and fixtures/torch-mlp.json with PyTorch (torch 1.13).
 
-The `safetensors` Python package is not installed here, so the file is written by hand with
-the same writer as torch_interchange.py (struct + json), exactly as safetensors.torch.save_file lays it out: an 8-byte little-endian header
-length, a JSON header (padded with spaces to 8 bytes), then the tensors' raw little-endian bytes.
+The file is written by torch_interchange.py's save_file: safetensors.torch.save_file when the
+`safetensors` package is installed, else (Debian has no python3-safetensors) the same layout by hand:
+an 8-byte little-endian header length, a JSON header padded with spaces to 8 bytes, then the
+tensors' raw little-endian bytes.
 
 The JSON holds the model's output on a fixed input, so the test can check nn against PyTorch.
 Run: /usr/bin/python3 packages/onnx/scripts/make-torch-fixture.py

@@ -32,6 +32,17 @@ function toHost(v: ArrayLikeData, what: string): HostArray[] {
   });
 }
 
+/** `k` equal-size batches of one input and one target, back to back in one buffer each (for a fit engine). */
+export interface HostGroup {
+  x: Float32Array;
+  y: Float32Array | Int32Array;
+  k: number;
+  size: number;
+  sampleShape: number[];
+  ySampleShape: number[];
+  yDtype: 'float32' | 'int32';
+}
+
 /** In-memory training data, batched on the host and uploaded per step. */
 export class ArrayData {
   readonly xs: HostArray[];
@@ -94,8 +105,12 @@ export class ArrayData {
 
   /** True when {@link hostGroups} applies: one float32 input and one float32/int32 target. */
   get hostable(): boolean {
-    const y = this.ys?.[0];
-    return !this.multiX && !this.multiY && this.xs.length === 1 && this.ys?.length === 1 && this.xs[0]!.dtype === 'float32' && !!y && (y.dtype === 'float32' || y.dtype === 'int32');
+    const y = this.ys?.length === 1 ? this.ys[0]! : null;
+    return !this.multiX && !this.multiY && this.xs.length === 1 && this.xs[0]!.dtype === 'float32' && (y?.dtype === 'float32' || y?.dtype === 'int32');
+  }
+
+  private order(shuffle: Generator | null): Int32Array {
+    return shuffle ? shuffle.permutation(this.n) : Int32Array.from({ length: this.n }, (_, i) => i);
   }
 
   /**
@@ -103,9 +118,9 @@ export class ArrayData {
    * into one buffer per group for a fit engine: up to `k` consecutive full batches per group, and a last
    * smaller batch alone — the grouping fit uses with tensors. Only when {@link hostable}.
    */
-  *hostGroups(batchSize: number, shuffle: Generator | null, k: number): IterableIterator<{ x: Float32Array; y: Float32Array | Int32Array; k: number; size: number; sampleShape: number[]; ySampleShape: number[]; yDtype: 'float32' | 'int32' }> {
+  *hostGroups(batchSize: number, shuffle: Generator | null, k: number): IterableIterator<HostGroup> {
     const xa = this.xs[0]!, ya = this.ys![0]!;
-    const order = shuffle ? shuffle.permutation(this.n) : Int32Array.from({ length: this.n }, (_, i) => i);
+    const order = this.order(shuffle);
     for (let s = 0; s < this.n; ) {
       const size = Math.min(batchSize, this.n - s);
       const kk = size === batchSize ? Math.min(k, Math.floor((this.n - s) / batchSize)) : 1;
@@ -120,7 +135,7 @@ export class ArrayData {
 
   /** Batches in order or shuffled with a generator. */
   *batches(batchSize: number, shuffle: Generator | null): IterableIterator<[Tensor | Tensor[], Tensor | Tensor[] | undefined, Int32Array]> {
-    const order = shuffle ? shuffle.permutation(this.n) : Int32Array.from({ length: this.n }, (_, i) => i);
+    const order = this.order(shuffle);
     for (let s = 0; s < this.n; s += batchSize) {
       const rows = this.rows(order.subarray(s, Math.min(s + batchSize, this.n)));
       const xs = this.xs.map((a) => this.gather(a, rows));

@@ -10,7 +10,7 @@ import { canonicalLossName } from '../losses';
 import { KerasOptimizer } from '../optim/keras-optimizer';
 import { resolveLoss, resolveMetrics, resolveOptimizer, type LossSpec, type MetricLike, type MetricSpec, type OptimizerSpec, type TrainLoss } from './resolve';
 import type { Callback, Logs } from './callbacks';
-import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
+import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource, type HostGroup } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError, type BiasVarianceResult } from './bias-variance';
 import type { FitEngine, FitEngineSession } from './fit-engine';
@@ -156,7 +156,7 @@ function regularization(model: Module): Tensor | null {
 const isOptions = (v: unknown): v is FitArgs =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && !ArrayBuffer.isView(v);
 
-/** Compute the weighted total loss for one batch; returns [total (with penalties), data loss]. */
+/** The weighted total loss of one batch, with the regularization penalties; pushes each output's unweighted loss to `parts` when given. */
 function batchLoss(c: Compiled, model: Module, ys: Tensor[], preds: Tensor[], sampleWeight: Tensor | null, parts?: Tensor[]): Tensor {
   if (ys.length !== c.losses.length || preds.length !== c.losses.length) {
     throw new ValueError(`fit: the model has ${preds.length} output(s) and ${ys.length} target(s), but ${c.losses.length} loss(es) were compiled.`, 'fit');
@@ -212,8 +212,14 @@ function bindMetrics(c: Compiled, names: string[]): BoundMetric[] {
 }
 
 /** `{ key: value }` of each output's loss value for the log. */
-function partLogs(keys: string[], parts: Tensor[], prefix = ''): Record<string, number> {
-  return Object.fromEntries(keys.map((k, i) => [prefix + k, parts[i]!.item()]));
+function partLogs(keys: string[], parts: Tensor[]): Record<string, number> {
+  return Object.fromEntries(keys.map((k, i) => [k, parts[i]!.item()]));
+}
+
+/** The log keys of each output's loss and the metrics bound to outputs, for fit and evaluate. */
+function logPlan(model: Module, c: Compiled): { outKeys: string[]; metrics: BoundMetric[] } {
+  const names = outputNames(model, c);
+  return { outKeys: names.map((n) => `${n}_loss`), metrics: bindMetrics(c, names) };
 }
 
 function sampleWeights(cw: Record<number, number> | undefined, y: Tensor | Tensor[] | undefined): Tensor | null {
@@ -245,7 +251,6 @@ function warnIfLogitsToProbabilityLoss(c: Compiled, pred: Tensor): void {
   }
 }
 
-/** The values of equal-shape tensors back to back (float32 → Float32Array, else Int32Array), for `FitEngineSession.steps`. */
 /**
  * k equal-size batches for one engine call: their values stacked on the host, and each batch as
  * tensors on demand. `owned`: pair() makes new tensors, which the caller disposes (or a scope does).
@@ -259,6 +264,19 @@ interface EngineGroup {
   target(t: number): Tensor;
 }
 
+/** Call `f` with the group's first batch as tensors, disposing them after when the group made them. */
+async function withFirstPair<T>(group: EngineGroup, f: (x: Tensor, y: Tensor) => Promise<T>): Promise<T> {
+  const [x, y] = group.pair(0);
+  try {
+    return await f(x, y);
+  } finally {
+    if (group.owned) {
+      x.dispose();
+      y.dispose();
+    }
+  }
+}
+
 /** A group of batches that are already tensors (fit disposes them). */
 function tensorGroup(pairs: [Tensor, Tensor][]): EngineGroup {
   return {
@@ -270,7 +288,7 @@ function tensorGroup(pairs: [Tensor, Tensor][]): EngineGroup {
 }
 
 /** A group gathered on the host by {@link ArrayData.hostGroups}. */
-function hostGroup(g: { x: Float32Array; y: Float32Array | Int32Array; k: number; size: number; sampleShape: number[]; ySampleShape: number[]; yDtype: 'float32' | 'int32' }): EngineGroup {
+function hostGroup(g: HostGroup): EngineGroup {
   const px = g.x.length / (g.k * g.size), py = g.y.length / (g.k * g.size);
   const target = (t: number) => o.tensor(g.y.subarray(t * g.size * py, (t + 1) * g.size * py), [g.size, ...g.ySampleShape], { dtype: g.yDtype });
   return {
@@ -281,6 +299,7 @@ function hostGroup(g: { x: Float32Array; y: Float32Array | Int32Array; k: number
   };
 }
 
+/** The values of equal-shape tensors back to back (float32 → Float32Array, else Int32Array), for `FitEngineSession.steps`. */
 function stackValues(ts: readonly Tensor[]): Float32Array | Int32Array {
   const n = ts[0]!.size;
   const out = ts[0]!.dtype === 'float32' ? new Float32Array(n * ts.length) : new Int32Array(n * ts.length);
@@ -378,9 +397,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   };
   if (args.handleSigint !== false) process.once('SIGINT', onSigint);
   model.stopTraining = false;
-  const outNames = outputNames(model, c);
-  const outKeys = outNames.map((n) => `${n}_loss`);
-  const metrics = bindMetrics(c, outNames);
+  const { outKeys, metrics } = logPlan(model, c);
 
   // ---- engine (args.engine): steps run there; started on the first batch ----
   const engine = args.engine;
@@ -469,24 +486,12 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       // k (≤ perCall) equal-size batches in one engine call: batch hooks run for each, in order.
       const runEngine = async (group: EngineGroup) => {
         const { k, size } = group;
-        if (!session) {
-          const [x0, y0] = group.pair(0);
-          try {
-            session = await startEngine(x0, y0);
-          } finally {
-            if (group.owned) { x0.dispose(); y0.dispose(); }
-          }
-        }
+        session ??= await withFirstPair(group, startEngine);
         for (let t = 0; t < k; t++) for (const cb of callbacks) await cb.onBatchBegin?.(step + t, { batch: step + t, size });
         let losses: ArrayLike<number>;
-        if (k === 1) {
-          const [x0, y0] = group.pair(0);
-          try {
-            losses = [await session.step(x0, y0)];
-          } finally {
-            if (group.owned) { x0.dispose(); y0.dispose(); }
-          }
-        } else losses = await session.steps!(...group.stacked(), k);
+        const s = session;
+        if (k === 1) losses = [await withFirstPair(group, (x0, y0) => s.step(x0, y0))];
+        else losses = await s.steps!(...group.stacked(), k);
         const pred = session.lastPred;
         for (let t = 0; t < k; t++) {
           if (pred && (metrics.length || firstEngineCall)) {
@@ -538,19 +543,20 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         if (pending.length >= perCall) await flush();
       };
       try {
-        if (train instanceof ArrayData && session && train.hostable && pending.length === 0) {
-          // The engine runs: gather each group of batches on the host straight into the buffers it
-          // takes (same order and grouping as below, without a tensor per batch to upload and read back).
+        if (train instanceof ArrayData) {
           const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
-          for (const g of train.hostGroups(batchSize, gen, perCall)) {
-            if (model.stopTraining) break;
-            await runEngine(hostGroup(g));
-          }
-        } else if (train instanceof ArrayData) {
-          const gen = args.shuffle === false ? null : new Generator((args.seed ?? 0) + epoch);
-          for (const [xb, yb] of train.batches(batchSize, gen)) {
-            await consume(xb, yb);
-            if (model.stopTraining) break;
+          if (session && train.hostable && pending.length === 0) {
+            // The engine runs: gather each group of batches on the host straight into the buffers it
+            // takes (same order and grouping as consume's, without a tensor per batch to upload and read back).
+            for (const g of train.hostGroups(batchSize, gen, perCall)) {
+              if (model.stopTraining) break;
+              await runEngine(hostGroup(g));
+            }
+          } else {
+            for (const [xb, yb] of train.batches(batchSize, gen)) {
+              await consume(xb, yb);
+              if (model.stopTraining) break;
+            }
           }
         } else {
           for await (const raw of train) {
@@ -637,9 +643,7 @@ function checkLabels(model: Module, c: Compiled, data: ArrayData): void {
 }
 
 async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | BatchSource, batchSize: number, prefix: string): Promise<Logs> {
-  const outNames = outputNames(model, c);
-  const outKeys = outNames.map((n) => `${n}_loss`);
-  const metrics = bindMetrics(c, outNames);
+  const { outKeys, metrics } = logPlan(model, c);
   const avg = new Averager();
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
   model.eval();
