@@ -1,6 +1,6 @@
 // FMNIST-MLP (784-256-128-10, ReLU, cross-entropy) TRAINING throughput at batch 64 and 256:
 // - the ort engine (compileTrainStep: one ONNX graph per step in onnxruntime-node, CPU here), one
-//   batch per call and 8 per call (an ONNX Loop, the default of fitOrt and ortEngine()),
+//   batch per call and the engine default per call (autoStepsPerCall: 32 here; an ONNX Loop, as fitOrt and ortEngine() run it),
 // - core `model.fit(x, y, { engine: ortEngine() })` (the user-facing path: fit's batching, shuffling
 //   and bookkeeping on top of the engine),
 // - nn eager training on tfjs-wasm (the default tfjs engine on this machine: no tfjs-node; single-
@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { getBackend, manualSeed, nn, optim, scope, tensor, useBackend, type Callback, type Optimizer, type Tensor } from '@nn/core';
 import { compileTrainStep } from '../src/train-engine/compile';
-import { ortEngine } from '../src/train-engine/engine';
+import { autoStepsPerCall, ortEngine } from '../src/train-engine/engine';
 
 const argv = process.argv.slice(2);
 const arg = (k: string, d: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1]! : d);
@@ -31,7 +31,7 @@ if (threadList.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--th
 const optName = arg('--opt', 'adam');
 const SECONDS = quick ? 0.5 : 4;
 const only = arg('--only', '');
-const N = 4096;
+const N = 16384;
 
 /** One measured cell. `engine`: ort (compiled step), ort-fit (core fit + ortEngine), tfjs-wasm, torch. */
 export interface TrainOrtCell {
@@ -140,7 +140,7 @@ async function ortFit(batch: number, threads: number, estimate: number): Promise
   await m.fit(x, y, { epochs, batchSize: batch, verbose: 0, callbacks: [timer], engine: ortEngine({ device: 'auto', threads }) });
   x.dispose();
   y.dispose();
-  return { wall: median(walls), cpu: median(cpus), bestCpu: Math.max(...cpus), note: `${epochs - 1} timed epochs of ${N} samples, shuffled, 8 batches per call` };
+  return { wall: median(walls), cpu: median(cpus), bestCpu: Math.max(...cpus), note: `${epochs - 1} timed epochs of ${N} samples, shuffled, ${autoStepsPerCall(batch)} batches per call` };
 }
 
 async function tfjsWasm(batch: number): Promise<Rate | string> {
@@ -229,9 +229,11 @@ for (const batch of [64, 256]) {
   record(batch, 'tfjs-wasm', 1, 1, only === 'ort' ? 'skipped: --only ort' : await tfjsWasm(batch), 'nn eager, tfjs-wasm (1 thread)');
   for (const threads of threadList) {
     record(batch, 'ort', threads, 1, await ort(batch, threads, 1), `ort, ${threads} thr, 1 batch/call`);
-    const o8 = await ort(batch, threads, 8);
-    record(batch, 'ort', threads, 8, o8, `ort, ${threads} thr, 8 batches/call`);
-    record(batch, 'ort-fit', threads, 8, await ortFit(batch, threads, o8.wall), `model.fit + ortEngine(), ${threads} thr`);
+    // The engine's default batches per call (what ortEngine() and fitOrt use).
+    const k = autoStepsPerCall(batch);
+    const ok = await ort(batch, threads, k);
+    record(batch, 'ort', threads, k, ok, `ort, ${threads} thr, ${k} batches/call`);
+    record(batch, 'ort-fit', threads, k, await ortFit(batch, threads, ok.wall), `model.fit + ortEngine(), ${threads} thr`);
     for (const foreach of [true, false]) {
       record(batch, 'torch', threads, 1, only === 'ort' ? 'skipped: --only ort' : torch(batch, threads, foreach), `PyTorch, ${threads} thr, ${foreach ? 'foreach' : 'loop'}`, foreach ? 'foreach' : 'loop');
     }

@@ -30,6 +30,7 @@ export {
   CompiledTrainStep,
   fitOrt,
   ortEngine,
+  autoStepsPerCall,
   TrainStepCompileError,
   TrainStepInputError,
   type CompileTrainStepOptions,

@@ -1,7 +1,7 @@
 import { add, div, mul, sqrt, square, sub, fullLike } from '../ops';
 import type { Tensor } from '../tensor';
 import { check } from './errors';
-import { hostScalar as c } from './host';
+import { hostScalar as c, uploader } from './host';
 import { KerasOptimizer, type KerasHyper, type KerasOptimizerOptions } from './keras-optimizer';
 import { BaseOptimizer, type BaseHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer';
 
@@ -48,12 +48,20 @@ export class Adagrad extends BaseOptimizer<AdagradHyper> {
     check.nonNeg('Adagrad', 'initialAccumulatorValue', h.initialAccumulatorValue);
     check.nonNeg('Adagrad', 'eps', h.eps);
   }
+  /** The host scalars of an update at step `t` once the accumulator exists, in upload order. */
+  private constants(h: ParamGroup<AdagradHyper>, t: number): number[] {
+    return [...(h.weightDecay !== 0 ? [h.weightDecay] : []), h.eps, h.lr / (1 + (t - 1) * h.lrDecay)];
+  }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<AdagradHyper>): void {
     s.step++;
-    const grad = h.weightDecay !== 0 ? add(g, mul(p, c(h.weightDecay))) : g;
-    const clr = h.lr / (1 + (s.step - 1) * h.lrDecay);
+    const next = uploader(this.constants(h, s.step));
+    const grad = h.weightDecay !== 0 ? add(g, mul(p, next())) : g;
     const G = this.setBuffer(s, 'sum', add(acc(this, s, p, h.initialAccumulatorValue), square(grad)));
-    this.setParam(p, sub(p, mul(div(grad, add(sqrt(G), c(h.eps))), c(clr))));
+    this.setParam(p, sub(p, mul(div(grad, add(sqrt(G), next())), next())));
+  }
+  /** @internal */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<AdagradHyper>): number[] | undefined {
+    return s.buffers.sum ? this.constants(h, s.step + 1) : undefined;
   }
 }
 

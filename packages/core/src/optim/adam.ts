@@ -1,7 +1,7 @@
 import { add, div, maximum, mul, sqrt, square, sub } from '../ops';
 import type { Tensor } from '../tensor';
 import { check, InvalidHyperparameterError } from './errors';
-import { hostScalar as c } from './host';
+import { uploader } from './host';
 import { KerasOptimizer, type KerasHyper, type KerasOptimizerOptions } from './keras-optimizer';
 import { BaseOptimizer, type BaseHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer';
 
@@ -24,24 +24,35 @@ interface AdamMath {
   epsilonForm: EpsilonForm;
 }
 
-/** One Adam update (moments, optional AMSGrad maximum, step) — shared by both doors. */
-function adamUpdate(opt: BaseOptimizer<BaseHyper>, p: Tensor, g: Tensor, s: ParamState, h: AdamMath, t: number): void {
+/**
+ * The host scalars of one Adam update, in the order {@link adamUpdate} uploads them (one list, so
+ * that the ort engine can compute a step's constants without running the update: see
+ * `BaseOptimizer.peekConstants`). `hasM` / `hasV`: the moment buffers exist (not the first update).
+ */
+function adamConstants(h: AdamMath, t: number, hasM: boolean, hasV: boolean): number[] {
   const { beta1: b1, beta2: b2 } = h;
+  const k = [...(hasM ? [b1] : []), 1 - b1, ...(hasV ? [b2] : []), 1 - b2];
+  const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
+  if (h.epsilonForm === 'pytorch') k.push(Math.sqrt(bc2), h.eps, h.lr / bc1);
+  else k.push((h.lr * Math.sqrt(bc2)) / bc1, h.eps);
+  return k;
+}
+
+/** One Adam update (moments, optional AMSGrad maximum, step) — shared by both doors. `next` uploads {@link adamConstants} in order. */
+function adamUpdate(opt: BaseOptimizer<BaseHyper>, p: Tensor, g: Tensor, s: ParamState, h: AdamMath, next: () => Tensor): void {
   const m0 = s.buffers.expAvg, v0 = s.buffers.expAvgSq;
-  const m = opt.setBuffer(s, 'expAvg', m0 ? add(mul(m0, c(b1)), mul(g, c(1 - b1))) : mul(g, c(1 - b1)));
-  const v = opt.setBuffer(s, 'expAvgSq', v0 ? add(mul(v0, c(b2)), mul(square(g), c(1 - b2))) : mul(square(g), c(1 - b2)));
+  const m = opt.setBuffer(s, 'expAvg', m0 ? add(mul(m0, next()), mul(g, next())) : mul(g, next()));
+  const v = opt.setBuffer(s, 'expAvgSq', v0 ? add(mul(v0, next()), mul(square(g), next())) : mul(square(g), next()));
   let vUse = v;
   if (h.amsgrad) {
     const vm = s.buffers.maxExpAvgSq;
     vUse = opt.setBuffer(s, 'maxExpAvgSq', vm ? maximum(vm, v) : v);
   }
-  const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
   if (h.epsilonForm === 'pytorch') {
-    const denom = add(div(sqrt(vUse), c(Math.sqrt(bc2))), c(h.eps));
-    opt.setParam(p, sub(p, mul(div(m, denom), c(h.lr / bc1))));
+    const denom = add(div(sqrt(vUse), next()), next());
+    opt.setParam(p, sub(p, mul(div(m, denom), next())));
   } else {
-    const alpha = (h.lr * Math.sqrt(bc2)) / bc1;
-    opt.setParam(p, sub(p, div(mul(m, c(alpha)), add(sqrt(vUse), c(h.eps)))));
+    opt.setParam(p, sub(p, div(mul(m, next()), add(sqrt(vUse), next()))));
   }
 }
 
@@ -102,14 +113,24 @@ export class Adam extends BaseOptimizer<AdamHyper> {
   protected decoupled(): boolean {
     return false;
   }
+  /** Every host scalar of one update at step `t`, in upload order. */
+  private constants(s: ParamState, h: ParamGroup<AdamHyper>, t: number): number[] {
+    const decay = h.weightDecay === 0 ? [] : [this.decoupled() ? 1 - h.lr * h.weightDecay : h.weightDecay];
+    return [...decay, ...adamConstants({ ...h, beta1: h.betas[0], beta2: h.betas[1] }, t, !!s.buffers.expAvg, !!s.buffers.expAvgSq)];
+  }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<AdamHyper>): void {
     s.step++;
+    const next = uploader(this.constants(s, h, s.step));
     let grad = g;
     if (h.weightDecay !== 0) {
-      if (this.decoupled()) this.setParam(p, mul(p, c(1 - h.lr * h.weightDecay)));
-      else grad = add(g, mul(p, c(h.weightDecay)));
+      if (this.decoupled()) this.setParam(p, mul(p, next()));
+      else grad = add(g, mul(p, next()));
     }
-    adamUpdate(this, p, grad, s, { ...h, beta1: h.betas[0], beta2: h.betas[1] }, s.step);
+    adamUpdate(this, p, grad, s, { ...h, beta1: h.betas[0], beta2: h.betas[1] }, next);
+  }
+  /** @internal */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<AdamHyper>): number[] {
+    return this.constants(s, h, s.step + 1);
   }
 }
 
@@ -169,7 +190,11 @@ export class KerasAdam extends KerasOptimizer<KerasAdamHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<KerasAdamHyper>): void {
     s.step++;
-    adamUpdate(this, p, g, s, h, this.iterations + 1);
+    adamUpdate(this, p, g, s, h, uploader(adamConstants(h, this.iterations + 1, !!s.buffers.expAvg, !!s.buffers.expAvgSq)));
+  }
+  /** @internal */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdamHyper>): number[] {
+    return adamConstants(h, this.iterations + 1, !!s.buffers.expAvg, !!s.buffers.expAvgSq);
   }
 }
 

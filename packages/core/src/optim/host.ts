@@ -24,3 +24,12 @@ export function hostScalar(v: number): Tensor {
 export function hostTensor(values: ArrayLike<number>, shape: Shape): Tensor {
   return upload(floats(values), shape, 'float32');
 }
+
+/**
+ * Uploads host numbers with {@link hostScalar}, one per call, in order: an update written with it
+ * uploads exactly the list that its optimizer's `peekUpdate` returns (see `BaseOptimizer.peekConstants`).
+ */
+export function uploader(k: readonly number[]): () => Tensor {
+  let i = 0;
+  return () => hostScalar(k[i++]!);
+}

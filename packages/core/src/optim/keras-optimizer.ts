@@ -133,6 +133,16 @@ export abstract class KerasOptimizer<H extends KerasHyper> extends BaseOptimizer
     });
   }
 
+  /** @internal Adds the decoupled weight decay constant uploaded before the update; the learning rate is the schedule's at the next step. */
+  override peekConstants(p: Tensor): number[] | undefined {
+    const s = this.state.get(p);
+    const group = this.paramGroups.find((g) => g.params.includes(p));
+    if (!s || !group) return undefined;
+    const lr = this.schedule ? evalLearningRate(this.schedule, this.iterations) : group.lr;
+    const own = this.peekUpdate(p, s, { ...group, lr });
+    return own && group.weightDecay > 0 ? [group.weightDecay * lr, ...own] : own;
+  }
+
   protected override get iterationCount(): number {
     return this.iterations;
   }

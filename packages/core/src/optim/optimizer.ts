@@ -171,6 +171,23 @@ export abstract class BaseOptimizer<H extends BaseHyper> implements Optimizer {
     for (const [p, g, group] of this.active()) this.updateOne(p, g, group);
   }
 
+  /**
+   * @internal For compiled training steps (the ort engine in `@nn/onnx`): the host scalars that the
+   * next `step()` will upload while updating `p`, in upload order, computed without running the
+   * update — or `undefined` when this optimizer cannot say (the engine then traces a probe step).
+   * The engine checks the list against a traced step before it relies on it.
+   */
+  peekConstants(p: Tensor): number[] | undefined {
+    const s = this.state.get(p);
+    const group = this.paramGroups.find((g) => g.params.includes(p));
+    return s && group ? this.peekUpdate(p, s, group) : undefined;
+  }
+
+  /** @internal {@link BaseOptimizer.peekConstants} of `update` alone (`group` as it will be when the step runs). */
+  protected peekUpdate(_p: Tensor, _s: ParamState, _group: ParamGroup<H>): number[] | undefined {
+    return undefined;
+  }
+
   /** @internal Update one parameter, then apply its constraint (if any). */
   protected updateOne(p: Tensor, g: Tensor, group: ParamGroup<H>): void {
     let s = this.state.get(p);

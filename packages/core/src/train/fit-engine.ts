@@ -70,10 +70,11 @@ export interface FitEngine {
   /** Short name for messages, e.g. `'ort'`. */
   readonly name: string;
   /**
-   * Batches per engine call (`FitEngineSession.steps`) when no callback has batch hooks.
+   * Batches per engine call (`FitEngineSession.steps`) when no callback has batch hooks: a number,
+   * or a function of fit's `batchSize`.
    * @default 1
    */
-  readonly stepsPerCall?: number;
+  readonly stepsPerCall?: number | ((batchSize: number) => number);
   /** Prepare the engine for a model; called once per `fit`, on the first batch. */
   compile(model: Trainable, compiled: FitEngineCompiled, sample: FitEngineSample): Promise<FitEngineSession>;
 }

@@ -402,7 +402,8 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   // ---- engine (args.engine): steps run there; started on the first batch ----
   const engine = args.engine;
   const batchHooks = (args.callbacks ?? []).some((cb) => cb.onBatchBegin || cb.onBatchEnd);
-  const perCall = batchHooks ? 1 : engine?.stepsPerCall ?? 1;
+  const spc = engine?.stepsPerCall ?? 1;
+  const perCall = batchHooks ? 1 : typeof spc === 'function' ? spc(batchSize) : spc;
   if (engine && (!Number.isInteger(perCall) || perCall < 1)) throw new ValueError(`fit: engine "${engine.name}" stepsPerCall must be a positive integer, got ${perCall}.`, 'fit');
   let session: FitEngineSession | undefined;
   let engineOff: string | undefined;

@@ -166,6 +166,40 @@ describe('ort engine: state that changes between steps', () => {
     expect(e.optimizer.stateDict().iterations).toBe(8);
   });
 
+  it("Adam's per-step constants come from its formulas, and formulas that disagree with a traced step are not used", async () => {
+    /** An Adam whose peekConstants is off by one step: the engine must notice and probe instead. */
+    class StaleAdam extends optim.Adam {
+      override peekConstants(p: Tensor) {
+        const s = (this as unknown as { state: Map<Tensor, { step: number }> }).state.get(p)!;
+        s.step--;
+        try {
+          return super.peekConstants(p);
+        } finally {
+          s.step++;
+        }
+      }
+    }
+    const batches = data(12, 8, 6, 3);
+    const run = async (make: (m: nn.Module) => Optimizer) => {
+      manualSeed(4);
+      const m = new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 3));
+      const e = await compileTrainStep(m, { optimizer: make(m), loss, inputShape: [6] });
+      const got: number[] = [];
+      for (const b of batches) got.push(await e.step(b.x, b.y));
+      await e.dispose();
+      return { got, probe: e.graphInfo['8|train']!.probe };
+    };
+    const byFormula = await run((m) => new optim.Adam(m.parameters(), { lr: 0.05 }));
+    const stale = await run((m) => new StaleAdam(m.parameters(), { lr: 0.05 }));
+    manualSeed(4);
+    const m = new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 3));
+    const want = eager(m, new optim.Adam(m.parameters(), { lr: 0.05 }), batches);
+    expect(byFormula.probe).toBe("every step, from the optimizer's formulas");
+    expect(stale.probe).toBe('every step, one parameter per group');
+    // Both follow eager Adam's bias corrections step by step (a stale correction moves the loss by ≥ 1e-3 here).
+    for (const r of [byFormula, stale]) r.got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
+  });
+
   it('changing another hyperparameter (momentum) mid-run recompiles instead of using the stale constant', async () => {
     const batches = data(6, 8, 6, 3);
     manualSeed(3);

@@ -19,19 +19,28 @@ export interface OrtEngineOptions {
   /**
    * Batches per onnxruntime call (an ONNX Loop, see `CompiledTrainStep.steps`): weights cross into JS
    * once per call. fit uses 1 when a callback has batch hooks.
-   * @default 8
+   * @default {@link autoStepsPerCall}: 32 up to batch 512, fewer for larger batches
    */
-  stepsPerCall?: number;
+  stepsPerCall?: number | ((batchSize: number) => number);
   /** ONNX opset of the compiled graphs (16 – 18). @default 17 */
   opset?: number;
   /** Called once per reason when steps run eagerly instead. @default console.warn */
   onFallback?: (reason: string) => void;
 }
 
+/**
+ * The default batches per onnxruntime call: 32, or fewer when batches are large — about 16k samples
+ * per call at most (`⌊16384 / batchSize⌋`, at least 1). Each call has a fixed cost (onnxruntime's run,
+ * the whole state crossing into JS) that more steps per call divide: measured on FMNIST-MLP Adam,
+ * batch 64, one thread, 32 steps per call train ≈ 10% faster than 8; the stacked input of a call stays
+ * ≤ 16k samples.
+ */
+export const autoStepsPerCall = (batchSize: number): number => Math.max(1, Math.min(32, Math.floor(16384 / batchSize)));
+
 /** The ort engine as core `fit` sees it; `compile` gives the {@link CompiledTrainStep} itself. */
 export interface OrtEngine extends FitEngine {
   readonly name: 'ort';
-  readonly stepsPerCall: number;
+  readonly stepsPerCall: number | ((batchSize: number) => number);
   compile(model: Trainable, compiled: FitEngineCompiled, sample: FitEngineSample): Promise<CompiledTrainStep>;
 }
 
@@ -53,7 +62,7 @@ export interface OrtEngine extends FitEngine {
  * ```
  */
 export function ortEngine(opts: OrtEngineOptions = {}): OrtEngine {
-  const { stepsPerCall = 8, ...compileOpts } = opts;
+  const { stepsPerCall = autoStepsPerCall, ...compileOpts } = opts;
   return {
     name: 'ort',
     stepsPerCall,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fit, layers, manualSeed, nn, optim, optimizers, randint, randn, Sequential, type Callback, type Module, type Tensor } from '@nn/core';
-import { ortEngine } from './engine';
+import { autoStepsPerCall, ortEngine } from './engine';
 import { fitOrt } from './fit-ort';
 
 // core `fit(x, y, { engine: ortEngine() })` against eager `fit` (reference backend, float64) and
@@ -89,6 +89,19 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
     const ha = await fit(a, source, { epochs: 2, stepsPerEpoch: 4, verbose: 0 });
     const b = torchModel();
     const hb = await b.fit(source, { epochs: 2, stepsPerEpoch: 4, verbose: 0, engine: ortEngine({ device: 'cpu', stepsPerCall: 3 }) });
+    closeLosses(hb.history.loss!, ha.history.loss!);
+    expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(WEIGHT_TOL);
+  });
+
+  it("stepsPerCall may be a function of fit's batch size (the default, autoStepsPerCall: 32 up to batch 512, ≤ 16k samples per call)", async () => {
+    expect([1, 64, 256, 512, 1024, 4096, 20000].map(autoStepsPerCall)).toEqual([32, 32, 32, 32, 16, 4, 1]);
+    const opts = { epochs: 1, batchSize: 16, verbose: 0 as const, seed: 3 };
+    const a = torchModel();
+    const ha = await fit(a, X, Y, opts);
+    const perCall = vi.fn((b: number) => (b === 16 ? 3 : 1));
+    const b = torchModel();
+    const hb = await b.fit(X, Y, { ...opts, engine: ortEngine({ device: 'cpu', stepsPerCall: perCall }) });
+    expect(perCall).toHaveBeenCalledWith(16);
     closeLosses(hb.history.loss!, ha.history.loss!);
     expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(WEIGHT_TOL);
   });

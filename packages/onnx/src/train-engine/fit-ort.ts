@@ -2,6 +2,7 @@ import { evaluate, Generator, History, Tensor, type Callback, type Logs, type Op
 import type { Device } from '../serve/session';
 import { TrainStepInputError } from './errors';
 import { compileTrainStep, type CompiledTrainStep, type LossArg } from './compile';
+import { autoStepsPerCall } from './engine';
 import type { TrainableModel } from './step-trace';
 
 /** In-memory data for {@link fitOrt}: a tensor or a flat typed array of `n × sample` values. */
@@ -33,7 +34,7 @@ export interface FitOrtArgs {
   /**
    * Batches per onnxruntime call (an ONNX Loop; see `CompiledTrainStep.steps`): weights cross into
    * JS once per call. Batch callbacks then run after the call, for each of its batches in order.
-   * @default 8, or 1 when a callback has onBatchBegin / onBatchEnd (exact per-batch timing)
+   * @default `autoStepsPerCall(batchSize)` (32 up to batch 512), or 1 when a callback has onBatchBegin / onBatchEnd (exact per-batch timing)
    */
   stepsPerCall?: number;
   /** 0 silent, 1 one line per epoch. @default 1 */
@@ -102,7 +103,7 @@ export async function fitOrt(model: TrainableModel, x: FitData, y: FitData, args
   const callbacks: Callback[] = [...(args.callbacks ?? []), history];
   for (const cb of callbacks) cb.setModel?.(model as never);
   const batchHooks = (args.callbacks ?? []).some((c) => c.onBatchBegin || c.onBatchEnd);
-  const perCall = args.stepsPerCall ?? (batchHooks ? 1 : 8);
+  const perCall = args.stepsPerCall ?? (batchHooks ? 1 : autoStepsPerCall(batchSize));
   if (!Number.isInteger(perCall) || perCall < 1) throw new TrainStepInputError('stepsPerCall', 'a positive integer', String(perCall));
   const xb = new Float32Array(perCall * batchSize * X.per);
   const yb = new (Y.data.constructor as new (n: number) => Float32Array | Int32Array)(perCall * batchSize * Y.per);

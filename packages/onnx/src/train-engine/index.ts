@@ -2,5 +2,5 @@
 export { compileTrainStep, CompiledTrainStep, type CompileTrainStepOptions, type BatchData, type GraphInfo, type LossArg } from './compile';
 export { fitOrt, type FitOrtArgs, type FitData } from './fit-ort';
 export { TrainStepCompileError, TrainStepInputError } from './errors';
-export { ortEngine, type OrtEngine, type OrtEngineOptions, type TrainEngine, type TrainEngineCompiled, type TrainEngineSample } from './engine';
+export { autoStepsPerCall, ortEngine, type OrtEngine, type OrtEngineOptions, type TrainEngine, type TrainEngineCompiled, type TrainEngineSample } from './engine';
 export type { TrainableModel, StepLoss } from './step-trace';

@@ -18,7 +18,7 @@ export interface OpenedSession {
  */
 export async function openSession(bytes: Uint8Array, device: Device = 'auto', threads = 0): Promise<OpenedSession> {
   if (!['auto', 'cuda', 'cpu'].includes(device)) throw new DeviceError(String(device), "expected 'auto', 'cuda' or 'cpu'");
-  const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1, ...(process.env.NN_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.NN_ORT_PROFILE } : {}) };
   const open = (eps: string[]) =>
     ort.InferenceSession.create(bytes, { ...base, executionProviders: eps, ...(eps[0] === 'cuda' ? { logSeverityLevel: 4 as const } : {}) });
   const wrap = (e: unknown) => new OnnxFormatError('<train step>', `onnxruntime could not load the compiled step: ${(e as Error).message}`);

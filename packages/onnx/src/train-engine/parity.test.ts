@@ -60,16 +60,16 @@ interface Case {
 const cases: Case[] = [
   { name: 'torch SGD', keras: false, opt: (m) => new optim.SGD(m.parameters(), { lr: 0.05 }), probe: 'on lr change' },
   { name: 'torch SGD momentum (nesterov)', keras: false, opt: (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true }), probe: 'on lr change' },
-  { name: 'torch Adam', keras: false, opt: (m) => new optim.Adam(m.parameters(), { lr: 1e-2 }), probe: 'every step, one parameter per group' },
+  { name: 'torch Adam', keras: false, opt: (m) => new optim.Adam(m.parameters(), { lr: 1e-2 }), probe: "every step, from the optimizer's formulas" },
   { name: 'torch RMSprop', keras: false, opt: (m) => new optim.RMSprop(m.parameters(), { lr: 1e-2 }), probe: 'on lr change' },
   { name: 'keras SGD', keras: true, opt: () => optimizers.SGD({ learningRate: 0.05 }), probe: 'on lr change' },
   { name: 'keras SGD momentum', keras: true, opt: () => optimizers.SGD({ learningRate: 0.05, momentum: 0.9 }), probe: 'on lr change' },
-  { name: 'keras Adam', keras: true, opt: () => optimizers.Adam({ learningRate: 1e-2 }), probe: 'every step, one parameter per group' },
+  { name: 'keras Adam', keras: true, opt: () => optimizers.Adam({ learningRate: 1e-2 }), probe: "every step, from the optimizer's formulas" },
   { name: 'keras RMSprop', keras: true, opt: () => optimizers.RMSprop({ learningRate: 1e-3 }), probe: 'on lr change' },
-  { name: 'torch Adagrad', keras: false, opt: (m) => new optim.Adagrad(m.parameters(), { lr: 0.05, lrDecay: 0.01 }), probe: 'every step, one parameter per group' },
-  { name: 'torch AdamW', keras: false, opt: (m) => new optim.AdamW(m.parameters(), { lr: 1e-2, weightDecay: 0.05 }), probe: 'every step, one parameter per group' },
+  { name: 'torch Adagrad', keras: false, opt: (m) => new optim.Adagrad(m.parameters(), { lr: 0.05, lrDecay: 0.01 }), probe: "every step, from the optimizer's formulas" },
+  { name: 'torch AdamW', keras: false, opt: (m) => new optim.AdamW(m.parameters(), { lr: 1e-2, weightDecay: 0.05 }), probe: "every step, from the optimizer's formulas" },
   { name: 'keras Adagrad', keras: true, opt: () => optimizers.Adagrad({ learningRate: 0.05 }), probe: 'on lr change' },
-  { name: 'keras AdamW', keras: true, opt: () => optimizers.AdamW({ learningRate: 1e-2, weightDecay: 0.05 }), probe: 'every step, all parameters' },
+  { name: 'keras AdamW', keras: true, opt: () => optimizers.AdamW({ learningRate: 1e-2, weightDecay: 0.05 }), probe: "every step, from the optimizer's formulas" },
 ];
 
 function eagerRun(c: Case, data: ReturnType<typeof batches>) {
