@@ -105,6 +105,7 @@ function foldReshapes(g: IrGraph, ix: Index): boolean {
   return changed;
 }
 
+/** Gemm(a, b) followed by Add of a [N] bias → Gemm(a, b, bias): one pass fewer over the product. */
 function fuseGemmBias(g: IrGraph, ix: Index): boolean {
   let changed = false;
   for (const n of g.nodes) {
@@ -113,8 +114,11 @@ function fuseGemmBias(g: IrGraph, ix: Index): boolean {
     const add = users[0];
     if (users.length !== 1 || add!.op !== 'Add') continue;
     const bias = add!.inputs[0] === n.outputs[0] ? add!.inputs[1]! : add!.inputs[0]!;
-    const b = g.inits.get(bias);
-    if (!b || b.dims.length !== 1 || b.dtype !== 'float32') continue;
+    // A 1-D float32 initializer (exported model) or graph input (a bias in a compiled training step).
+    // The Add was valid, so its length is N or 1 for the [M, N] product: exactly what Gemm's C broadcasts.
+    const init = g.inits.get(bias), input = g.inputs.find((i) => i.name === bias);
+    const dims = init?.dims ?? input?.dims, dtype = init?.dtype ?? input?.dtype;
+    if (!dims || dims.length !== 1 || dtype !== 'float32') continue;
     n.inputs = [...n.inputs, bias];
     n.outputs = [add!.outputs[0]!];
     add!.outputs = [`${add!.outputs[0]}__dead`];
