@@ -54,6 +54,8 @@ export interface GraphInfo {
   masks: number;
   /** Optimizer scalars fed per step. */
   scalars: number;
+  /** Parameters whose Adam moments the graph carries scaled (3 passes fewer per update; see `adam-scale.ts`). */
+  scaledMoments: number;
   probe: 'never' | 'on lr change' | 'every step, from the optimizer\'s formulas' | 'every step, one parameter per group' | 'every step, all parameters';
 }
 
@@ -115,6 +117,12 @@ function peekConstants(opt: Optimizer, params: readonly Tensor[]): number[] | un
 const agrees = (k: readonly number[] | undefined, probe: readonly TypedArray[]): boolean =>
   !!k && k.length === probe.length && probe.every((d, j) => d.length === 1 && d[0] === (d instanceof Float32Array ? Math.fround(k[j]!) : d instanceof Int32Array ? Math.trunc(k[j]!) : k[j]));
 
+/** `[m, v]` state names of each Adam moment pair (`optim.<i>.expAvg` / `optim.<i>.expAvgSq`). */
+function momentPairs(names: readonly string[]): [string, string][] {
+  const have = new Set(names);
+  return names.flatMap((n) => (/^optim\.\d+\.expAvg$/.test(n) && have.has(`${n}Sq`) ? [[n, `${n}Sq`] as [string, string]] : []));
+}
+
 /** A loss as `compile` takes it: a function, a name, or a Keras loss object (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`). */
 export type LossArg = StepLoss | string | Parameters<typeof getLoss>[0];
 
@@ -133,6 +141,8 @@ export class CompiledTrainStep {
   private readonly graphs = new Map<string, Compiled>();
   private readonly arrays = new Map<string, Float32Array | Int32Array | Uint8Array>();
   private tensorsByName = new Map<string, Tensor>();
+  /** How each array is stored when not as is: true value = scale · stored (Adam moments, see ./adam-scale.ts). */
+  private readonly scales = new Map<string, number>();
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
   private fresh: 'arrays' | 'tensors' = 'tensors';
   private busy = false;
@@ -272,7 +282,7 @@ export class CompiledTrainStep {
     const modules = [...(this.model.modules?.() ?? [])];
     const masks = a.random.map((r) => maskSpec(r, modules));
     const g = buildStepGraph({
-      trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)),
+      trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)), adamMoments: momentPairs(ctx.named.map(([n]) => n)),
       maskIds: masks.map((m) => m.id), scalars, opset: this.opts.opset ?? 17,
     });
     // NN_ORT_DUMP=dir writes each compiled step graph there (for netron / onnx.checker).
@@ -382,7 +392,7 @@ export class CompiledTrainStep {
     this.graphs.set(key, g);
     if (g.kind === 'ort') {
       this.info[key] = {
-        nodes: g.nodeCount, device: g.device, masks: g.masks.length, scalars: g.scalarValues.length,
+        nodes: g.nodeCount, device: g.device, masks: g.masks.length, scalars: g.scalarValues.length, scaledMoments: g.step.scales.size / 2,
         probe: g.scalarValues.length === 0 ? 'never' : !g.stepScalars ? 'on lr change' : g.formulas ? "every step, from the optimizer's formulas" : g.reps ? 'every step, one parameter per group' : 'every step, all parameters',
       };
     }
@@ -464,7 +474,20 @@ export class CompiledTrainStep {
       const d = t.dataSync();
       this.arrays.set(n, t.dtype === 'float32' ? Float32Array.from(d as ArrayLike<number>) : d.slice() as Int32Array | Uint8Array);
     }
+    this.scales.clear();
     this.fresh = 'arrays';
+  }
+
+  /** Convert the arrays to the way a graph carries them (its {@link StepGraph.scales}; absent: as is). */
+  private represent(want: ReadonlyMap<string, number>): void {
+    for (const n of new Set([...this.scales.keys(), ...want.keys()])) {
+      const cur = this.scales.get(n) ?? 1, next = want.get(n) ?? 1;
+      if (cur === next) continue;
+      const f = cur / next;
+      this.arrays.set(n, (this.arrays.get(n) as Float32Array).map((x) => x * f));
+      if (next === 1) this.scales.delete(n);
+      else this.scales.set(n, next);
+    }
   }
 
   /** The optimizer scalars of the next step (re-derived only when they can have changed); advances the optimizer's counters. */
@@ -512,6 +535,7 @@ export class CompiledTrainStep {
   /** Run `k` steps in one onnxruntime call (`k` = 1: the step graph itself, else its Loop); returns the k losses. */
   private async ortSteps(g: OrtGraph, k: number, x: { data: Float32Array | Int32Array; batch: number }, y: { data: Float32Array | Int32Array; batch: number }): Promise<Float32Array<ArrayBufferLike>> {
     if (this.fresh === 'tensors') this.load();
+    this.represent(g.step.scales);
     const loop = k === 1 ? undefined : await this.loopFor(g, k);
     const session = loop ? loop.session : g.session;
     const slots = loop ? loop.graph.inputs : g.inputs.map((sl) => ({ ...sl, feed: sl.name }));
@@ -619,7 +643,8 @@ export class CompiledTrainStep {
     noGrad(() => {
       for (const [n, a] of this.arrays) {
         const t = this.tensorsByName.get(n);
-        if (t) t.assign_(tensor(a, [...t.shape], { dtype: t.dtype }));
+        const f = this.scales.get(n) ?? 1;
+        if (t) t.assign_(tensor(f === 1 ? a : (a as Float32Array).map((x) => x * f), [...t.shape], { dtype: t.dtype }));
       }
     });
     this.fresh = 'tensors';

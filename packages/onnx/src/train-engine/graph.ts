@@ -4,6 +4,7 @@ import { staticDims } from '../export/dynamic';
 import { serializeModel } from '../export/serialize';
 import { simplify } from '../export/simplify';
 import { VERSION } from '../version';
+import { scaleAdamMoments, type StateScales } from './adam-scale';
 import { TrainStepCompileError } from './errors';
 
 /** Where each graph input's value comes from at run time. */
@@ -22,6 +23,8 @@ export interface StepGraph {
   readonly inputs: readonly InputSlot[];
   readonly outputs: readonly OutputSlot[];
   readonly nodeCount: number;
+  /** State inputs the graph carries scaled (true value = scale · stored value; see ./adam-scale.ts). */
+  readonly scales: StateScales;
 }
 
 /** What {@link buildStepGraph} turns into graph inputs. */
@@ -36,6 +39,8 @@ export interface StepGraphSpec {
   /** Constants recomputed per step (optimizer scalars), with their index in the optimizer's constant sequence. */
   readonly scalars: ReadonlyArray<{ id: number; index: number }>;
   readonly opset?: number;
+  /** State inputs `[m, v]` of Adam moment pairs to carry scaled when their update has core's form. */
+  readonly adamMoments?: ReadonlyArray<readonly [string, string]>;
 }
 
 const asInput = (v: TraceValue, name: string): TraceValue => ({ ...v, kind: 'input', name });
@@ -101,6 +106,7 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   const mod: TraceResult = { values, ops: t.ops, inputs: ids, outputs: outIds, assigns: new Map() };
   let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames });
   g = simplify(g);
+  const scales = scaleAdamMoments(g, spec.adamMoments ?? []);
   const bytes = serializeModel(g, { opset, producerName: 'nn', producerVersion: VERSION, graphName: 'nn_train_step' });
-  return { bytes, inputs: slots, outputs: outs, nodeCount: g.nodes.length };
+  return { bytes, inputs: slots, outputs: outs, nodeCount: g.nodes.length, scales };
 }
