@@ -141,6 +141,8 @@ export class CompiledTrainStep {
   private readonly graphs = new Map<string, Compiled>();
   private readonly arrays = new Map<string, Float32Array | Int32Array | Uint8Array>();
   private tensorsByName = new Map<string, Tensor>();
+  /** Each tensor's handle right after {@link sync}: an unchanged handle means nothing was assigned to it since. */
+  private synced: Map<string, unknown> | undefined;
   /** How each array is stored when not as is: true value = scale · stored (Adam moments, see ./adam-scale.ts). */
   private readonly scales = new Map<string, number>();
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
@@ -470,9 +472,18 @@ export class CompiledTrainStep {
   /** Copy the model's tensors into the arrays (after eager steps or a user edit). */
   private load(): void {
     this.context();
+    // Nothing assigned since sync() wrote the arrays into the tensors (fit syncs every epoch): the
+    // arrays still hold those values.
+    const synced = this.synced;
+    this.synced = undefined;
+    if (synced && synced.size === this.tensorsByName.size && [...this.tensorsByName].every(([n, t]) => synced.get(n) === t.handle)) {
+      this.fresh = 'arrays';
+      return;
+    }
     for (const [n, t] of this.tensorsByName) {
       const d = t.dataSync();
-      this.arrays.set(n, t.dtype === 'float32' ? Float32Array.from(d as ArrayLike<number>) : d.slice() as Int32Array | Uint8Array);
+      // new Float32Array(typedArray) converts natively (Float32Array.from walks an iterator).
+      this.arrays.set(n, t.dtype === 'float32' ? new Float32Array(d as Float64Array) : d.slice() as Int32Array | Uint8Array);
     }
     this.scales.clear();
     this.fresh = 'arrays';
@@ -628,9 +639,10 @@ export class CompiledTrainStep {
   }
 
   /**
-   * Say that the model's tensors (weights, buffers, optimizer state) were changed outside the
-   * engine — loaded from a checkpoint, restored by a callback — so the next step reads them again.
-   * Call {@link sync} first if the engine's newest weights must not be lost.
+   * Say that the model's tensors (weights, buffers, optimizer state) may have been changed outside
+   * the engine — loaded from a checkpoint, restored by a callback — so the next step reads them
+   * again (all of them, unless none was assigned since {@link sync} wrote them: then the engine's
+   * copy is still theirs). Call {@link sync} first if the engine's newest weights must not be lost.
    */
   invalidate(): void {
     this.ctx = undefined;
@@ -648,6 +660,7 @@ export class CompiledTrainStep {
       }
     });
     this.fresh = 'tensors';
+    this.synced = new Map([...this.tensorsByName].map(([n, t]) => [n, t.handle]));
   }
 
   /** {@link sync}, then free the onnxruntime sessions. */

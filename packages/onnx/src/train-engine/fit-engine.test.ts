@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fit, layers, manualSeed, nn, optim, optimizers, randint, randn, Sequential, type Callback, type Module, type Tensor } from '@nn/core';
+import { fit, layers, manualSeed, nn, noGrad, optim, optimizers, randint, randn, Sequential, type Callback, type Module, type Tensor } from '@nn/core';
 import { autoStepsPerCall, ortEngine } from './engine';
 import { fitOrt } from './fit-ort';
 
@@ -102,6 +102,26 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
     const b = torchModel();
     const hb = await b.fit(X, Y, { ...opts, engine: ortEngine({ device: 'cpu', stepsPerCall: perCall }) });
     expect(perCall).toHaveBeenCalledWith(16);
+    closeLosses(hb.history.loss!, ha.history.loss!);
+    expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(WEIGHT_TOL);
+  });
+
+  it('weights a callback assigns at an epoch end are the ones the engine trains on next (no stale copy)', async () => {
+    const halve: Callback = {
+      onEpochEnd: (epoch) => {
+        if (epoch === 0) noGrad(() => { for (const p of a.parameters()) p.assign_(p.mul(0.5)); });
+      },
+    };
+    const halveB: Callback = {
+      onEpochEnd: (epoch) => {
+        if (epoch === 0) noGrad(() => { for (const p of b.parameters()) p.assign_(p.mul(0.5)); });
+      },
+    };
+    const opts = { epochs: 2, batchSize: 16, verbose: 0 as const, seed: 4 };
+    const a = torchModel();
+    const ha = await fit(a, X, Y, { ...opts, callbacks: [halve] });
+    const b = torchModel();
+    const hb = await b.fit(X, Y, { ...opts, callbacks: [halveB], engine: ortEngine({ device: 'cpu' }) });
     closeLosses(hb.history.loss!, ha.history.loss!);
     expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(WEIGHT_TOL);
   });
