@@ -74,7 +74,11 @@ export class JsonlLogger implements Callback {
     this.runName = options.runName ?? `run-${stamp(new Date())}`;
     if (/[/\\]|^\.\.?$/.test(this.runName)) throw new InvalidOptionError('JsonlLogger: options.runName', this.runName, 'a folder name without slashes');
     this.runDir = join(options.logDir, this.runName);
+    if ((options.batchEvery ?? 0) > 0) this.onBatchEnd = (_batch, logs) => this.batchEnd(logs);
   }
+
+  /** Logs every `batchEvery`-th batch; absent when `batchEvery` is 0 (a batch hook makes `fit` with an engine (`ortEngine()`) run one batch per call, so it is defined only when batches are logged). */
+  readonly onBatchEnd?: (batch: number, logs?: Logs) => void;
 
   /** Path of metrics.jsonl. */
   get metricsPath(): string {
@@ -99,7 +103,7 @@ export class JsonlLogger implements Callback {
     this.epoch = epoch;
   }
 
-  onBatchEnd(_batch: number, logs?: Logs): void {
+  private batchEnd(logs?: Logs): void {
     const every = this.options.batchEvery ?? 0;
     const step = this.step++;
     if (every > 0 && step % every === 0) this.append({ type: 'batch', step, epoch: this.epoch, time: Date.now(), logs: clean(logs) });

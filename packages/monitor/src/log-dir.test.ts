@@ -13,7 +13,7 @@ describe('JsonlLogger and the log folder format', () => {
     log.onTrainBegin();
     for (let e = 0; e < 3; e++) {
       log.onEpochBegin(e);
-      for (let b = 0; b < 4; b++) log.onBatchEnd(b, { loss: b });
+      for (let b = 0; b < 4; b++) log.onBatchEnd!(b, { loss: b });
       log.onEpochEnd(e, { loss: 1 / (e + 1), error: 0.2, val_error: 0.21, nan: Number.NaN });
     }
     log.onTrainEnd();

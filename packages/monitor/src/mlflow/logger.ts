@@ -75,7 +75,11 @@ export class MlflowLogger implements Callback {
     this.warn = options.onWarning ?? ((m) => console.warn(m));
     for (const [key, value] of Object.entries(options.tags ?? {})) this.tags.push({ key, value: String(value) });
     this.logParams(options.params ?? {});
+    if (options.logEvery === 'batch') this.onBatchEnd = async (_batch, logs) => this.batchEnd(logs);
   }
+
+  /** Logs `batch_*` metrics; absent unless `logEvery: 'batch'` (a batch hook makes `fit` with an engine (`ortEngine()`) run one batch per call, so it is defined only when batches are logged). */
+  readonly onBatchEnd?: (batch: number, logs?: Logs) => Promise<void>;
 
   /** Number of metrics, params, tags, artifacts and status updates not yet accepted by the server. */
   get pendingCount(): number {
@@ -102,9 +106,9 @@ export class MlflowLogger implements Callback {
     await this.attempt();
   }
 
-  async onBatchEnd(_batch: number, logs?: Logs): Promise<void> {
+  private batchEnd(logs?: Logs): void {
     const step = this.globalBatch++;
-    if (this.options.logEvery !== 'batch' || !logs) return;
+    if (!logs) return;
     this.logMetrics(Object.fromEntries(Object.entries(logs).map(([k, v]) => [`batch_${k}`, v])), step);
   }
 

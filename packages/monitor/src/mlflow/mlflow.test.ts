@@ -99,7 +99,7 @@ const close = (s: Server) => new Promise<void>((r) => s.close(() => r()));
 async function simulateFit(cb: MlflowLogger, epochs: number) {
   await cb.onTrainBegin();
   for (let e = 0; e < epochs; e++) {
-    for (let b = 0; b < 2; b++) await cb.onBatchEnd(b, { loss: 1 / (e + 1) });
+    for (let b = 0; b < 2; b++) await cb.onBatchEnd?.(b, { loss: 1 / (e + 1) });
     await cb.onEpochEnd(e, { loss: 1 / (e + 1), val_loss: 1.5 / (e + 1) });
   }
   await cb.onTrainEnd();

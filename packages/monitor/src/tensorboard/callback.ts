@@ -55,7 +55,11 @@ export class TensorBoard implements Callback {
     }
     this.histogramFreq = options.histogramFreq ?? 1;
     this.model = options.model;
+    if (this.updateFreq !== 'epoch') this.onBatchEnd = (_batch, logs) => this.batchEnd(logs);
   }
+
+  /** Logs `batch_*` scalars every `updateFreq` batches; absent with `updateFreq: 'epoch'` (a batch hook makes `fit` with an engine (`ortEngine()`) run one batch per call, so it is defined only when batches are logged). */
+  readonly onBatchEnd?: (batch: number, logs?: Logs) => void;
 
   setModel(model: unknown): void {
     this.model = model as ModelLike;
@@ -76,7 +80,7 @@ export class TensorBoard implements Callback {
     if (this.options.notes) this.trainWriter.addText('notes', this.options.notes, 0);
   }
 
-  onBatchEnd(_batch: number, logs?: Logs): void {
+  private batchEnd(logs?: Logs): void {
     const every = this.updateFreq === 'batch' ? 1 : this.updateFreq === 'epoch' ? 0 : this.updateFreq;
     const step = this.globalBatch++;
     if (!every || step % every !== 0 || !logs) return;

@@ -154,7 +154,7 @@ describe('TensorBoard callback', () => {
     cb.onTrainBegin();
     const logged: number[] = [];
     for (let epoch = 0; epoch < 2; epoch++) {
-      for (let b = 0; b < 3; b++) { const loss = 1 / (1 + epoch * 3 + b); logged.push(loss); cb.onBatchEnd(b, { loss }); }
+      for (let b = 0; b < 3; b++) { const loss = 1 / (1 + epoch * 3 + b); logged.push(loss); cb.onBatchEnd!(b, { loss }); }
       cb.onEpochEnd(epoch, { loss: 0.5 - epoch * 0.1, accuracy: 0.75, val_loss: 0.6 - epoch * 0.1, val_accuracy: 0.5 });
     }
     cb.onTrainEnd();
