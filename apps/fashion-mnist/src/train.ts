@@ -4,6 +4,7 @@ import {
 } from '@nn/core';
 import { DataLoader, Dataset, computeStats, splits } from '@nn/data';
 import { JsonlLogger, SummaryWriter, TensorBoard } from '@nn/monitor';
+import { compileTrainStep, ortEngine } from '@nn/onnx';
 import { kerasModel, TorchMlp } from './models';
 import type { Options } from './options';
 
@@ -112,6 +113,18 @@ export function evaluateAccuracy(model: Module, x: Float32Array, y: Int32Array, 
   return correct / y.length;
 }
 
+/** A batch's summed loss and correct count from the ort engine's loss and logits ([batch, 10]). */
+function countCorrect(loss: number, logits: Float32Array, y: Tensor): readonly [number, number] {
+  const yy = y.dataSync();
+  let c = 0;
+  for (let i = 0; i < yy.length; i++) {
+    let best = 0;
+    for (let j = 1; j < 10; j++) if (logits[i * 10 + j]! > logits[i * 10 + best]!) best = j;
+    if (best === yy[i]) c++;
+  }
+  return [loss * yy.length, c];
+}
+
 /** Training accuracy in inference mode (dropout off) on up to 10,000 training rows: the honest "train error" for bias/variance. */
 function trainAccuracyEval(model: Module, tr: Split): number {
   const n = Math.min(tr.n, 10_000);
@@ -135,6 +148,8 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
     batchSize: opts.batchSize,
     validationData: [t(va.x, va.n), labels(va.y)],
     seed: 1,
+    // --engine ort: the same fit, its steps compiled for onnxruntime (32 batches per call).
+    ...(opts.engine === 'ort' ? { engine: ortEngine() } : {}),
     callbacks: [
       new TensorBoard({ logDir: join(opts.out, 'tensorboard', run) }),
       new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'keras', epochs: opts.epochs, batchSize: opts.batchSize } }),
@@ -170,6 +185,11 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   const writer = new SummaryWriter(join(opts.out, 'tensorboard', run));
   const log = new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'torch', epochs: opts.epochs, batchSize: opts.batchSize } });
   const progress = new ProgressReporter(1, opts.epochs);
+  // --engine ort: the same loop, each step one compiled onnxruntime call (engine.step for
+  // zeroGrad/forward/backward/step); sync() before reading the weights (evaluation, checkpoint).
+  const engine = opts.engine === 'ort'
+    ? await compileTrainStep(net, { optimizer: opt, loss: (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y), inputShape: [784] })
+    : undefined;
   log.onTrainBegin();
   let best = -Infinity;
   const t0 = performance.now();
@@ -179,7 +199,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
     let lossSum = 0, correct = 0, seen = 0, step = 0;
     for await (const [x, yy0] of loader) {
       const y = yy0!;
-      const [l, c] = scope(() => {
+      const [l, c] = engine ? countCorrect(await engine.step(x, y), engine.lastPred!.data, y) : scope(() => {
         opt.zeroGrad();
         const logits = net(x);
         const loss = nn.functional.crossEntropy(logits, y);
@@ -197,6 +217,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
       y.dispose();
       progress.batchEnd(step++, { loss: lossSum / seen, accuracy: correct / seen });
     }
+    engine?.sync();
     const lr = opt.lr;
     sched.step();
     const logs = { loss: lossSum / seen, accuracy: correct / seen, val_accuracy: evaluateAccuracy(net, va.x, va.y), lr };
@@ -209,6 +230,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
       await saveCheckpoint(join(opts.out, 'checkpoint'), { model: net, optimizer: opt, epoch, extra: { val_accuracy: best } });
     }
   }
+  await engine?.dispose();
   writer.close();
   log.onTrainEnd();
   const trainSeconds = (performance.now() - t0) / 1000;
