@@ -121,29 +121,35 @@ describe('ort engine: what it cannot compile runs eagerly, with the reason', () 
 });
 
 describe('ort engine: state that changes between steps', () => {
-  it('a learning-rate change mid-run (scheduler) reaches the compiled SGD step', async () => {
-    const batches = data(8, 8, 6, 3);
-    const lrAt = (i: number) => (i < 4 ? 0.1 : 0.02);
-    manualSeed(3);
-    const m1 = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
-    const o1 = new optim.SGD(m1.parameters(), { lr: 0.1, momentum: 0.5 });
-    const want = eager(m1, o1, batches, (i) => (o1.lr = lrAt(i)));
-    manualSeed(3);
-    const m2 = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
-    const o2 = new optim.SGD(m2.parameters(), { lr: 0.1, momentum: 0.5 });
-    const e = await compileTrainStep(m2, { optimizer: o2, loss, inputShape: [6] });
-    const got: number[] = [];
-    for (const [i, b] of batches.entries()) {
-      o2.lr = lrAt(i);
-      got.push(await e.step(b.x, b.y));
-    }
-    e.sync();
-    expect(e.counts.ort).toBe(7);
-    // 1e-5 relative: float32 vs float64 over 8 steps (parity.test.ts); a stale lr of 0.1 after step 4 differs by > 1e-3.
-    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
-    const w1 = m1.namedParameters()[0]![1].dataSync(), w2 = m2.namedParameters()[0]![1].dataSync();
-    expect(Math.max(...Array.from(w1, (v, i) => Math.abs(v - w2[i]!)))).toBeLessThanOrEqual(1e-5);
-  });
+  const lrCases: [string, (m: nn.Module) => Optimizer][] = [
+    ['SGD momentum', (m) => new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.5 })],
+    ['Adam (constants from its formulas)', (m) => new optim.Adam(m.parameters(), { lr: 0.1 })],
+  ];
+  for (const [name, makeOpt] of lrCases) {
+    it(`a learning-rate change mid-run (scheduler) reaches the compiled ${name} step`, async () => {
+      const batches = data(8, 8, 6, 3);
+      const lrAt = (i: number) => (i < 4 ? 0.1 : 0.02);
+      manualSeed(3);
+      const m1 = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
+      const o1 = makeOpt(m1);
+      const want = eager(m1, o1, batches, (i) => (o1.lr = lrAt(i)));
+      manualSeed(3);
+      const m2 = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
+      const o2 = makeOpt(m2);
+      const e = await compileTrainStep(m2, { optimizer: o2, loss, inputShape: [6] });
+      const got: number[] = [];
+      for (const [i, b] of batches.entries()) {
+        o2.lr = lrAt(i);
+        got.push(await e.step(b.x, b.y));
+      }
+      e.sync();
+      expect(e.counts.ort).toBe(7);
+      // 1e-5 relative: float32 vs float64 over 8 steps (parity.test.ts); a stale lr of 0.1 after step 4 differs by > 1e-3.
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
+      const w1 = m1.namedParameters()[0]![1].dataSync(), w2 = m2.namedParameters()[0]![1].dataSync();
+      expect(Math.max(...Array.from(w1, (v, i) => Math.abs(v - w2[i]!)))).toBeLessThanOrEqual(1e-5);
+    });
+  }
 
   it('a Keras learning-rate schedule (piecewise: no change between the two compile-time traces) is followed step by step', async () => {
     const batches = data(8, 8, 6, 3);
