@@ -93,6 +93,11 @@ export class KerasAdagrad extends KerasOptimizer<KerasAdagradHyper> {
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<KerasAdagradHyper>): void {
     s.step++;
     const G = this.setBuffer(s, 'sum', add(acc(this, s, p, h.initialAccumulatorValue), square(g)));
-    this.setParam(p, sub(p, div(mul(g, c(h.lr)), sqrt(add(G, c(h.eps))))));
+    const next = uploader([h.lr, h.eps]);
+    this.setParam(p, sub(p, div(mul(g, next()), sqrt(add(G, next())))));
+  }
+  /** @internal The scalars of an update once the accumulator exists (its first update also uploads the initial value). */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdagradHyper>): number[] | undefined {
+    return s.buffers.sum ? [h.lr, h.eps] : undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { add, div, mul, sqrt, square, sub } from '../ops';
 import type { Tensor } from '../tensor';
 import { check } from './errors';
-import { hostScalar as c } from './host';
+import { uploader } from './host';
 import { KerasOptimizer, type KerasHyper, type KerasOptimizerOptions } from './keras-optimizer';
 import { BaseOptimizer, type BaseHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer';
 
@@ -24,8 +24,15 @@ interface RmsMath {
   epsilonForm: RMSpropForm;
 }
 
-function rmsUpdate(opt: BaseOptimizer<BaseHyper>, p: Tensor, g: Tensor, s: ParamState, h: RmsMath): void {
-  const rho = c(h.rho), one = c(1 - h.rho);
+/** The host scalars of one {@link rmsUpdate}, in upload order (see `BaseOptimizer.peekConstants`). */
+function rmsConstants(h: RmsMath, s: ParamState): number[] {
+  const mom = h.momentum > 0 && s.buffers.momentumBuffer ? [h.momentum] : [];
+  return h.epsilonForm === 'pytorch' ? [h.rho, 1 - h.rho, h.eps, ...mom, h.lr] : [h.rho, 1 - h.rho, h.eps, h.lr, ...mom];
+}
+
+/** One RMSprop update; `next` uploads {@link rmsConstants} in order. */
+function rmsUpdate(opt: BaseOptimizer<BaseHyper>, p: Tensor, g: Tensor, s: ParamState, h: RmsMath, next: () => Tensor): void {
+  const rho = next(), one = next();
   const S0 = s.buffers.squareAvg;
   const S = opt.setBuffer(s, 'squareAvg', S0 ? add(mul(S0, rho), mul(square(g), one)) : mul(square(g), one));
   let v: Tensor = S;
@@ -34,19 +41,19 @@ function rmsUpdate(opt: BaseOptimizer<BaseHyper>, p: Tensor, g: Tensor, s: Param
     const a = opt.setBuffer(s, 'gradAvg', a0 ? add(mul(a0, rho), mul(g, one)) : mul(g, one));
     v = sub(S, square(a));
   }
-  const eps = c(h.eps);
+  const eps = next();
   if (h.epsilonForm === 'pytorch') {
     const q = div(g, add(sqrt(v), eps));
     if (h.momentum > 0) {
       const b0 = s.buffers.momentumBuffer;
-      const b = opt.setBuffer(s, 'momentumBuffer', b0 ? add(mul(b0, c(h.momentum)), q) : q);
-      opt.setParam(p, sub(p, mul(b, c(h.lr))));
-    } else opt.setParam(p, sub(p, mul(q, c(h.lr))));
+      const b = opt.setBuffer(s, 'momentumBuffer', b0 ? add(mul(b0, next()), q) : q);
+      opt.setParam(p, sub(p, mul(b, next())));
+    } else opt.setParam(p, sub(p, mul(q, next())));
   } else {
-    const inc = div(mul(g, c(h.lr)), sqrt(add(v, eps)));
+    const inc = div(mul(g, next()), sqrt(add(v, eps)));
     if (h.momentum > 0) {
       const m0 = s.buffers.momentumBuffer;
-      const m = opt.setBuffer(s, 'momentumBuffer', m0 ? add(mul(m0, c(h.momentum)), inc) : inc);
+      const m = opt.setBuffer(s, 'momentumBuffer', m0 ? add(mul(m0, next()), inc) : inc);
       opt.setParam(p, sub(p, m));
     } else opt.setParam(p, sub(p, inc));
   }
@@ -98,8 +105,13 @@ export class RMSprop extends BaseOptimizer<RMSpropHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<RMSpropHyper>): void {
     s.step++;
-    const grad = h.weightDecay !== 0 ? add(g, mul(p, c(h.weightDecay))) : g;
-    rmsUpdate(this, p, grad, s, { ...h, rho: h.alpha });
+    const next = uploader(this.peekUpdate(p, s, h));
+    const grad = h.weightDecay !== 0 ? add(g, mul(p, next())) : g;
+    rmsUpdate(this, p, grad, s, { ...h, rho: h.alpha }, next);
+  }
+  /** @internal */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<RMSpropHyper>): number[] {
+    return [...(h.weightDecay !== 0 ? [h.weightDecay] : []), ...rmsConstants({ ...h, rho: h.alpha }, s)];
   }
 }
 
@@ -138,6 +150,10 @@ export class KerasRMSprop extends KerasOptimizer<KerasRMSpropHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<KerasRMSpropHyper>): void {
     s.step++;
-    rmsUpdate(this, p, g, s, h);
+    rmsUpdate(this, p, g, s, h, uploader(this.peekUpdate(p, s, h)));
+  }
+  /** @internal */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasRMSpropHyper>): number[] {
+    return rmsConstants(h, s);
   }
 }

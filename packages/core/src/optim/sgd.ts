@@ -1,7 +1,7 @@
 import { add, mul, sub } from '../ops';
 import type { Tensor } from '../tensor';
 import { check, InvalidHyperparameterError } from './errors';
-import { hostScalar as c } from './host';
+import { uploader } from './host';
 import { KerasOptimizer, type KerasHyper, type KerasOptimizerOptions } from './keras-optimizer';
 import { BaseOptimizer, type BaseHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer';
 
@@ -29,30 +29,39 @@ interface SgdMath {
 }
 
 /** The SGD update of one parameter, shared by both doors. */
-function sgdUpdate(opt: { setParam(p: Tensor, v: Tensor): void; setBuffer(s: ParamState, n: string, v: Tensor): Tensor }, p: Tensor, d: Tensor, s: ParamState, h: SgdMath): void {
-  const lr = c(h.lr);
+/** The host scalars of one {@link sgdUpdate}, in upload order (see `BaseOptimizer.peekConstants`). */
+function sgdConstants(h: SgdMath, hasBuffer: boolean): number[] {
+  if (h.momentum === 0) return [h.lr];
+  if (h.momentumForm === 'pytorch') return [h.lr, h.momentum, ...(hasBuffer ? [1 - h.dampening] : [])];
+  if (h.momentumForm === 'keras') return [h.lr, h.momentum, ...(hasBuffer ? [] : [-h.lr])];
+  return [h.lr, h.momentum, 1 - h.momentum, ...(h.nesterov ? [1 - h.momentum] : [])];
+}
+
+/** One SGD update; `next` uploads {@link sgdConstants} in order. */
+function sgdUpdate(opt: { setParam(p: Tensor, v: Tensor): void; setBuffer(s: ParamState, n: string, v: Tensor): Tensor }, p: Tensor, d: Tensor, s: ParamState, h: SgdMath, next: () => Tensor): void {
+  const lr = next();
   if (h.momentum === 0) {
     opt.setParam(p, sub(p, mul(d, lr)));
     return;
   }
-  const mu = c(h.momentum);
+  const mu = next();
   const v0 = s.buffers.momentumBuffer;
   if (h.momentumForm === 'pytorch') {
     // torch/optim/sgd.py: buf = clone(d) on the first step, then buf·μ + (1 − dampening)·d.
-    const v = v0 ? add(mul(v0, mu), mul(d, c(1 - h.dampening))) : d;
+    const v = v0 ? add(mul(v0, mu), mul(d, next())) : d;
     const buf = opt.setBuffer(s, 'momentumBuffer', v);
     const step = h.nesterov ? add(d, mul(buf, mu)) : buf;
     opt.setParam(p, sub(p, mul(step, lr)));
   } else if (h.momentumForm === 'keras') {
     // keras/src/optimizers/sgd.py: m = m·μ − g·lr; w += m (nesterov: w += m·μ − g·lr).
-    const v = v0 ? sub(mul(v0, mu), mul(d, lr)) : mul(d, c(-h.lr));
+    const v = v0 ? sub(mul(v0, mu), mul(d, lr)) : mul(d, next());
     const buf = opt.setBuffer(s, 'momentumBuffer', v);
     const delta = h.nesterov ? sub(mul(buf, mu), mul(d, lr)) : buf;
     opt.setParam(p, add(p, delta));
   } else {
-    const v = v0 ? add(mul(v0, mu), mul(d, c(1 - h.momentum))) : mul(d, c(1 - h.momentum));
+    const v = v0 ? add(mul(v0, mu), mul(d, next())) : mul(d, next());
     const buf = opt.setBuffer(s, 'momentumBuffer', v);
-    const step = h.nesterov ? add(mul(buf, mu), mul(d, c(1 - h.momentum))) : buf;
+    const step = h.nesterov ? add(mul(buf, mu), mul(d, next())) : buf;
     opt.setParam(p, sub(p, mul(step, lr)));
   }
 }
@@ -119,8 +128,13 @@ export class SGD extends BaseOptimizer<SGDHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<SGDHyper>): void {
     s.step++;
-    const d = h.weightDecay !== 0 ? add(g, mul(p, c(h.weightDecay))) : g;
-    sgdUpdate(this, p, d, s, h);
+    const next = uploader(this.peekUpdate(p, s, h));
+    const d = h.weightDecay !== 0 ? add(g, mul(p, next())) : g;
+    sgdUpdate(this, p, d, s, h, next);
+  }
+  /** @internal */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<SGDHyper>): number[] {
+    return [...(h.weightDecay !== 0 ? [h.weightDecay] : []), ...sgdConstants(h, !!s.buffers.momentumBuffer)];
   }
 }
 
@@ -154,6 +168,10 @@ export class KerasSGD extends KerasOptimizer<KerasSGDHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<KerasSGDHyper>): void {
     s.step++;
-    sgdUpdate(this, p, g, s, h);
+    sgdUpdate(this, p, g, s, h, uploader(this.peekUpdate(p, s, h)));
+  }
+  /** @internal */
+  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasSGDHyper>): number[] {
+    return sgdConstants(h, !!s.buffers.momentumBuffer);
   }
 }

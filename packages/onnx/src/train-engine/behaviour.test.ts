@@ -151,26 +151,34 @@ describe('ort engine: state that changes between steps', () => {
     });
   }
 
-  it('a Keras learning-rate schedule (piecewise: no change between the two compile-time traces) is followed step by step', async () => {
-    const batches = data(8, 8, 6, 3);
-    const schedule = (step: number) => (step < 4 ? 0.1 : 0.01);
-    const make = () => {
-      manualSeed(3);
-      return new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
-    };
-    const m1 = make();
-    const o1 = optimizers.SGD({ learningRate: schedule, momentum: 0.5 });
-    o1.bind(m1.parameters());
-    const want = eager(m1, o1, batches);
-    const m2 = make();
-    const e = await compileTrainStep(m2, { optimizer: optimizers.SGD({ learningRate: schedule, momentum: 0.5 }), loss, inputShape: [6] });
-    const got: number[] = [];
-    for (const b of batches) got.push(await e.step(b.x, b.y));
-    expect(e.graphInfo['8|train']!.probe).toBe('every step, one parameter per group');
-    // 1e-5 relative as above; keeping lr 0.1 after step 4 would differ by > 1e-3.
-    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
-    expect(e.optimizer.stateDict().iterations).toBe(8);
-  });
+  const scheduled: [string, (lr: (step: number) => number) => Optimizer][] = [
+    ['SGD momentum', (lr) => optimizers.SGD({ learningRate: lr, momentum: 0.5 })],
+    ['RMSprop momentum', (lr) => optimizers.RMSprop({ learningRate: lr, momentum: 0.5 })],
+    ['Adagrad', (lr) => optimizers.Adagrad({ learningRate: lr })],
+  ];
+  for (const [name, makeOpt] of scheduled) {
+    it(`a Keras learning-rate schedule (piecewise: no change between the two compile-time traces) is followed step by step: ${name}`, async () => {
+      const batches = data(8, 8, 6, 3);
+      const schedule = (step: number) => (step < 4 ? 0.1 : 0.01);
+      const make = () => {
+        manualSeed(3);
+        return new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3));
+      };
+      const m1 = make();
+      const o1 = makeOpt(schedule) as Optimizer & { bind(p: Iterable<Tensor>): void };
+      o1.bind(m1.parameters());
+      const want = eager(m1, o1, batches);
+      const m2 = make();
+      const e = await compileTrainStep(m2, { optimizer: makeOpt(schedule), loss, inputShape: [6] });
+      const got: number[] = [];
+      for (const b of batches) got.push(await e.step(b.x, b.y));
+      // The optimizer's peekConstants, with the schedule's lr at the next step (checked against probes when compiled).
+      expect(e.graphInfo['8|train']!.probe).toBe("every step, from the optimizer's formulas");
+      // 1e-5 relative as above; keeping lr 0.1 after step 4 would differ by > 1e-3.
+      got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
+      expect(e.optimizer.stateDict().iterations).toBe(8);
+    });
+  }
 
   it("Adam's per-step constants come from its formulas, and formulas that disagree with a traced step are not used", async () => {
     /** An Adam whose peekConstants is off by one step: the engine must notice and probe instead. */
