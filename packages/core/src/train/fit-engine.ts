@@ -1,6 +1,7 @@
 // The plug-in interface of `fit({ engine })`: another way to run fit's training steps (e.g. @nn/onnx's
-// `ortEngine()`, compiled ONNX graphs in onnxruntime). Core defines the interface only; it never
-// imports an engine.
+// `ortEngine()`, compiled ONNX graphs in onnxruntime). Core defines the interface; it does not depend
+// on an engine package: `engine: 'ort'` loads @nn/onnx when fit runs.
+import { NNError, ValueError } from '../errors';
 import type { Optimizer } from '../optim';
 import type { Tensor } from '../tensor';
 import type { Trainable } from './fit';
@@ -77,4 +78,24 @@ export interface FitEngine {
   readonly stepsPerCall?: number | ((batchSize: number) => number);
   /** Prepare the engine for a model; called once per `fit`, on the first batch. */
   compile(model: Trainable, compiled: FitEngineCompiled, sample: FitEngineSample): Promise<FitEngineSession>;
+}
+
+/** Engines `fit` knows by name (`engine: 'ort'`), each with the package that provides it. */
+export type FitEngineName = 'ort';
+
+/**
+ * The engine named by `fit({ engine: 'ort' })`: `ortEngine()` of @nn/onnx with its defaults, loaded
+ * when fit runs (core does not depend on @nn/onnx; it must be installed).
+ */
+export async function namedFitEngine(name: string): Promise<FitEngine> {
+  if (name !== 'ort') throw new ValueError(`fit: unknown engine "${name}"; expected 'ort' or an engine object such as ortEngine({ threads: 2 }) from @nn/onnx.`, 'fit');
+  const pkg = '@nn/onnx';
+  let mod: { ortEngine?: () => FitEngine };
+  try {
+    mod = (await import(pkg)) as typeof mod;
+  } catch (e) {
+    throw new NNError(`fit: engine 'ort' needs the @nn/onnx package, which could not be loaded (${(e as Error).message.split('\n')[0]}).`, 'fit', 'npm install @nn/onnx, or pass an engine object.');
+  }
+  if (typeof mod.ortEngine !== 'function') throw new NNError("fit: engine 'ort': the loaded @nn/onnx has no ortEngine().", 'fit', 'Update @nn/onnx.');
+  return mod.ortEngine();
 }

@@ -192,3 +192,10 @@ describe('a source of unbatched samples', () => {
     await expect(m.fit(typed as never, { epochs: 1, verbose: 0 })).rejects.toThrow("fit: a batch's y is a Float32Array of 1, not a Tensor.");
   });
 });
+
+describe('engine by name', () => {
+  it("an unknown engine name is a clear error naming it and the known one ('ort')", async () => {
+    const m = frozen(new Recorder());
+    await expect(m.fit(ids(4), ids(4), { verbose: 0, engine: 'tpu' as never })).rejects.toThrow(/fit: unknown engine "tpu"; expected 'ort' or an engine object/);
+  });
+});

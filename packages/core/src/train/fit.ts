@@ -13,7 +13,7 @@ import type { Callback, Logs } from './callbacks';
 import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource, type HostGroup } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError, type BiasVarianceResult } from './bias-variance';
-import type { FitEngine, FitEngineSession } from './fit-engine';
+import { namedFitEngine, type FitEngine, type FitEngineName, type FitEngineSession } from './fit-engine';
 
 /** Options of {@link compile}. */
 export interface CompileArgs {
@@ -115,9 +115,10 @@ export interface FitArgs {
    * ```ts
    * import { ortEngine } from '@nn/onnx';
    * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: ortEngine() });
+   * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: 'ort' }); // the same, @nn/onnx loaded by name
    * ```
    */
-  engine?: FitEngine;
+  engine?: FitEngine | FitEngineName;
 }
 
 /**
@@ -400,7 +401,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   const { outKeys, metrics } = logPlan(model, c);
 
   // ---- engine (args.engine): steps run there; started on the first batch ----
-  const engine = args.engine;
+  const engine = typeof args.engine === 'string' ? await namedFitEngine(args.engine) : args.engine;
   const batchHooks = (args.callbacks ?? []).some((cb) => cb.onBatchBegin || cb.onBatchEnd);
   const spc = engine?.stepsPerCall ?? 1;
   const perCall = batchHooks ? 1 : typeof spc === 'function' ? spc(batchSize) : spc;

@@ -11,5 +11,5 @@ export {
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint';
 export { ProgressReporter, formatLogs } from './progress';
 export type { ArrayLikeData, BatchSource } from './data';
-export type { FitEngine, FitEngineCompiled, FitEngineSample, FitEngineSession } from './fit-engine';
+export type { FitEngine, FitEngineCompiled, FitEngineName, FitEngineSample, FitEngineSession } from './fit-engine';
 export type { LossSpec, MetricSpec, MetricLike, OptimizerSpec, TrainLoss } from './resolve';

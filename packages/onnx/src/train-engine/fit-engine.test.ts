@@ -106,6 +106,16 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
     expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(WEIGHT_TOL);
   });
 
+  it("engine: 'ort' (by name, @nn/onnx loaded by core) trains as ortEngine() does", async () => {
+    const opts = { epochs: 1, batchSize: 16, verbose: 0 as const, seed: 3 };
+    const a = torchModel();
+    const ha = await a.fit(X, Y, { ...opts, engine: ortEngine() });
+    const b = torchModel();
+    const hb = await b.fit(X, Y, { ...opts, engine: 'ort' });
+    expect(hb.history.loss).toEqual(ha.history.loss); // the same engine, the same float32 graph
+    expect(maxDiff(state(a), state(b))).toBe(0);
+  });
+
   it('weights a callback assigns at an epoch end are the ones the engine trains on next (no stale copy)', async () => {
     const halve: Callback = {
       onEpochEnd: (epoch) => {
