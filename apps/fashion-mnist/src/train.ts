@@ -103,26 +103,19 @@ export function evaluateAccuracy(model: Module, x: Float32Array, y: Int32Array, 
     const n = Math.min(batch, y.length - s);
     correct += noGrad(() => scope(() => {
       const logits = model(tensor(x.subarray(s * 784, (s + n) * 784), [n, 784])) as Tensor;
-      const pred = logits.argmax(-1).dataSync();
-      let c = 0;
-      for (let i = 0; i < n; i++) if (pred[i] === y[s + i]) c++;
-      return c;
+      return hits(logits, y.subarray(s, s + n));
     }));
   }
   model.train(was);
   return correct / y.length;
 }
 
-/** A batch's summed loss and correct count from the ort engine's loss and logits ([batch, 10]). */
-function countCorrect(loss: number, logits: Float32Array, y: Tensor): readonly [number, number] {
-  const yy = y.dataSync();
+/** How many rows of `logits` have their largest value at the row's label. */
+function hits(logits: Tensor, labels: ArrayLike<number>): number {
+  const pred = logits.argmax(-1).dataSync();
   let c = 0;
-  for (let i = 0; i < yy.length; i++) {
-    let best = 0;
-    for (let j = 1; j < 10; j++) if (logits[i * 10 + j]! > logits[i * 10 + best]!) best = j;
-    if (best === yy[i]) c++;
-  }
-  return [loss * yy.length, c];
+  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) c++;
+  return c;
 }
 
 /** Training accuracy in inference mode (dropout off) on up to 10,000 training rows: the honest "train error" for bias/variance. */
@@ -199,20 +192,20 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
     let lossSum = 0, correct = 0, seen = 0, step = 0;
     for await (const [x, yy0] of loader) {
       const y = yy0!;
-      const [l, c] = engine ? countCorrect(await engine.step(x, y), engine.lastPred!.data, y) : scope(() => {
-        opt.zeroGrad();
-        const logits = net(x);
-        const loss = nn.functional.crossEntropy(logits, y);
-        loss.backward();
-        opt.step();
-        const pred = logits.argmax(-1).dataSync(), yy = y.dataSync();
-        let cc = 0;
-        for (let i = 0; i < yy.length; i++) if (pred[i] === yy[i]) cc++;
-        return [loss.item() * yy.length, cc] as const;
-      });
+      const n = y.shape[0]!;
+      const [l, c] = engine
+        ? [(await engine.step(x, y)) * n, scope(() => hits(tensor(engine.lastPred!.data, [...engine.lastPred!.dims]), y.dataSync()))]
+        : scope(() => {
+          opt.zeroGrad();
+          const logits = net(x);
+          const loss = nn.functional.crossEntropy(logits, y);
+          loss.backward();
+          opt.step();
+          return [loss.item() * n, hits(logits, y.dataSync())] as const;
+        });
       lossSum += l;
       correct += c;
-      seen += y.shape[0]!;
+      seen += n;
       x.dispose();
       y.dispose();
       progress.batchEnd(step++, { loss: lossSum / seen, accuracy: correct / seen });

@@ -77,6 +77,9 @@ export interface KerasAdagradOptions extends KerasOptimizerOptions {
 
 type KerasAdagradHyper = KerasHyper & { initialAccumulatorValue: number; eps: number };
 
+/** The host scalars of a Keras Adagrad update after the accumulator's creation, in upload order. */
+const kerasAdagradConstants = (h: KerasAdagradHyper): number[] => [h.lr, h.eps];
+
 /**
  * Adagrad, Keras door (`keras.optimizers.Adagrad`, Keras 3 `keras/src/optimizers/adagrad.py`):
  * G ← G + g² (G₀ = 0.1); w ← w − lr·g/√(G + ε).
@@ -93,11 +96,11 @@ export class KerasAdagrad extends KerasOptimizer<KerasAdagradHyper> {
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<KerasAdagradHyper>): void {
     s.step++;
     const G = this.setBuffer(s, 'sum', add(acc(this, s, p, h.initialAccumulatorValue), square(g)));
-    const next = uploader([h.lr, h.eps]);
+    const next = uploader(kerasAdagradConstants(h));
     this.setParam(p, sub(p, div(mul(g, next()), sqrt(add(G, next())))));
   }
   /** @internal The scalars of an update once the accumulator exists (its first update also uploads the initial value). */
   protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdagradHyper>): number[] | undefined {
-    return s.buffers.sum ? [h.lr, h.eps] : undefined;
+    return s.buffers.sum ? kerasAdagradConstants(h) : undefined;
   }
 }

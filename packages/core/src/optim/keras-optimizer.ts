@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor';
 import { clipByGlobalNorm, clipByNorm } from './clip';
 import { check, InvalidHyperparameterError } from './errors';
 import { hostScalar } from './host';
-import { BaseOptimizer, type BaseHyper, type ParamGroup, type ParamsInput } from './optimizer';
+import { BaseOptimizer, type BaseHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer';
 import { evalLearningRate, type LearningRateLike } from './schedules';
 
 /** Options every Keras-door optimizer takes (Keras 3 `keras.optimizers.Optimizer` arguments). */
@@ -134,10 +134,7 @@ export abstract class KerasOptimizer<H extends KerasHyper> extends BaseOptimizer
   }
 
   /** @internal Adds the decoupled weight decay constant uploaded before the update; the learning rate is the schedule's at the next step. */
-  override peekConstants(p: Tensor): number[] | undefined {
-    const s = this.state.get(p);
-    const group = this.paramGroups.find((g) => g.params.includes(p));
-    if (!s || !group) return undefined;
+  protected override peekStep(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
     const lr = this.schedule ? evalLearningRate(this.schedule, this.iterations) : group.lr;
     const own = this.peekUpdate(p, s, { ...group, lr });
     return own && group.weightDecay > 0 ? [group.weightDecay * lr, ...own] : own;

@@ -180,7 +180,12 @@ export abstract class BaseOptimizer<H extends BaseHyper> implements Optimizer {
   peekConstants(p: Tensor): number[] | undefined {
     const s = this.state.get(p);
     const group = this.paramGroups.find((g) => g.params.includes(p));
-    return s && group ? this.peekUpdate(p, s, group) : undefined;
+    return s && group ? this.peekStep(p, s, group) : undefined;
+  }
+
+  /** @internal What one step uploads for `p` around its update; the Keras door adds its decay and schedule. */
+  protected peekStep(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
+    return this.peekUpdate(p, s, group);
   }
 
   /** @internal {@link BaseOptimizer.peekConstants} of `update` alone (`group` as it will be when the step runs). */

@@ -129,8 +129,8 @@ export class ArrayData {
    * The batches of {@link batches} (same order, same generator draws), gathered on the host straight
    * into one buffer per group for a fit engine: up to `k` consecutive full batches per group, and a last
    * smaller batch alone — the grouping fit uses with tensors. Only when {@link hostable}.
-   * The groups share two buffers: a group's arrays are valid until the next one is pulled (a fresh
-   * 25 MB array per group of 32 × 256 FMNIST rows cost more in page faults than the copy itself).
+   * The groups share two buffers (a call of 32 × 256 FMNIST rows gathers 25 MB): a group's arrays are
+   * valid until the next one is pulled.
    */
   *hostGroups(batchSize: number, shuffle: Generator | null, k: number): IterableIterator<HostGroup> {
     // The engine takes float32 / int32: a float64 host copy (the reference backend's) is converted

@@ -115,7 +115,7 @@ function peekConstants(opt: Optimizer, params: readonly Tensor[]): number[] | un
 
 /** True when host numbers are exactly the scalars a traced step uploaded (as the backend stored them). */
 const agrees = (k: readonly number[] | undefined, probe: readonly TypedArray[]): boolean =>
-  !!k && k.length === probe.length && probe.every((d, j) => d.length === 1 && d[0] === (d instanceof Float32Array ? Math.fround(k[j]!) : d instanceof Int32Array ? Math.trunc(k[j]!) : k[j]));
+  !!k && k.length === probe.length && probe.every((d, j) => d.length === 1 && d[0] === (d instanceof Float32Array ? Math.fround(k[j]!) : k[j]));
 
 /** `[m, v]` state names of each Adam moment pair (`optim.<i>.expAvg` / `optim.<i>.expAvgSq`). */
 function momentPairs(names: readonly string[]): [string, string][] {
