@@ -25,13 +25,52 @@ export interface OpHook {
   onAssign?(target: Tracked, oldHandle: Handle, newHandle: Handle): void;
 }
 
+/**
+ * A value a traced step takes from the host at every step instead of a constant: an optimizer's
+ * per-step scalar (learning rate, bias corrections; see `hostScalar`) or a random draw (dropout
+ * masks, noise; see `bernoulli`, `rand` …). An engine that runs the traced step feeds a fresh value
+ * each step: a scalar from `optimizer.hostStep()`, a draw by calling {@link RandomHost.draw}.
+ */
+export type HostInfo = ScalarHost | RandomHost;
+
+/** A host scalar uploaded by an optimizer while it updated `owner`. */
+export interface ScalarHost {
+  readonly role: 'scalar';
+  /** The parameter being updated when it was uploaded. */
+  readonly owner: Tracked;
+  /** Its position among the scalars uploaded for `owner` in one step (0, 1, …). */
+  readonly seq: number;
+}
+
+/** Random values drawn on the host from a generator. */
+export interface RandomHost {
+  readonly role: 'random';
+  /** The distribution, for messages and engines that draw in the graph: 'bernoulli', 'uniform', 'normal' … */
+  readonly dist: string;
+  /** Its parameters (`{ p }` for bernoulli, `{ low, high }` for uniform …). */
+  readonly params: Readonly<Record<string, number>>;
+  /** The generator drawn from (its state advances exactly as the eager op would). */
+  readonly generator: object;
+  /** Draw fresh values into `out` (its length is the value's size), exactly as the eager op draws them. */
+  draw(out: { length: number; [i: number]: number }): void;
+}
+
+/** What a tracer offers the code it traces (core's ops, optimizers and modules call it). */
+export interface TraceRecorder extends OpHook {
+  /** A per-step host value of this shape and dtype (`data`: its value now, when known). */
+  host(info: HostInfo, shape: readonly number[], dtype: 'float32' | 'int32', data?: ArrayLike<number>): Handle;
+  /** A module's forward starts (ops recorded until the matching {@link TraceRecorder.exitModule} belong to it). */
+  enterModule(module: object): void;
+  exitModule(): void;
+}
+
 class Engine {
   backend: Backend = referenceBackend();
   gradEnabled = true;
   readonly scopes: Scope[] = [];
   nextId = 1;
   /** Set while a tracer backend is active. */
-  tracing: { restore: Array<() => void>; hook: OpHook } | null = null;
+  tracing: { restore: Array<() => void>; hook: TraceRecorder } | null = null;
   private readonly registry = new FinalizationRegistry<{ backend: Backend; handle: Handle }>((held) => {
     // Backstop only: a tensor garbage-collected without dispose(). Scopes are the plan.
     try {

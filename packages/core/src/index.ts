@@ -39,7 +39,9 @@ export {
   type Conv2dOptions, type Pool2dOptions, type Padding2d, type DataFormat,
   dropout,
 } from './ops';
-export { trace, type TraceResult, type TracedOp, type TraceValue } from './backend/tracer';
+export { trace, type TraceResult, type TracedOp, type TraceValue, type TraceOptions } from './backend/tracer';
+export type { HostInfo, ScalarHost, RandomHost } from './engine';
+export { isModule, isLayer, isBaseOptimizer, isKerasOptimizer } from './brand';
 // nn: modules, layers, models, initializers, regularizers
 export { Module, Parameter, ModuleList, SequentialModule, StateDictError, LayerInputError, type CallOptions, type ForwardHook } from './nn/module';
 export { Layer, resetLayerNames, type LayerArgs, type AddWeightOptions } from './nn/layer';
@@ -72,7 +74,7 @@ export * as optim from './optim/torch-door';
 export * as optimizers from './optim/keras-door';
 export {
   BaseOptimizer, KerasOptimizer, InvalidHyperparameterError, clipGradNorm_, clipGradValue_,
-  type Optimizer, type OptimizerStateDict, type ParamGroup, type ParamsInput,
+  type Optimizer, type OptimizerCounters, type OptimizerStateDict, type ParamGroup, type ParamsInput, type BaseHyper,
 } from './optim/index';
 // losses and metrics: Keras door as namespaces (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`,
 // `metrics.Precision()`); the PyTorch losses are in `nn.functional` and as `nn.CrossEntropyLoss` & co.

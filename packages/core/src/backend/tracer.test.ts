@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nn, noGrad, optim, randn, scope, trace, Tensor, mean, memory, NNError } from '../index';
+import { bernoulli, Generator, isBaseOptimizer, isKerasOptimizer, isLayer, isModule, layers, nn, noGrad, optim, optimizers, rand, randn, scope, trace, Tensor, mean, memory, NNError, type RandomHost, type ScalarHost } from '../index';
 
 describe('tracer', () => {
   it('records a forward + backward + SGD update as an op list, without computing', () => {
@@ -89,5 +89,72 @@ describe('tensors belong to the backend that made them', () => {
     } finally {
       await useBackend(prev);
     }
+  });
+});
+
+describe('tracer: host values and module scopes (what compiled training steps build on)', () => {
+  it("records an optimizer's scalars as host values of the parameter being updated, numbered in upload order, with their values", () => {
+    const model = new nn.Linear(3, 2);
+    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    // One eager step makes the moment buffers (the state a compiled step carries).
+    scope(() => {
+      mean(model(randn([4, 3])).square()).backward();
+      opt.step();
+    });
+    opt.zeroGrad();
+    const c0 = opt.getCounters();
+    const t = trace(
+      (x) => {
+        mean(model(x).square()).backward();
+        opt.step();
+        return [];
+      },
+      [{ name: 'x', shape: [4, 3] }],
+      { params: model.namedParameters() },
+    );
+    opt.setCounters(c0);
+    const hosts = t.hosts!.map((id) => t.values.get(id)!);
+    const ofWeight = hosts.filter((v) => v.host?.role === 'scalar' && (v.host as ScalarHost).owner === model.weight);
+    expect(ofWeight.map((v) => (v.host as ScalarHost).seq)).toEqual(ofWeight.map((_, i) => i));
+    // The same numbers, in the same order, as the optimizer declares for its next step.
+    const declared = opt.hostStep([model.weight, model.bias])!;
+    expect(ofWeight.map((v) => v.data![0])).toEqual(declared.get(model.weight));
+    // hostStep counted one step; the learning rate and the bias corrections change from step to step, β and ε do not.
+    expect(opt.getCounters().steps.get(model.weight)).toBe(c0.steps.get(model.weight)! + 1);
+    const flags = opt.perStepScalars(model.weight)!;
+    expect(flags).toHaveLength(declared.get(model.weight)!.length);
+    expect(flags.filter(Boolean)).toHaveLength(2); // √(1 − β₂ᵗ), lr/(1 − β₁ᵗ)
+  });
+
+  it('a random op is a host value that draws, per call, exactly what the eager op would (nothing is drawn while tracing)', () => {
+    const g = new Generator(7);
+    const t = trace(() => [bernoulli([2, 3], 0.25, { generator: g }), rand([4], { generator: g })], []);
+    expect(g.getState()).toEqual(new Generator(7).getState());
+    const [a, b] = t.hosts!.map((id) => t.values.get(id)!.host as RandomHost);
+    expect([a!.dist, b!.dist]).toEqual(['bernoulli', 'uniform']);
+    const ref = new Generator(7);
+    const wa = bernoulli([2, 3], 0.25, { generator: ref }).dataSync(), wb = rand([4], { generator: ref }).dataSync();
+    const ga = new Float32Array(6), gb = new Float32Array(4); // float32 tensors: the eager op fills a Float32Array too
+    a!.draw(ga);
+    b!.draw(gb);
+    expect(Array.from(ga)).toEqual(Array.from(wa));
+    expect(Array.from(gb)).toEqual(Array.from(wb));
+  });
+
+  it('with modules, each op says which module recorded it (innermost wins)', () => {
+    const net = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
+    const t = trace((x) => net(x), [{ name: 'x', shape: [1, 3] }], { params: net.namedParameters(), modules: net.namedModules() });
+    expect(new Set(t.ops.map((o) => o.scope))).toEqual(new Set(['0', '1', '2']));
+    expect(t.ops.find((o) => o.kernel === 'unary')?.scope).toBe('1');
+  });
+
+  it('brand checks recognise core objects without instanceof (two copies of @nn/core interoperate)', () => {
+    const l = layers.Dense(2);
+    expect([isModule(l), isLayer(l), isLayer(new nn.Linear(1, 1)), isModule(new nn.Linear(1, 1))]).toEqual([true, true, false, true]);
+    const o = optimizers.Adam();
+    expect([isBaseOptimizer(o), isKerasOptimizer(o), isKerasOptimizer(new optim.SGD([randn([1], { requiresGrad: true })], { lr: 1 }))]).toEqual([true, true, false]);
+    // A plain object carrying the shared Symbol.for key counts as branded (as another copy's instance would).
+    expect(isLayer({ [Symbol.for('nn.Layer')]: true })).toBe(true);
+    expect(isLayer({})).toBe(false);
   });
 });

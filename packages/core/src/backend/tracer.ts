@@ -1,21 +1,28 @@
 import { sizeOf, type DType, type Shape, type TypedArray } from '../dtype';
-import { engine } from '../engine';
+import { engine, type HostInfo, type TraceRecorder } from '../engine';
 import { NNError } from '../errors';
 import { Tensor, fromHandle } from '../tensor';
 import { BACKEND_SPEC_VERSION, type Backend, type Handle, type TensorRef } from './backend';
 
-/** A value in a trace: a graph input, a constant, an external tensor (a parameter) or an op result. */
+/**
+ * A value in a trace: a graph input, a constant, an external tensor (a parameter), an op result, or
+ * a per-step host value (an optimizer's per-step scalar or a random draw: see {@link HostInfo}).
+ */
 export interface TraceValue {
   readonly id: number;
   readonly shape: Shape;
   readonly dtype: DType;
-  readonly kind: 'input' | 'const' | 'external' | 'op';
+  readonly kind: 'input' | 'const' | 'external' | 'op' | 'host';
   /** Input name, or the parameter name of an external. */
   name?: string;
   /** Constant values (kind 'const'). */
   data?: TypedArray;
   /** The real backend's handle and its tensor (kind 'external'). */
   external?: { handle: Handle; tensor?: Tensor };
+  /** What a per-step host value is and how to get a fresh one (kind 'host'); `data` holds its value at trace time when known. */
+  host?: HostInfo;
+  /** The module (path, as in `namedModules()`) whose forward created it, when traced with `modules`. */
+  scope?: string;
 }
 
 /** One recorded kernel call. */
@@ -28,6 +35,8 @@ export interface TracedOp {
   readonly inputs: readonly number[];
   /** Value id of the output. */
   readonly output: number;
+  /** The innermost module (its path, e.g. `encoder.0.fc1` or `layers.2 (dense_1)`) whose forward recorded it, when traced with `modules`. */
+  readonly scope?: string;
 }
 
 /** The result of {@link trace}. */
@@ -40,6 +49,8 @@ export interface TraceResult {
   readonly outputs: readonly number[];
   /** In-place updates recorded by `assign_` (e.g. an optimizer step): external value id → new value id. */
   readonly assigns: ReadonlyMap<number, number>;
+  /** Value ids of the per-step host values (kind 'host'), in creation order: the order their values must be drawn. */
+  readonly hosts?: readonly number[];
 }
 
 interface Node {
@@ -54,8 +65,11 @@ class TracerBackend implements Backend {
   readonly ops: TracedOp[] = [];
   private readonly externals = new Map<Handle, number>();
   private next = 1;
+  readonly hosts: number[] = [];
+  /** Labels of the modules whose forward is running, innermost last. */
+  readonly scopes: string[] = [];
 
-  constructor(readonly inner: Backend, readonly paramNames: Map<Handle, { name: string; tensor: Tensor }>) {
+  constructor(readonly inner: Backend, readonly paramNames: Map<Handle, { name: string; tensor: Tensor }>, readonly moduleLabels: Map<object, string> = new Map()) {
     this.name = `tracer(${inner.name})`;
   }
 
@@ -82,9 +96,18 @@ class TracerBackend implements Backend {
 
   emit(kernel: string, ins: readonly TensorRef[], attrs: Record<string, unknown>, shape: Shape, dtype: DType): Node {
     const inputs = ins.map((r) => this.idOf(r));
-    const o = this.value(shape, dtype, 'op');
-    this.ops.push({ kernel, attrs, inputs, output: o.__trace });
+    const scope = this.scopes[this.scopes.length - 1] || undefined;
+    const o = this.value(shape, dtype, 'op', scope === undefined ? {} : { scope });
+    this.ops.push({ kernel, attrs, inputs, output: o.__trace, ...(scope === undefined ? {} : { scope }) });
     return o;
+  }
+
+  host(info: HostInfo, shape: Shape, dtype: DType, data?: ArrayLike<number>): Node {
+    const scope = this.scopes[this.scopes.length - 1] || undefined;
+    const values = data === undefined ? undefined : (dtype === 'int32' ? Int32Array.from(data) : Float64Array.from(data)) as TypedArray;
+    const n = this.value(shape, dtype, 'host', { host: info, ...(values ? { data: values } : {}), ...(scope === undefined ? {} : { scope }) });
+    this.hosts.push(n.__trace);
+    return n;
   }
 
   upload(values: TypedArray, shape: Shape, dtype: DType): Handle {
@@ -92,7 +115,7 @@ class TracerBackend implements Backend {
   }
   readSync(x: TensorRef): TypedArray {
     const v = isNode(x.handle) ? this.values.get(x.handle.__trace) : undefined;
-    if (v?.data) return v.data.slice() as TypedArray;
+    if (v?.data && v.kind !== 'host') return v.data.slice() as TypedArray;
     if (!isNode(x.handle)) return this.inner.readSync(x);
     throw new NNError('Cannot read tensor values while tracing: traced code must not depend on data values.', 'trace', 'Move the read (item(), dataSync(), data()) outside the traced function.');
   }
@@ -141,6 +164,23 @@ class TracerBackend implements Backend {
   avgPoolGrad: Backend['avgPoolGrad'] = (dy, g, s) => this.emit('avgPoolGrad', [dy], { ...g, inputShape: s }, s, 'float32');
 }
 
+/** Options of {@link trace}. */
+export interface TraceOptions {
+  /** Tensors made before the trace, by name (parameters, buffers, optimizer state): named 'external' values. */
+  params?: Iterable<[string, Tensor]>;
+  /**
+   * The model's modules by path (`model.namedModules()`): each recorded op and host value then says
+   * which module's forward made it ({@link TracedOp.scope}), for messages and ONNX node names.
+   */
+  modules?: Iterable<[string, object]>;
+}
+
+/** The label of a module in traces: its path, and its Keras name when that differs (`layers.2 (dense_1)`). */
+function moduleLabel(path: string, m: object): string {
+  const name = (m as { name?: unknown }).name;
+  return typeof name === 'string' && name && name !== path ? `${path} (${name})` : path;
+}
+
 /** A symbolic input of {@link trace}. */
 export interface TraceInput {
   name: string;
@@ -163,7 +203,7 @@ export interface TraceInput {
 export function trace(
   fn: (...inputs: Tensor[]) => unknown,
   inputs: readonly TraceInput[],
-  opts: { params?: Iterable<[string, Tensor]> } = {},
+  opts: TraceOptions = {},
 ): TraceResult {
   if (engine.tracing) throw new NNError('trace(): already tracing; traces do not nest.', 'trace');
   const params = [...(opts.params ?? [])];
@@ -171,13 +211,20 @@ export function trace(
   for (const [name, t] of params) paramNames.set(t.handle, { name, tensor: t });
   const saved = params.map(([, t]) => ({ t, h: t.handle, grad: t.grad, rg: t.requiresGrad }));
   const inner = engine.backend;
-  const tracer = new TracerBackend(inner, paramNames);
+  const labels = new Map<object, string>();
+  for (const [path, m] of opts.modules ?? []) if (path && !labels.has(m)) labels.set(m, moduleLabel(path, m));
+  const tracer = new TracerBackend(inner, paramNames, labels);
   const assigns = new Map<number, number>();
   const restoreAssigned: Array<[Tensor, Handle]> = [];
   engine.backend = tracer;
-  engine.tracing = {
-    restore: [],
-    hook: {
+  const hook: TraceRecorder = {
+      host: (info, shape, dtype, data) => tracer.host(info, shape, dtype, data),
+      enterModule: (m) => {
+        const l = labels.get(m);
+        // A module that is not listed (or the root) keeps the enclosing label.
+        tracer.scopes.push(l ?? tracer.scopes[tracer.scopes.length - 1] ?? '');
+      },
+      exitModule: () => void tracer.scopes.pop(),
       onAssign: (target, oldHandle, newHandle) => {
         const oldId = tracer.idOf({ handle: oldHandle, shape: (target as Tensor).shape, dtype: (target as Tensor).dtype });
         if (!isNode(newHandle)) throw new NNError('assign_ during trace with a non-traced value.', 'trace');
@@ -187,8 +234,8 @@ export function trace(
         assigns.set(root, newHandle.__trace);
         if (!isNode(oldHandle)) restoreAssigned.push([target as Tensor, oldHandle]);
       },
-    },
   };
+  engine.tracing = { restore: [], hook };
   const outIds: number[] = [];
   try {
     const ins = inputs.map((i) => fromHandle(tracer.value(i.shape, i.dtype ?? 'float32', 'input', { name: i.name }), i.shape, i.dtype ?? 'float32'));
@@ -202,7 +249,7 @@ export function trace(
     };
     walk(result);
     for (const t of flat) outIds.push(tracer.idOf(t.ref('trace')));
-    return { values: tracer.values, ops: tracer.ops, inputs: inputIds, outputs: outIds, assigns };
+    return { values: tracer.values, ops: tracer.ops, inputs: inputIds, outputs: outIds, assigns, hosts: tracer.hosts };
   } finally {
     engine.backend = inner;
     engine.tracing = null;

@@ -1,3 +1,4 @@
+import { BRANDS } from '../brand';
 import { fmtShape, type DType, type Shape } from '../dtype';
 import { engine, noGrad, scope } from '../engine';
 import { NNError, ValueError } from '../errors';
@@ -5,7 +6,7 @@ import * as o from '../ops';
 import { Tensor } from '../tensor';
 import { regConfig, reviveArgs, type Config } from './config';
 import { getInitializer, type InitializerSpec } from './initializers';
-import { LayerInputError, Module, Parameter, setSymbolicHook, type CallOptions } from './module';
+import { inModule, LayerInputError, Module, Parameter, setSymbolicHook, type CallOptions } from './module';
 import type { Regularizer } from './regularizers';
 import { hasSymbolic, SymbolicTensor, type SymShape } from './symbolic';
 
@@ -76,6 +77,10 @@ export function resetLayerNames(): void {
  * ```
  */
 export class Layer extends Module {
+  /** @internal Brand (see `isLayer`). */
+  get [BRANDS.layer](): true {
+    return true;
+  }
   /**
    * The name under which the class is registered and saved (Keras `class_name`); defaults to the
    * JavaScript class name. Also the base of default layer names (snake_case).
@@ -210,12 +215,15 @@ export class Layer extends Module {
     }
     if (inputs instanceof Tensor) this.checkInput(inputs.shape);
     const training = opts.training ?? this.training;
-    const out = this.call(inputs, { ...opts, training }) as Tensor;
-    if (this.activityRegularizer && out instanceof Tensor) {
-      // Keras divides the activity penalty by the batch size.
-      for (const t of this._activityLosses) if (!t.isDisposed && !engine.scopes.length) t.dispose();
-      this._activityLosses = [this.activityRegularizer(out).div(out.shape[0] ?? 1)];
-    }
+    const out = inModule(this, () => {
+      const y = this.call(inputs, { ...opts, training }) as Tensor;
+      if (this.activityRegularizer && y instanceof Tensor) {
+        // Keras divides the activity penalty by the batch size.
+        for (const t of this._activityLosses) if (!t.isDisposed && !engine.scopes.length) t.dispose();
+        this._activityLosses = [this.activityRegularizer(y).div(y.shape[0] ?? 1)];
+      }
+      return y;
+    });
     if (this._forwardHooks.size) for (const h of this._forwardHooks) h(this, args, out);
     return out;
   }

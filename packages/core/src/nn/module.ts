@@ -1,3 +1,4 @@
+import { BRANDS } from '../brand';
 import { engine, noGrad, scope } from '../engine';
 import { NNError, ShapeError } from '../errors';
 import { fmtShape, shapesEqual } from '../dtype';
@@ -66,6 +67,18 @@ export function setSymbolicHook(h: NonNullable<typeof symbolicHook>): void {
   symbolicHook = h;
 }
 
+/** @internal Run `f` as the forward of `m`: while tracing, the ops it records belong to `m` ({@link TracedOp.scope}). */
+export function inModule<T>(m: object, f: () => T): T {
+  const tr = engine.tracing?.hook;
+  if (!tr) return f();
+  tr.enterModule(m);
+  try {
+    return f();
+  } finally {
+    tr.exitModule();
+  }
+}
+
 /**
  * The base of every PyTorch-style module and every Keras-style layer.
  *
@@ -84,6 +97,10 @@ export function setSymbolicHook(h: NonNullable<typeof symbolicHook>): void {
  * ```
  */
 export class Module {
+  /** @internal Brand (see `isModule`). */
+  get [BRANDS.module](): true {
+    return true;
+  }
   /**
    * Training mode: dropout active, batch statistics used and updated. PyTorch modules start in
    * training mode; Keras layers (which override it) in inference mode.
@@ -120,7 +137,7 @@ export class Module {
   /** @internal What `module(...)` runs. */
   __call__(...args: unknown[]): unknown {
     if (symbolicHook && symbolicHook.isSymbolic(args)) return symbolicHook.call(this, args);
-    const out = this.forward(...args);
+    const out = inModule(this, () => this.forward(...args));
     if (this._forwardHooks.size) for (const h of this._forwardHooks) h(this, args, out);
     return out;
   }

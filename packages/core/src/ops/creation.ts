@@ -1,6 +1,7 @@
 import { arrayFor, sizeOf, type DType, type NestedArray, type Shape, type TypedArray } from '../dtype';
 import { ShapeError, ValueError } from '../errors';
-import { Tensor, upload } from '../tensor';
+import { engine } from '../engine';
+import { fromHandle, Tensor, upload } from '../tensor';
 import { defaultGenerator, type Generator } from '../random';
 import { full } from './elementwise';
 
@@ -113,29 +114,42 @@ export interface RandomOptions {
   requiresGrad?: boolean;
 }
 
-function fromGen(shape: Shape, f: (g: Generator) => number, opts: RandomOptions, dtype: DType = 'float32'): Tensor {
+/**
+ * Values drawn on the host from a generator. While tracing, nothing is drawn: the trace gets a
+ * per-step host value ({@link RandomHost}) whose `draw` replays exactly this loop, so an engine
+ * running the traced step draws the same numbers, in the same order, as eager code would.
+ */
+function fromGen(shape: Shape, f: (g: Generator) => number, opts: RandomOptions, dtype: DType = 'float32', dist = 'custom', params: Record<string, number> = {}): Tensor {
   const g = opts.generator ?? defaultGenerator;
   const n = sizeOf(shape);
-  const a = arrayFor(dtype, n);
-  for (let i = 0; i < n; i++) a[i] = f(g);
-  const t = upload(a, shape, dtype);
+  const draw = (out: { length: number; [i: number]: number }) => {
+    for (let i = 0; i < out.length; i++) out[i] = f(g);
+  };
+  let t: Tensor;
+  const tr = engine.tracing?.hook;
+  if (tr) t = fromHandle(tr.host({ role: 'random', dist, params, generator: g, draw }, shape, dtype === 'int32' ? 'int32' : 'float32'), shape, dtype);
+  else {
+    const a = arrayFor(dtype, n);
+    draw(a);
+    t = upload(a, shape, dtype);
+  }
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }
 
 /** Standard normal samples. */
-export const randn = (shape: Shape, opts: RandomOptions = {}): Tensor => fromGen(shape, (g) => g.normal(), opts);
+export const randn = (shape: Shape, opts: RandomOptions = {}): Tensor => fromGen(shape, (g) => g.normal(), opts, 'float32', 'normal', { mean: 0, std: 1 });
 /** Uniform samples in [0, 1). */
-export const rand = (shape: Shape, opts: RandomOptions = {}): Tensor => fromGen(shape, (g) => g.next(), opts);
+export const rand = (shape: Shape, opts: RandomOptions = {}): Tensor => fromGen(shape, (g) => g.next(), opts, 'float32', 'uniform', { low: 0, high: 1 });
 /** Uniform samples in [low, high). */
 export function randomUniform(shape: Shape, low = 0, high = 1, opts: RandomOptions = {}): Tensor {
   if (!(low < high)) throw new ValueError(`randomUniform: low (${low}) must be < high (${high}).`, 'randomUniform');
-  return fromGen(shape, (g) => low + (high - low) * g.next(), opts);
+  return fromGen(shape, (g) => low + (high - low) * g.next(), opts, 'float32', 'uniform', { low, high });
 }
 /** Normal samples with mean and standard deviation. */
 export function randomNormal(shape: Shape, mean = 0, std = 1, opts: RandomOptions = {}): Tensor {
   if (!(std >= 0)) throw new ValueError(`randomNormal: std must be ≥ 0, got ${std}.`, 'randomNormal');
-  return fromGen(shape, (g) => mean + std * g.normal(), opts);
+  return fromGen(shape, (g) => mean + std * g.normal(), opts, 'float32', 'normal', { mean, std });
 }
 /**
  * Normal samples redrawn until within two standard deviations of the mean (as Keras and
@@ -147,14 +161,14 @@ export function truncatedNormal(shape: Shape, mean = 0, std = 1, opts: RandomOpt
     do v = g.normal();
     while (Math.abs(v) > 2);
     return mean + std * v;
-  }, opts);
+  }, opts, 'float32', 'truncatedNormal', { mean, std });
 }
 /** Integers uniform in [low, high). */
 export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
-  return fromGen(shape, (g) => low + g.int(high - low), opts, 'int32');
+  return fromGen(shape, (g) => low + g.int(high - low), opts, 'int32', 'randint', { low, high });
 }
 /** 1 with probability p, else 0 (float32). */
 export function bernoulli(shape: Shape, p: number, opts: RandomOptions = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`bernoulli: p must be in [0, 1], got ${p}.`, 'bernoulli');
-  return fromGen(shape, (g) => +(g.next() < p), opts);
+  return fromGen(shape, (g) => +(g.next() < p), opts, 'float32', 'bernoulli', { p });
 }

@@ -60,7 +60,7 @@ export class Adagrad extends BaseOptimizer<AdagradHyper> {
     this.setParam(p, sub(p, mul(div(grad, add(sqrt(G), next())), next())));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<AdagradHyper>): number[] | undefined {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<AdagradHyper>): number[] | undefined {
     return s.buffers.sum ? this.constants(h, s.step + 1) : undefined;
   }
 }
@@ -100,7 +100,7 @@ export class KerasAdagrad extends KerasOptimizer<KerasAdagradHyper> {
     this.setParam(p, sub(p, div(mul(g, next()), sqrt(add(G, next())))));
   }
   /** @internal The scalars of an update once the accumulator exists (its first update also uploads the initial value). */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdagradHyper>): number[] | undefined {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdagradHyper>): number[] | undefined {
     return s.buffers.sum ? kerasAdagradConstants(h) : undefined;
   }
 }

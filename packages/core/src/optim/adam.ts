@@ -27,7 +27,7 @@ interface AdamMath {
 /**
  * The host scalars of one Adam update, in the order {@link adamUpdate} uploads them (one list, so
  * that the ort engine can compute a step's constants without running the update: see
- * `BaseOptimizer.peekConstants`). `hasM` / `hasV`: the moment buffers exist (not the first update).
+ * `BaseOptimizer.hostStep`). `hasM` / `hasV`: the moment buffers exist (not the first update).
  */
 function adamConstants(h: AdamMath, t: number, hasM: boolean, hasV: boolean): number[] {
   const { beta1: b1, beta2: b2 } = h;
@@ -129,7 +129,7 @@ export class Adam extends BaseOptimizer<AdamHyper> {
     adamUpdate(this, p, grad, s, { ...h, beta1: h.betas[0], beta2: h.betas[1] }, next);
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<AdamHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<AdamHyper>): number[] {
     return this.constants(s, h, s.step + 1);
   }
 }
@@ -193,7 +193,7 @@ export class KerasAdam extends KerasOptimizer<KerasAdamHyper> {
     adamUpdate(this, p, g, s, h, uploader(adamConstants(h, this.iterations + 1, !!s.buffers.expAvg, !!s.buffers.expAvgSq)));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdamHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdamHyper>): number[] {
     return adamConstants(h, this.iterations + 1, !!s.buffers.expAvg, !!s.buffers.expAvgSq);
   }
 }

@@ -1,6 +1,6 @@
 // Optimizers, schedules and gradient clipping, both doors. The lead re-exports these from core:
 //   export * as optim from './optim/torch-door';  export * as optimizers from './optim/keras-door';
-export { BaseOptimizer, type Optimizer, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type ParamsInput, type ParamState, type StateBuffer, type HyperValue, type BaseHyper } from './optimizer';
+export { BaseOptimizer, type Optimizer, type OptimizerCounters, type OptimizerStateDict, type ParamGroup, type ParamGroupInput, type ParamsInput, type ParamState, type StateBuffer, type HyperValue, type BaseHyper } from './optimizer';
 export { InvalidHyperparameterError } from './errors';
 export { SGD, KerasSGD, type SGDOptions, type KerasSGDOptions, type MomentumForm } from './sgd';
 export { Adam, AdamW, KerasAdam, KerasAdamW, type AdamOptions, type KerasAdamOptions, type EpsilonForm } from './adam';

@@ -1,9 +1,10 @@
+import { BRANDS } from '../brand';
 import { NNError } from '../errors';
 import { clip, maximum, mul, sqrt, square, sub, sum } from '../ops';
 import type { Tensor } from '../tensor';
 import { clipByGlobalNorm, clipByNorm } from './clip';
 import { check, InvalidHyperparameterError } from './errors';
-import { hostScalar } from './host';
+import { hostScalar, withScalarOwner } from './host';
 import { BaseOptimizer, type BaseHyper, type ParamGroup, type ParamState, type ParamsInput } from './optimizer';
 import { evalLearningRate, type LearningRateLike } from './schedules';
 
@@ -46,6 +47,10 @@ export interface KerasHyper extends BaseHyper {
  * ```
  */
 export abstract class KerasOptimizer<H extends KerasHyper> extends BaseOptimizer<H> {
+  /** @internal Brand (see `isKerasOptimizer`). */
+  get [BRANDS.kerasOptimizer](): true {
+    return true;
+  }
   /** Number of updates applied (Keras `optimizer.iterations`). */
   iterations = 0;
   /** The learning-rate schedule when `learningRate` was not a number. */
@@ -128,16 +133,35 @@ export abstract class KerasOptimizer<H extends KerasHyper> extends BaseOptimizer
     else if (this.globalClipnorm !== null) gs = clipByGlobalNorm(gs, this.globalClipnorm);
     else if (this.clipvalue !== null) gs = gs.map((g) => clip(g, -this.clipvalue!, this.clipvalue!));
     items.forEach(([p, , group], i) => {
-      if (group.weightDecay > 0) this.setParam(p, sub(p, mul(p, hostScalar(group.weightDecay * group.lr))));
-      this.updateOne(p, gs[i]!, group as ParamGroup<H>);
+      // The decay's scalar is the first of p's host scalars (see stepScalars).
+      withScalarOwner(p, () => {
+        if (group.weightDecay > 0) this.setParam(p, sub(p, mul(p, hostScalar(group.weightDecay * group.lr))));
+        this.updateOne(p, gs[i]!, group as ParamGroup<H>);
+      });
     });
   }
 
   /** @internal Adds the decoupled weight decay constant uploaded before the update; the learning rate is the schedule's at the next step. */
-  protected override peekStep(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
-    const lr = this.schedule ? evalLearningRate(this.schedule, this.iterations) : group.lr;
-    const own = this.peekUpdate(p, s, { ...group, lr });
-    return own && group.weightDecay > 0 ? [group.weightDecay * lr, ...own] : own;
+  protected override stepScalars(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
+    return this.stepScalarsAtLr(p, s, { ...group, lr: this.schedule ? evalLearningRate(this.schedule, this.iterations) : group.lr });
+  }
+
+  /** @internal */
+  protected override stepScalarsAtLr(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
+    const own = this.updateScalars(p, s, group);
+    return own && group.weightDecay > 0 ? [group.weightDecay * group.lr, ...own] : own;
+  }
+
+  /** @internal As `step()`: the groups take the scheduled learning rate, then `iterations` counts the step. */
+  protected override beginHostStep(): void {
+    if (this.schedule) {
+      const lr = evalLearningRate(this.schedule, this.iterations);
+      for (const g of this.paramGroups) g.lr = lr;
+    }
+  }
+  /** @internal */
+  protected override endHostStep(): void {
+    this.iterations++;
   }
 
   protected override get iterationCount(): number {

@@ -1,9 +1,10 @@
+import { BRANDS } from '../brand';
 import { noGrad, scope, withGrad } from '../engine';
 import { fmtShape, shapesEqual } from '../dtype';
 import { NNError, ValueError } from '../errors';
 import { identity } from '../ops';
 import { Tensor } from '../tensor';
-import { hostTensor } from './host';
+import { hostTensor, withScalarOwner } from './host';
 
 /** A hyperparameter value that a state dict can hold. */
 export type HyperValue = number | boolean | string | readonly number[] | null;
@@ -71,6 +72,14 @@ export interface Optimizer {
   exportState(): { meta: OptimizerStateDict; tensors: Record<string, Tensor> };
 }
 
+/** The step counters of an optimizer (see `BaseOptimizer.getCounters`). */
+export interface OptimizerCounters {
+  /** Updates applied to each parameter so far. */
+  readonly steps: ReadonlyMap<Tensor, number>;
+  /** The Keras door's `iterations` (0 for the PyTorch door). */
+  readonly iterations: number;
+}
+
 /** @internal Per-parameter state. */
 export interface ParamState {
   /** Updates applied to this parameter so far. */
@@ -94,6 +103,10 @@ function isGroupList<H extends BaseHyper>(p: ParamsInput<H>): p is readonly Para
  * `step(closure)`, `zeroGrad()` and state dicts. Subclasses supply {@link BaseOptimizer.update}.
  */
 export abstract class BaseOptimizer<H extends BaseHyper> implements Optimizer {
+  /** @internal Brand (see `isBaseOptimizer`). */
+  get [BRANDS.optimizer](): true {
+    return true;
+  }
   readonly paramGroups: ParamGroup<H>[] = [];
   /** @internal */ protected readonly state = new Map<Tensor, ParamState>();
   private cur: { p: Tensor; g: Tensor } | null = null;
@@ -172,24 +185,111 @@ export abstract class BaseOptimizer<H extends BaseHyper> implements Optimizer {
   }
 
   /**
-   * @internal For compiled training steps (the ort engine in `@nn/onnx`): the host scalars that the
-   * next `step()` will upload while updating `p`, in upload order, computed without running the
-   * update — or `undefined` when this optimizer cannot say (the engine then traces a probe step).
-   * The engine checks the list against a traced step before it relies on it.
+   * For engines that run compiled training steps (the `ort` engine of `@nn/onnx`): count one
+   * `step()` for `params` — the parameters that have a gradient — exactly as `step()` would, without
+   * touching any tensor, and return the host scalars that step uploads while updating each of them
+   * (learning rates, bias corrections …), in upload order. These are the numbers a traced `step()`
+   * records as that parameter's host values ({@link ScalarHost}, numbered by `seq`). Undefined (and
+   * nothing counted) when the optimizer does not declare its scalars (a subclass without
+   * `updateScalars`) or a parameter has no state yet (before its first update).
+   *
+   * @param params - The parameters the step updates.
+   * @returns Each parameter's scalars, or undefined.
    */
-  peekConstants(p: Tensor): number[] | undefined {
+  hostStep(params: readonly Tensor[]): Map<Tensor, number[]> | undefined {
+    const out = new Map<Tensor, number[]>();
+    this.beginHostStep();
+    for (const p of params) {
+      const s = this.state.get(p);
+      const group = this.groupOf(p);
+      const k = s && group ? this.stepScalars(p, s, group) : undefined;
+      if (!k) return undefined;
+      out.set(p, k);
+    }
+    for (const p of params) this.state.get(p)!.step++;
+    this.endHostStep();
+    return out;
+  }
+
+  /**
+   * Which of `p`'s host scalars (see {@link BaseOptimizer.hostStep}) change from one step to the next
+   * or with the learning rate (true: a compiled step takes them as inputs), and which depend only on
+   * the other hyperparameters (false: compiled in as constants; changing such a hyperparameter means
+   * compiling again). Worked out from the optimizer's own formulas at this step, the next one and
+   * another learning rate; undefined when it does not declare them.
+   */
+  perStepScalars(p: Tensor): boolean[] | undefined {
     const s = this.state.get(p);
-    const group = this.paramGroups.find((g) => g.params.includes(p));
-    return s && group ? this.peekStep(p, s, group) : undefined;
+    const group = this.groupOf(p);
+    if (!s || !group) return undefined;
+    const now = this.stepScalars(p, s, group);
+    if (!now) return undefined;
+    const c = this.getCounters();
+    let next: number[] | undefined, otherLr: number[] | undefined;
+    try {
+      this.beginHostStep();
+      s.step++;
+      this.endHostStep();
+      next = this.stepScalars(p, s, group);
+    } finally {
+      this.setCounters(c);
+    }
+    const lr = group.lr;
+    try {
+      group.lr = lr * 1.375 + 1e-3;
+      otherLr = this.stepScalarsAtLr(p, s, group);
+    } finally {
+      group.lr = lr;
+    }
+    if (!next || !otherLr || next.length !== now.length || otherLr.length !== now.length) return undefined;
+    return now.map((v, i) => !Object.is(v, next![i]) || !Object.is(v, otherLr![i]));
   }
 
-  /** @internal What one step uploads for `p` around its update; the Keras door adds its decay and schedule. */
-  protected peekStep(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
-    return this.peekUpdate(p, s, group);
+  /** The step counters: each parameter's update count and the Keras door's `iterations`. */
+  getCounters(): OptimizerCounters {
+    return { steps: new Map([...this.state].map(([p, s]) => [p, s.step])), iterations: this.iterationCount };
   }
 
-  /** @internal {@link BaseOptimizer.peekConstants} of `update` alone (`group` as it will be when the step runs). */
-  protected peekUpdate(_p: Tensor, _s: ParamState, _group: ParamGroup<H>): number[] | undefined {
+  /** Put back counters read by {@link BaseOptimizer.getCounters} (e.g. after tracing a step, which counts one). */
+  setCounters(c: OptimizerCounters): void {
+    for (const [p, s] of this.state) {
+      const v = c.steps.get(p);
+      if (v !== undefined) s.step = v;
+    }
+    this.iterationCount = c.iterations;
+  }
+
+  /** True when each of `params` has its state (buffers are made by its first update). */
+  hasState(params: Iterable<Tensor>): boolean {
+    for (const p of params) if (!this.state.has(p)) return false;
+    return true;
+  }
+
+  private groupOf(p: Tensor): ParamGroup<H> | undefined {
+    return this.paramGroups.find((g) => g.params.includes(p));
+  }
+
+  /** @internal What {@link BaseOptimizer.hostStep} does around the per-parameter scalars (the Keras door sets the scheduled lr, then counts `iterations`). */
+  protected beginHostStep(): void {}
+  /** @internal */
+  protected endHostStep(): void {}
+
+  /** @internal {@link BaseOptimizer.stepScalars} with `group.lr` as the learning rate (the Keras door ignores its schedule here). */
+  protected stepScalarsAtLr(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
+    return this.stepScalars(p, s, group);
+  }
+
+  /** @internal What one step uploads for `p` around its update (state as before the step); the Keras door adds its decay and schedule. */
+  protected stepScalars(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
+    return this.updateScalars(p, s, group);
+  }
+
+  /**
+   * @internal The host scalars `update` uploads for `p` (through `uploader`), in order, given the
+   * state before the update and `group` as it will be when the step runs — the single source of an
+   * update's per-step numbers. Undefined: not declared (compiled steps then run eagerly).
+   */
+  protected updateScalars(_p: Tensor, _s: ParamState, _group: ParamGroup<H>): number[] | undefined {
     return undefined;
   }
 
@@ -199,7 +299,8 @@ export abstract class BaseOptimizer<H extends BaseHyper> implements Optimizer {
     if (!s) this.state.set(p, (s = { step: 0, buffers: {} }));
     this.cur = { p, g };
     try {
-      this.update(p, g, s, group);
+      const st = s;
+      withScalarOwner(p, () => this.update(p, g, st, group));
     } finally {
       this.cur = null;
     }

@@ -24,7 +24,7 @@ interface RmsMath {
   epsilonForm: RMSpropForm;
 }
 
-/** The host scalars of one {@link rmsUpdate}, in upload order (see `BaseOptimizer.peekConstants`). */
+/** The host scalars of one {@link rmsUpdate}, in upload order (see `BaseOptimizer.hostStep`). */
 function rmsConstants(h: RmsMath, s: ParamState): number[] {
   const mom = h.momentum > 0 && s.buffers.momentumBuffer ? [h.momentum] : [];
   return h.epsilonForm === 'pytorch' ? [h.rho, 1 - h.rho, h.eps, ...mom, h.lr] : [h.rho, 1 - h.rho, h.eps, h.lr, ...mom];
@@ -105,12 +105,12 @@ export class RMSprop extends BaseOptimizer<RMSpropHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<RMSpropHyper>): void {
     s.step++;
-    const next = uploader(this.peekUpdate(p, s, h));
+    const next = uploader(this.updateScalars(p, s, h));
     const grad = h.weightDecay !== 0 ? add(g, mul(p, next())) : g;
     rmsUpdate(this, p, grad, s, { ...h, rho: h.alpha }, next);
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<RMSpropHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<RMSpropHyper>): number[] {
     return [...(h.weightDecay !== 0 ? [h.weightDecay] : []), ...rmsConstants({ ...h, rho: h.alpha }, s)];
   }
 }
@@ -150,10 +150,10 @@ export class KerasRMSprop extends KerasOptimizer<KerasRMSpropHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<KerasRMSpropHyper>): void {
     s.step++;
-    rmsUpdate(this, p, g, s, h, uploader(this.peekUpdate(p, s, h)));
+    rmsUpdate(this, p, g, s, h, uploader(this.updateScalars(p, s, h)));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasRMSpropHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<KerasRMSpropHyper>): number[] {
     return rmsConstants(h, s);
   }
 }

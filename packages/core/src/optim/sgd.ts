@@ -29,7 +29,7 @@ interface SgdMath {
 }
 
 /** The SGD update of one parameter, shared by both doors. */
-/** The host scalars of one {@link sgdUpdate}, in upload order (see `BaseOptimizer.peekConstants`). */
+/** The host scalars of one {@link sgdUpdate}, in upload order (see `BaseOptimizer.hostStep`). */
 function sgdConstants(h: SgdMath, hasBuffer: boolean): number[] {
   if (h.momentum === 0) return [h.lr];
   if (h.momentumForm === 'pytorch') return [h.lr, h.momentum, ...(hasBuffer ? [1 - h.dampening] : [])];
@@ -128,12 +128,12 @@ export class SGD extends BaseOptimizer<SGDHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<SGDHyper>): void {
     s.step++;
-    const next = uploader(this.peekUpdate(p, s, h));
+    const next = uploader(this.updateScalars(p, s, h));
     const d = h.weightDecay !== 0 ? add(g, mul(p, next())) : g;
     sgdUpdate(this, p, d, s, h, next);
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<SGDHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<SGDHyper>): number[] {
     return [...(h.weightDecay !== 0 ? [h.weightDecay] : []), ...sgdConstants(h, !!s.buffers.momentumBuffer)];
   }
 }
@@ -168,10 +168,10 @@ export class KerasSGD extends KerasOptimizer<KerasSGDHyper> {
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<KerasSGDHyper>): void {
     s.step++;
-    sgdUpdate(this, p, g, s, h, uploader(this.peekUpdate(p, s, h)));
+    sgdUpdate(this, p, g, s, h, uploader(this.updateScalars(p, s, h)));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasSGDHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<KerasSGDHyper>): number[] {
     return sgdConstants(h, !!s.buffers.momentumBuffer);
   }
 }

@@ -22,7 +22,7 @@ export interface BuildSpec {
   outputNames: readonly string[];
   /** Name used for the symbolic batch dimension. @default 'batch' */
   batchDim?: string;
-  /** The layer path that recorded each op, where known (see withLayerPaths). */
+  /** The layer path that recorded each op, where known (the trace's `TracedOp.scope`). */
   layers?: ReadonlyMap<TracedOp, string>;
 }
 
@@ -64,7 +64,10 @@ export function buildGraph(spec: BuildSpec): IrGraph {
     const hit = names.get(id);
     if (hit) return hit;
     const v = t.values.get(id)!;
-    if (v.kind !== 'const' && v.kind !== 'external') throw new ExportOptionsError(`exportOnnx: internal error, value #${id} (${v.kind}) is used before it is computed.`);
+    if (v.kind === 'host' && v.host?.role === 'random') {
+      throw new ExportOptionsError(`exportOnnx: the model draws random numbers (${v.host.dist}${v.scope ? ` in ${v.scope}` : ''}) in the traced mode; an exported graph would repeat one draw forever. Export in inference mode (training: false), where dropout and augmentation layers are off.`);
+    }
+    if (v.kind !== 'const' && v.kind !== 'external' && !(v.kind === 'host' && v.data)) throw new ExportOptionsError(`exportOnnx: internal error, value #${id} (${v.kind}) is used before it is computed.`);
     const lin = v.kind === 'const' ? dims.constant(id) : undefined;
     if (lin) {
       // A batch-dependent scalar: a·B + c computed from the input's batch size, as the constant's dtype.

@@ -3,7 +3,6 @@ import { ExportOptionsError } from '../errors';
 import { writeFileAtomic } from '../fs-atomic';
 import { VERSION } from '../version';
 import { buildGraph, type GraphInput } from './build';
-import { withLayerPaths } from './layer-paths';
 import { batchDims, staticDims } from './dynamic';
 import { serializeModel } from './serialize';
 import { simplify } from './simplify';
@@ -130,18 +129,22 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
   const params = namedTensors(model, opts.params);
   const dynamic = inputs.some((i) => i.shape[0] === null);
   let result: unknown;
+  // Each op records the module whose forward made it (node names, errors that name the layer).
+  const nm = (model as { namedModules?: () => Iterable<[string, object]> }).namedModules;
+  const modules = typeof nm === 'function' ? [...nm.call(model)] : undefined;
   const run = (b: number): TraceResult =>
     withGrad(!!opts.training, () =>
       trace(
         (...xs: Tensor[]) => (result = callModel(model, xs)),
         inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.map((d) => d ?? b) })),
-        { params },
+        { params, ...(modules ? { modules } : {}) },
       ),
     );
   // A dynamic batch: trace at two batch sizes and make every shape that differs batch-relative.
   const mode = opts.training ? <T>(_: ExportableModel, f: () => T) => f() : inEval;
   const [t, dims, layers] = mode(model as ExportableModel, () => {
-    const { result: t1, layers: l1 } = withLayerPaths(model, () => run(2));
+    const t1 = run(2);
+    const l1 = new Map(t1.ops.flatMap((o) => (o.scope ? [[o, o.scope] as const] : [])));
     return [t1, dynamic ? batchDims(t1, run(3), 2, 3) : staticDims(t1), l1] as const;
   });
   // Default output names: the keys of a returned record of tensors, else output / output_i.

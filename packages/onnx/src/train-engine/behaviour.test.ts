@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulli, Generator, manualSeed, nn, optim, optimizers, randint, randn, scope, type Optimizer, type Tensor } from '@nn/core';
+import { bernoulli, Generator, manualSeed, nn, optim, optimizers, randint, randn, scope, trace, type Optimizer, type RandomHost, type Tensor } from '@nn/core';
 import { cudaProviderInstalled } from '../serve/session';
 import { compileTrainStep } from './compile';
 import { ortEngine } from './engine';
 import { TrainStepInputError } from './errors';
-import { drawMask } from './random';
 
 const loss = (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y);
 
@@ -66,13 +65,14 @@ async function fallbackCase(make: () => nn.Module, d: number, opts: { opset?: nu
 }
 
 describe('ort engine: what it cannot compile runs eagerly, with the reason', () => {
-  it('a random op that is not dropout (Gaussian noise) is refused, not frozen into the graph', async () => {
+  it('any random op compiles (Gaussian noise here): its draws are replayed per step from the same generator, not frozen into the graph', async () => {
     const r = await fallbackCase(() => new Noisy(), 6);
-    // Same code on the same backend: the eager fallback is bit-identical to eager training.
-    expect(r.got).toEqual(r.want);
-    expect(r.reasons).toHaveLength(1);
-    expect(r.reasons[0]).toMatch(/random tensor .* only dropout \(Bernoulli\) masks/);
-    expect(r.engine.counts).toEqual({ ort: 0, eager: 4 });
+    expect(r.reasons).toHaveLength(0);
+    // Step 1 eager (it makes the optimizer's state), then compiled.
+    expect(r.engine.counts).toEqual({ ort: 3, eager: 1 });
+    expect(r.engine.graphInfo['8|train']!.masks).toBe(1);
+    // float32 graph vs float64 eager: 1e-5 relative (as the parity tests); a frozen noise draw would differ by > 1e-3 here.
+    r.got.forEach((v, i) => expect(Math.abs(v - r.want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(r.want[i]!))));
   });
 
   it('a kernel with no ONNX form at the asked opset names the kernel (max-pool gradient below opset 16)', async () => {
@@ -172,22 +172,21 @@ describe('ort engine: state that changes between steps', () => {
       const e = await compileTrainStep(m2, { optimizer: makeOpt(schedule), loss, inputShape: [6] });
       const got: number[] = [];
       for (const b of batches) got.push(await e.step(b.x, b.y));
-      // The optimizer's peekConstants, with the schedule's lr at the next step (checked against probes when compiled).
-      expect(e.graphInfo['8|train']!.probe).toBe("every step, from the optimizer's formulas");
+      // The schedule's lr reaches the graph through optimizer.hostStep() as a per-step input.
+      expect(e.graphInfo['8|train']!.scalars).toBeGreaterThan(0);
       // 1e-5 relative as above; keeping lr 0.1 after step 4 would differ by > 1e-3.
       got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
       expect(e.optimizer.stateDict().iterations).toBe(8);
     });
   }
 
-  it("Adam's per-step constants come from its formulas, and formulas that disagree with a traced step are not used", async () => {
-    /** An Adam whose peekConstants is off by one step: the engine must notice and probe instead. */
+  it("Adam's per-step scalars come from its formulas (hostStep); an optimizer whose declared scalars disagree with its update trains eagerly, with the reason", async () => {
+    /** An Adam whose declared scalars are one step stale: the engine must refuse to compile with them. */
     class StaleAdam extends optim.Adam {
-      override peekConstants(p: Tensor) {
-        const s = (this as unknown as { state: Map<Tensor, { step: number }> }).state.get(p)!;
+      protected override updateScalars(p: Tensor, s: { step: number; buffers: Record<string, Tensor> }, h: Parameters<optim.Adam['updateScalars']>[2]) {
         s.step--;
         try {
-          return super.peekConstants(p);
+          return super.updateScalars(p, s, h);
         } finally {
           s.step++;
         }
@@ -197,19 +196,23 @@ describe('ort engine: state that changes between steps', () => {
     const run = async (make: (m: nn.Module) => Optimizer) => {
       manualSeed(4);
       const m = new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 3));
-      const e = await compileTrainStep(m, { optimizer: make(m), loss, inputShape: [6] });
+      const reasons: string[] = [];
+      const e = await compileTrainStep(m, { optimizer: make(m), loss, inputShape: [6], onFallback: (r) => reasons.push(r) });
       const got: number[] = [];
       for (const b of batches) got.push(await e.step(b.x, b.y));
       await e.dispose();
-      return { got, probe: e.graphInfo['8|train']!.probe };
+      return { got, counts: e.counts, reasons, info: e.graphInfo['8|train'] };
     };
     const byFormula = await run((m) => new optim.Adam(m.parameters(), { lr: 0.05 }));
     const stale = await run((m) => new StaleAdam(m.parameters(), { lr: 0.05 }));
     manualSeed(4);
     const m = new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 3));
     const want = eager(m, new optim.Adam(m.parameters(), { lr: 0.05 }), batches);
-    expect(byFormula.probe).toBe("every step, from the optimizer's formulas");
-    expect(stale.probe).toBe('every step, one parameter per group');
+    // Two per-step scalars per parameter (√(1 − β₂ᵗ) and lr/(1 − β₁ᵗ)); β, ε are compiled in.
+    expect(byFormula.info!.scalars).toBe(2 * 4);
+    expect(byFormula.counts).toEqual({ ort: 11, eager: 1 });
+    expect(stale.counts).toEqual({ ort: 0, eager: 12 });
+    expect(stale.reasons.join(' ')).toMatch(/declared scalar #\d+ .* but its update uploaded/);
     // Both follow eager Adam's bias corrections step by step (a stale correction moves the loss by ≥ 1e-3 here).
     for (const r of [byFormula, stale]) r.got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
   });
@@ -252,10 +255,17 @@ describe('ort engine: state that changes between steps', () => {
     got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
   });
 
-  it('dropout masks are drawn exactly as core draws them (same generator, same order)', () => {
+  it('a traced random draw replays exactly as core draws it eagerly (same generator, same order)', () => {
     const g1 = new Generator(42), g2 = new Generator(42);
     const want = bernoulli([3, 50], 0.7, { generator: g1 }).dataSync();
-    const got = drawMask({ id: 0, generator: g2, keep: 0.7, size: 150 });
+    const t = trace(() => bernoulli([3, 50], 0.7, { generator: g2 }), []);
+    const host = t.values.get(t.hosts![0]!)!.host as RandomHost;
+    expect(host.dist).toBe('bernoulli');
+    expect(host.params).toEqual({ p: 0.7 });
+    // Tracing drew nothing: the generator is where it was.
+    expect(g2.getState()).toEqual(new Generator(42).getState());
+    const got = new Float32Array(150);
+    host.draw(got);
     expect(Array.from(got)).toEqual(Array.from(want, Number));
     expect(g2.getState()).toEqual(g1.getState());
   });

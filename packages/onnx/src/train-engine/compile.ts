@@ -1,18 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { BaseOptimizer, getLoss, KerasOptimizer, Layer, NNError, noGrad, scope, tensor, Tensor, zeros, type DType, type Optimizer, type TypedArray } from '@nn/core';
+import { getLoss, isKerasOptimizer, isLayer, NNError, noGrad, scope, tensor, Tensor, zeros, type DType, type Optimizer, type RandomHost, type ScalarHost } from '@nn/core';
 import { DeviceError, UnsupportedOpError } from '../errors';
 import type { Device } from '../serve/session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
 import { buildStepGraph, type InputSlot, type OutputSlot, type StepGraph } from './graph';
 import { buildLoopGraph, type LoopGraph } from './loop';
-import {
-  advanceCounters, bindIfNeeded, counterDelta, groupLrs, hasSchedule, hasState, hyperKey, namedState, readCounters, writeCounters, type Counters,
-} from './optim-state';
+import { bindIfNeeded, coreOptimizer, hyperKey, namedState } from './optim-state';
 import { openSession } from './ort-session';
-import { drawMask, maskSpec, type MaskSpec } from './random';
-import { forward, probeOptimizer, totalLoss, traceStep, type StepContext, type StepLoss, type TracedStep, type TrainableModel } from './step-trace';
+import { forward, totalLoss, traceStep, type StepContext, type StepLoss, type TrainableModel } from './step-trace';
 
 /** A batch: an nn Tensor, or a typed array / number array of `batch × sample size` values. */
 export type BatchData = Tensor | Float32Array | Float64Array | Int32Array | readonly number[];
@@ -50,13 +47,18 @@ export interface CompileTrainStepOptions {
 export interface GraphInfo {
   nodes: number;
   device: 'cuda' | 'cpu';
-  /** Dropout masks drawn in JS per step. */
+  /** Random tensors (dropout masks, noise …) drawn in JS per step, from the same generators and in the same order as eager steps. */
   masks: number;
-  /** Optimizer scalars fed per step. */
+  /** Optimizer scalars fed per step (learning rates, bias corrections, from `optimizer.hostStep()`). */
   scalars: number;
   /** Parameters whose Adam moments the graph carries scaled (3 passes fewer per update; see `adam-scale.ts`). */
   scaledMoments: number;
-  probe: 'never' | 'on lr change' | 'every step, from the optimizer\'s formulas' | 'every step, one parameter per group' | 'every step, all parameters';
+}
+
+/** A per-step optimizer scalar input: the `seq`-th host scalar of parameter `owner`'s update. */
+interface ScalarSlot {
+  readonly owner: Tensor;
+  readonly seq: number;
 }
 
 interface OrtGraph {
@@ -65,31 +67,20 @@ interface OrtGraph {
   readonly device: 'cuda' | 'cpu';
   readonly inputs: readonly InputSlot[];
   readonly outputs: readonly OutputSlot[];
-  readonly masks: readonly MaskSpec[];
+  /** The random host values, in draw order (an input `random.<i>` each). */
+  readonly randoms: readonly RandomHost[];
+  /** The per-step optimizer scalars (an input `optim.scalar.<i>` each). */
+  readonly scalars: readonly ScalarSlot[];
+  /** Parameters the optimizer updates in a step (those with a gradient). */
   readonly gradParams: readonly Tensor[];
-  /** Any per-step scalar depends on the step count (else only on the learning rates). */
-  readonly stepScalars: boolean;
-  readonly delta: Counters;
   readonly nodeCount: number;
-  scalarValues: TypedArray[];
-  lrs: number[];
   /** The optimizer's other hyperparameters when compiled (a change recompiles). */
   readonly hyper: string;
   /** The step graph (for K-step Loop graphs) and the Loop sessions made from it, by K. */
   readonly step: StepGraph;
   readonly loops: Map<number, { session: ort.InferenceSession; graph: LoopGraph }>;
-  /** A cheaper per-step probe: one parameter per group, and which of its constants each scalar input takes. */
-  readonly reps?: { only: ReadonlySet<Tensor>; pick: readonly number[] };
-  /**
-   * No probe at all: the optimizer's `peekConstants` of these parameters (in probe order) gives the
-   * probe's constants — checked against traced probes at two steps when compiled — and `pick` says
-   * which of them each scalar input takes.
-   */
-  readonly formulas?: { params: readonly Tensor[]; pick: readonly number[] };
 }
 type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
-
-const sameData = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i] || (Number.isNaN(v) && Number.isNaN(b[i]!)));
 
 /**
  * The step graph takes float32 inputs: integer inputs (embedding ids) pass exactly up to 2^24. Beyond,
@@ -100,22 +91,6 @@ function checkExactInFloat32(which: 'x' | 'y', d: ArrayLike<number>): void {
     if (Math.abs(d[i]!) > 16_777_216) throw new TrainStepInputError(which, 'int32 values within ±2^24 (the compiled step reads its input as float32, which holds integers exactly only that far)', `${d[i]} at flat index ${i}`);
   }
 }
-
-/** The optimizer's `peekConstants` of each parameter, concatenated (undefined when it cannot say). */
-function peekConstants(opt: Optimizer, params: readonly Tensor[]): number[] | undefined {
-  if (!(opt instanceof BaseOptimizer)) return undefined;
-  const out: number[] = [];
-  for (const p of params) {
-    const k = opt.peekConstants(p);
-    if (!k) return undefined;
-    out.push(...k);
-  }
-  return out;
-}
-
-/** True when host numbers are exactly the scalars a traced step uploaded (as the backend stored them). */
-const agrees = (k: readonly number[] | undefined, probe: readonly TypedArray[]): boolean =>
-  !!k && k.length === probe.length && probe.every((d, j) => d.length === 1 && d[0] === (d instanceof Float32Array ? Math.fround(k[j]!) : k[j]));
 
 /** `[m, v]` state names of each Adam moment pair (`optim.<i>.expAvg` / `optim.<i>.expAvgSq`). */
 function momentPairs(names: readonly string[]): [string, string][] {
@@ -185,11 +160,7 @@ export class CompiledTrainStep {
     return Object.fromEntries(Object.entries(this.info).map(([k, v]) => [k, v.nodes]));
   }
 
-  /**
-   * Each compiled graph by `batch|mode` key: its node count, device, per-step inputs, and when the
-   * optimizer's constants are re-derived (`probe`): never, after a learning-rate change, or every
-   * step (Adam's bias corrections) for one parameter per group or, when that is not enough, all.
-   */
+  /** Each compiled graph by `batch|mode` key: its node count, device, per-step inputs (random draws, optimizer scalars) and scaled Adam moments. */
   get graphInfo(): Record<string, GraphInfo> {
     return { ...this.info };
   }
@@ -217,156 +188,75 @@ export class CompiledTrainStep {
     return { x: { shape: [batch, ...this.opts.inputShape], dtype: 'float32' as DType }, y: { shape: [batch, ...this.ySample], dtype: this.yDtype as DType } };
   }
 
-  /** Trace the step three times (step t, step t+1, another learning rate) and compile it. */
+  /**
+   * Trace the step once and compile it. The trace's host values say what changes between steps:
+   * random draws (fed per step, drawn from their generators in trace order) and the optimizer's
+   * scalars, which its own formulas split into per-step inputs (learning rate, bias corrections) and
+   * constants (β, ε …; changing those recompiles, see `hyperKey`).
+   */
   private async compile(batch: number): Promise<OrtGraph> {
     const ctx = this.context();
-    const opt = this.optimizer;
-    this.optimizer.zeroGrad();
+    const opt = coreOptimizer(this.optimizer);
+    opt.zeroGrad();
     const { x, y } = this.shapes(batch);
-    const c0 = readCounters(opt);
-    let a: TracedStep, b: TracedStep, c: TracedStep | undefined;
-    let delta: Counters;
-    let probe0: TypedArray[];
-    let reps: { only: Set<Tensor>; pick: number[] } | undefined;
-    let formulas: { params: Tensor[]; pick: number[] } | undefined;
+    const c0 = opt.getCounters();
+    let a: ReturnType<typeof traceStep>;
+    let declared: Map<Tensor, number[]> | undefined;
     try {
       a = traceStep(ctx, x, y, this.layerTraining());
-      delta = counterDelta(c0, readCounters(opt));
-      writeCounters(opt, c0);
-      probe0 = probeOptimizer(ctx, a.gradParams).consts;
-      writeCounters(opt, c0);
-      advanceCounters(opt, delta);
-      b = traceStep(ctx, x, y, this.layerTraining());
-      writeCounters(opt, c0);
-      if (!hasSchedule(opt)) {
-        const lrs = groupLrs(opt);
-        opt.paramGroups.forEach((g, i) => (g.lr = lrs[i]! * 1.375 + 1e-3));
-        try {
-          c = traceStep(ctx, x, y, this.layerTraining());
-        } finally {
-          opt.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
-        }
-      }
+      opt.setCounters(c0);
+      declared = opt.hostStep(a.gradParams);
     } finally {
-      writeCounters(opt, c0);
+      opt.setCounters(c0);
     }
-    const same = (u: TracedStep) => u.trace.ops.length === a.trace.ops.length && u.trace.ops.every((o, i) => o.kernel === a.trace.ops[i]!.kernel);
-    if (!same(b) || (c && !same(c))) throw new TrainStepCompileError('the step', 'its traced operations differ from one step to the next (data- or step-dependent control flow)');
-    if (probe0.length !== a.optConsts.length || a.optConsts.some((id, k) => !sameData(a.trace.values.get(id)!.data as ArrayLike<number>, probe0[k]!))) {
-      throw new TrainStepCompileError(`the optimizer "${opt.name}"`, 'its update constants cannot be recomputed without running the model (they depend on gradient values)');
-    }
-    // Constants that change between steps: random masks (drawn per step) and optimizer scalars (probed).
-    const randomIds = new Set(a.random.map((r) => r.id));
-    const optIndex = new Map(a.optConsts.map((id, k) => [id, k]));
-    const scalars: { id: number; index: number }[] = [];
-    let stepScalars = false;
-    for (const [id, v] of a.trace.values) {
-      if (v.kind !== 'const' || randomIds.has(id)) continue;
-      const vb = b.trace.values.get(id), vc = c?.trace.values.get(id);
-      const byStep = !vb || !sameData(v.data as ArrayLike<number>, vb.data as ArrayLike<number>);
-      const byLr = vc ? !sameData(v.data as ArrayLike<number>, vc.data as ArrayLike<number>) : false;
-      const k = optIndex.get(id);
-      if (k === undefined) {
-        if (byStep) throw new TrainStepCompileError(`a constant of shape [${v.shape.join(', ')}] (value #${id})`, 'it changes between steps but is not made by the optimizer or a dropout generator');
+    const randomIds: number[] = [], randoms: RandomHost[] = [];
+    const scalarIds: number[] = [], scalars: ScalarSlot[] = [];
+    const perStep = new Map<Tensor, boolean[] | undefined>();
+    for (const id of a.trace.hosts ?? []) {
+      const v = a.trace.values.get(id)!;
+      const h = v.host!;
+      if (h.role === 'random') {
+        randomIds.push(id);
+        randoms.push(h);
         continue;
       }
-      if (byStep || byLr || hasSchedule(opt)) scalars.push({ id, index: k });
-      if (byStep || hasSchedule(opt)) stepScalars = true;
-    }
-    if (scalars.length) {
-      try {
-        reps = this.representatives(ctx, a, probe0, scalars.map((sc) => sc.index));
-        if (stepScalars) formulas = this.formulas(ctx, a.gradParams, reps?.only, reps ? scalars.map((sc) => reps!.pick[sc.index]!) : scalars.map((sc) => sc.index), delta);
-      } finally {
-        writeCounters(opt, c0);
+      const owner = (h as ScalarHost).owner as Tensor;
+      if (!perStep.has(owner)) perStep.set(owner, opt.perStepScalars(owner));
+      const flags = perStep.get(owner);
+      const value = declared?.get(owner)?.[h.seq];
+      if (!flags || value === undefined) {
+        throw new TrainStepCompileError(`the optimizer "${opt.name}"`, 'it does not declare the per-step scalars of its update (updateScalars), so a compiled step could not recompute them', 'Use an optimizer from optim.* or optimizers.*, or declare updateScalars in your subclass.');
+      }
+      if (!Object.is(value, v.data?.[0])) {
+        throw new TrainStepCompileError(`the optimizer "${opt.name}"`, `its declared scalar #${h.seq} of ${owner.name ?? 'a parameter'} is ${value}, but its update uploaded ${v.data?.[0]}`);
+      }
+      if (flags[h.seq]) {
+        scalarIds.push(id);
+        scalars.push({ owner, seq: h.seq });
       }
     }
-    const modules = [...(this.model.modules?.() ?? [])];
-    const masks = a.random.map((r) => maskSpec(r, modules));
     const g = buildStepGraph({
       trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)), adamMoments: momentPairs(ctx.named.map(([n]) => n)),
-      maskIds: masks.map((m) => m.id), scalars, opset: this.opts.opset ?? 17,
+      randomIds, scalarIds, opset: this.opts.opset ?? 17,
     });
     // NN_ORT_DUMP=dir writes each compiled step graph there (for netron / onnx.checker).
     if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
     const s = await openSession(g.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
     return {
-      kind: 'ort', session: s.session, device: s.device, step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs, masks, gradParams: a.gradParams,
-      stepScalars, delta, nodeCount: g.nodeCount, scalarValues: scalars.map((sc) => probe0[sc.index]!), lrs: groupLrs(opt),
-      ...(reps ? { reps: { only: reps.only, pick: scalars.map((sc) => reps.pick[sc.index]!) } } : {}),
-      ...(formulas ? { formulas } : {}),
+      kind: 'ort', session: s.session, device: s.device, step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
+      randoms, scalars, gradParams: a.gradParams, nodeCount: g.nodeCount,
     };
   }
 
   /** 'train' / 'eval', or each module's flag when they differ (e.g. a frozen batch norm in eval mode). */
   private modeKey(): string {
-    if (this.model instanceof Layer) return this.layerTraining() ? 'train' : 'eval';
+    if (isLayer(this.model)) return this.layerTraining() ? 'train' : 'eval';
     const flags = [...(this.model.modules?.() ?? [this.model])].map((m) => ((m as { training?: boolean }).training ? 1 : 0));
     return flags.every((f) => f === 1) ? 'train' : flags.every((f) => f === 0) ? 'eval' : flags.join('');
   }
 
   private layerTraining(): boolean {
     return this.opts.training ?? true;
-  }
-
-  /**
-   * When every parameter of a group gets the same optimizer constants (the usual case: one step
-   * count, one set of hyperparameters), probing one parameter per group gives all of them. Checked
-   * against the full probe here; undefined when it does not hold.
-   */
-  private representatives(ctx: StepContext, a: TracedStep, full: readonly TypedArray[], wanted: readonly number[]): { only: Set<Tensor>; pick: number[] } | undefined {
-    const groupOf = new Map<Tensor, number>();
-    this.optimizer.paramGroups.forEach((g, i) => g.params.forEach((p) => groupOf.set(p, i)));
-    const rep = new Map<number, Tensor>();
-    for (const p of a.gradParams) if (!rep.has(groupOf.get(p)!)) rep.set(groupOf.get(p)!, p);
-    const only = new Set(rep.values());
-    if (only.size === a.gradParams.length) return undefined; // nothing to save
-    const small = probeOptimizer(ctx, a.gradParams, only);
-    // Position of each constant within its owner's own sequence, in the full step and in the small probe.
-    const positions = (owners: readonly (Tensor | null)[]) => {
-      const seen = new Map<Tensor | null, number>();
-      return owners.map((o) => {
-        const k = seen.get(o) ?? 0;
-        seen.set(o, k + 1);
-        return k;
-      });
-    };
-    const posA = positions(a.optOwners), posS = positions(small.owners);
-    const index = new Map<string, number>();
-    small.owners.forEach((o, i) => index.set(`${o ? o.id : -1}:${posS[i]}`, i));
-    const pick: number[] = [];
-    for (const k of wanted) {
-      const o = a.optOwners[k];
-      if (!o) return undefined; // a per-step constant outside any parameter's update (clipping, decoupled decay …)
-      const j = index.get(`${rep.get(groupOf.get(o)!)!.id}:${posA[k]}`);
-      if (j === undefined || !sameData(small.consts[j]!, full[k]!)) return undefined;
-      pick[k] = j;
-    }
-    return { only, pick };
-  }
-
-  /**
-   * The optimizer's own formulas (`peekConstants`) instead of a probe, when they give exactly the
-   * constants a traced probe of the same parameters uploads — at this step and the next. `pick`:
-   * which constant each scalar input takes. Leaves the counters as they were.
-   */
-  private formulas(ctx: StepContext, gradParams: readonly Tensor[], only: ReadonlySet<Tensor> | undefined, pick: number[], delta: Counters): { params: Tensor[]; pick: number[] } | undefined {
-    const opt = this.optimizer;
-    const traced = new Set(gradParams.filter((p) => !only || only.has(p)));
-    const params = opt.paramGroups.flatMap((g) => g.params.filter((p) => traced.has(p))); // the order step() visits them
-    const c0 = readCounters(opt);
-    try {
-      for (let t = 0; t < 2; t++) {
-        if (t) advanceCounters(opt, delta);
-        const before = readCounters(opt);
-        const probed = probeOptimizer(ctx, gradParams, only).consts;
-        writeCounters(opt, before);
-        if (!agrees(peekConstants(opt, params), probed)) return undefined;
-      }
-    } finally {
-      writeCounters(opt, c0);
-    }
-    return { params, pick };
   }
 
   private async graphFor(batch: number): Promise<Compiled | null> {
@@ -380,7 +270,7 @@ export class CompiledTrainStep {
       for (const l of hit.loops.values()) await l.session.release();
     }
     // Optimizer buffers are created lazily by the first update: that step runs eagerly.
-    if (!hasState(this.optimizer, [...this.model.parameters()].filter((p) => p.requiresGrad))) return null;
+    if (!coreOptimizer(this.optimizer).hasState([...this.model.parameters()].filter((p) => p.requiresGrad))) return null;
     if (this.fresh === 'arrays') this.sync();
     let g: Compiled;
     try {
@@ -393,10 +283,7 @@ export class CompiledTrainStep {
     }
     this.graphs.set(key, g);
     if (g.kind === 'ort') {
-      this.info[key] = {
-        nodes: g.nodeCount, device: g.device, masks: g.masks.length, scalars: g.scalarValues.length, scaledMoments: g.step.scales.size / 2,
-        probe: g.scalarValues.length === 0 ? 'never' : !g.stepScalars ? 'on lr change' : g.formulas ? "every step, from the optimizer's formulas" : g.reps ? 'every step, one parameter per group' : 'every step, all parameters',
-      };
+      this.info[key] = { nodes: g.nodeCount, device: g.device, masks: g.randoms.length, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
     }
     return g;
   }
@@ -501,35 +388,11 @@ export class CompiledTrainStep {
     }
   }
 
-  /** The optimizer scalars of the next step (re-derived only when they can have changed); advances the optimizer's counters. */
-  private nextScalars(g: OrtGraph): TypedArray[] {
-    const opt = this.optimizer;
-    if (g.scalarValues.length === 0) {
-      advanceCounters(opt, g.delta);
-      return g.scalarValues;
-    }
-    const lrs = groupLrs(opt);
-    if (!g.stepScalars && lrs.every((l, i) => l === g.lrs[i])) {
-      advanceCounters(opt, g.delta);
-      return g.scalarValues;
-    }
-    const ctx = this.ctx ?? this.context();
-    const k = g.formulas && peekConstants(opt, g.formulas.params);
-    if (k) {
-      advanceCounters(opt, g.delta);
-      g.scalarValues = g.formulas!.pick.map((j) => Float64Array.of(k[j]!));
-    } else if (g.reps) {
-      const c = readCounters(opt);
-      const r = probeOptimizer(ctx, g.gradParams, g.reps.only);
-      writeCounters(opt, c);
-      advanceCounters(opt, g.delta);
-      g.scalarValues = g.reps.pick.map((j) => r.consts[j]!);
-    } else {
-      const consts = probeOptimizer(ctx, g.gradParams).consts;
-      g.scalarValues = g.inputs.flatMap((sl) => (sl.kind === 'scalar' ? [consts[sl.index]!] : []));
-    }
-    g.lrs = lrs;
-    return g.scalarValues;
+  /** Count one step in the optimizer (as an eager step would) and return the per-step scalars of that step, in input order. */
+  private nextScalars(g: OrtGraph): number[] {
+    const k = coreOptimizer(this.optimizer).hostStep(g.gradParams);
+    if (!k) throw new TrainStepCompileError(`the optimizer "${this.optimizer.name}"`, 'it no longer declares its per-step scalars (its state was reset?)');
+    return g.scalars.map((sl) => k.get(sl.owner)![sl.seq]!);
   }
 
   private async loopFor(g: OrtGraph, k: number): Promise<{ session: ort.InferenceSession; graph: LoopGraph }> {
@@ -553,18 +416,17 @@ export class CompiledTrainStep {
     const outs = loop ? loop.graph.outputs : g.outputs.map((o) => ({ ...o, fetch: o.name }));
     const lead = loop ? [k] : [];
     const b = x.batch / k;
-    // Each step's dropout masks and optimizer scalars, in step order (the generators' and counters' order).
-    const per = new Map<string, TypedArray>();
+    // Each step's random draws and optimizer scalars, in step order (the generators' and counters' order).
+    const per = new Map<string, Float32Array | Int32Array>();
     for (let t = 0; t < k; t++) {
       const sc = this.nextScalars(g);
-      let j = 0;
       for (const sl of slots) {
-        if (sl.kind !== 'mask' && sl.kind !== 'scalar') continue;
+        if (sl.kind !== 'random' && sl.kind !== 'scalar') continue;
         const n = sl.shape.reduce((p, d) => p * d, 1);
         let buf = per.get(sl.feed);
-        if (!buf) per.set(sl.feed, (buf = sl.kind === 'scalar' && sl.dtype === 'int32' ? new Int32Array(n * k) : new Float32Array(n * k)));
-        if (sl.kind === 'mask') drawMask(g.masks[sl.index]!, (buf as Float32Array).subarray(t * n, (t + 1) * n));
-        else buf.set(sc[j++] as Float32Array, t * n);
+        if (!buf) per.set(sl.feed, (buf = sl.dtype === 'int32' ? new Int32Array(n * k) : new Float32Array(n * k)));
+        if (sl.kind === 'random') g.randoms[sl.index]!.draw(buf.subarray(t * n, (t + 1) * n));
+        else buf[t] = sc[sl.index]!;
       }
     }
     const feeds: Record<string, ort.Tensor> = {};
@@ -573,7 +435,7 @@ export class CompiledTrainStep {
         case 'x': feeds[sl.feed] = new ort.Tensor('float32', x.data as Float32Array, [...lead, b, ...this.opts.inputShape]); break;
         case 'y': feeds[sl.feed] = new ort.Tensor(this.yDtype, y.data as Int32Array, [...lead, b, ...this.ySample]); break;
         case 'state': feeds[sl.feed] = new ort.Tensor(sl.dtype as 'float32', this.arrays.get(sl.name)! as Float32Array, sl.shape as number[]); break;
-        default: feeds[sl.feed] = new ort.Tensor(sl.kind === 'scalar' ? (sl.dtype as 'float32') : 'float32', per.get(sl.feed) as Float32Array, [...lead, ...sl.shape]);
+        default: feeds[sl.feed] = new ort.Tensor(sl.dtype as 'float32', per.get(sl.feed) as Float32Array, [...lead, ...sl.shape]);
       }
     }
     // Outputs are onnxruntime's own buffers (onnxruntime-node 1.30 hands them to JS without a copy),
@@ -713,7 +575,7 @@ export async function compileTrainStep(model: TrainableModel, opts: CompileTrain
   if (!Array.isArray(opts.inputShape) || opts.inputShape.some((d) => !(Number.isInteger(d) && d > 0))) {
     throw new TrainStepInputError('inputShape', 'positive integers, the shape of one sample (e.g. [784])', JSON.stringify(opts.inputShape));
   }
-  if (optimizer instanceof KerasOptimizer && !optimizer.isBound && [...model.parameters()].length === 0) buildModel(model, opts.inputShape);
+  if (isKerasOptimizer(optimizer) && !optimizer.isBound && [...model.parameters()].length === 0) buildModel(model, opts.inputShape);
   bindIfNeeded(optimizer, model.parameters());
   const engine = new CompiledTrainStep(model, optimizer, resolveLoss(lossSpec), opts);
   if (opts.batchSize !== undefined) await (engine as unknown as { graphFor(b: number): Promise<unknown> }).graphFor(opts.batchSize);

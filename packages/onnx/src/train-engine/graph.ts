@@ -11,7 +11,7 @@ import { TrainStepCompileError } from './errors';
 export type InputSlot =
   | { readonly kind: 'x' | 'y'; readonly name: string }
   | { readonly kind: 'state'; readonly name: string; readonly shape: readonly number[]; readonly dtype: string }
-  | { readonly kind: 'mask'; readonly name: string; readonly index: number; readonly shape: readonly number[] }
+  | { readonly kind: 'random'; readonly name: string; readonly index: number; readonly shape: readonly number[]; readonly dtype: string }
   | { readonly kind: 'scalar'; readonly name: string; readonly index: number; readonly shape: readonly number[]; readonly dtype: string };
 
 /** What each graph output is. */
@@ -34,10 +34,10 @@ export interface StepGraphSpec {
   readonly predId: number;
   /** Names of externals that are graph inputs (parameters, buffers, optimizer state). */
   readonly stateNames: ReadonlySet<string>;
-  /** Random constants (dropout masks), drawn per step, in draw order. */
-  readonly maskIds: readonly number[];
-  /** Constants recomputed per step (optimizer scalars), with their index in the optimizer's constant sequence. */
-  readonly scalars: ReadonlyArray<{ id: number; index: number }>;
+  /** Host values drawn per step (dropout masks, noise …), in draw order. */
+  readonly randomIds: readonly number[];
+  /** Host values fed per step (the optimizer's per-step scalars); every other host value is compiled in as a constant. */
+  readonly scalarIds: readonly number[];
   readonly opset?: number;
   /** State inputs `[m, v]` of Adam moment pairs to carry scaled when their update has core's form. */
   readonly adamMoments?: ReadonlyArray<readonly [string, string]>;
@@ -72,20 +72,28 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     gin.push({ name: v.name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
     slots.push({ kind: 'state', name: v.name, shape: [...v.shape], dtype: v.dtype });
   }
-  spec.maskIds.forEach((id, index) => {
+  spec.randomIds.forEach((id, index) => {
     const v = t.values.get(id)!, name = `random.${index}`;
     values.set(id, asInput(v, name));
     ids.push(id);
     gin.push({ name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
-    slots.push({ kind: 'mask', name, index, shape: [...v.shape] });
+    slots.push({ kind: 'random', name, index, shape: [...v.shape], dtype: v.dtype });
   });
-  spec.scalars.forEach(({ id, index }, k) => {
-    const v = t.values.get(id)!, name = `optim.scalar.${k}`;
+  spec.scalarIds.forEach((id, index) => {
+    const v = t.values.get(id)!, name = `optim.scalar.${index}`;
     values.set(id, asInput(v, name));
     ids.push(id);
     gin.push({ name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
     slots.push({ kind: 'scalar', name, index, shape: [...v.shape], dtype: v.dtype });
   });
+  // Every other host value is a constant of this graph (a scalar that depends only on fixed hyperparameters).
+  const fed = new Set([...spec.randomIds, ...spec.scalarIds]);
+  for (const id of t.hosts ?? []) {
+    if (fed.has(id)) continue;
+    const v = t.values.get(id)!;
+    if (!v.data) throw new TrainStepCompileError(`a ${v.host?.role ?? 'host'} value${v.scope ? ` in ${v.scope}` : ''}`, 'it has no value to compile in and is not fed per step');
+    values.set(id, { ...v, kind: 'const', data: v.dtype === 'int32' ? Int32Array.from(v.data) : Float32Array.from(v.data) });
+  }
 
   const outIds = [spec.lossId, spec.predId];
   const outNames = ['loss', 'pred'];
