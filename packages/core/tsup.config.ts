@@ -7,4 +7,9 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // The CommonJS build loads engine packages (`fit({ engine: 'ort' })`) with require, the ESM build
+  // with import(): each gets the matching build of the engine and, with it, this copy of core.
+  esbuildOptions(options, { format }) {
+    options.define = { ...options.define, __NN_CJS__: format === 'cjs' ? 'true' : 'false' };
+  },
 });

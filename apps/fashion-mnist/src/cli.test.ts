@@ -18,7 +18,7 @@ describe('command line', () => {
     expect(() => parseOptions(['--epoch', '3'])).toThrow(UsageError);
     expect(() => parseOptions(['--epochs', 'x'])).toThrow(/--epochs must be a positive integer, got "x"/);
     expect(() => parseOptions(['--style', 'jax'])).toThrow(/--style must be keras or torch/);
-    expect(() => parseOptions(['--engine', 'tpu'])).toThrow(/--engine must be one of auto, wasm, cpu, node, node-gpu, ort; got "tpu"/);
+    expect(() => parseOptions(['--engine', 'tpu'])).toThrow(/--engine must be one of auto, ort, eager, wasm, cpu, node, node-gpu; got "tpu"/);
     expect(parseOptions(['--engine', 'ort']).engine).toBe('ort');
   });
   it('a missing data folder is one clear error', () => {
@@ -35,15 +35,18 @@ describe('command line', () => {
 });
 
 describe('npm start, end to end on the shipped subset', () => {
-  // Both doors, on tfjs and with the ort engine, --quick (2 epochs), on the 2,000/500-image subset in data/: the whole workflow runs and
+  // Both doors, with the default engine (auto: compiled ort steps) and eagerly on tfjs, --quick (2 epochs), on the 2,000/500-image subset in data/: the whole workflow runs and
   // leaves its artefacts. The accuracy bar is loose on purpose (2 epochs on 1,800 images reach ~75–83%;
   // chance is 10%): it catches a broken pipeline, not a tuning regression.
-  for (const [style, engine] of [['keras', 'auto'], ['torch', 'auto'], ['keras', 'ort'], ['torch', 'ort']] as const) {
+  for (const [style, engine] of [['keras', 'auto'], ['torch', 'auto'], ['keras', 'eager'], ['torch', 'eager']] as const) {
     it(`--style ${style} --engine ${engine} trains, diagnoses, checkpoints, exports and serves`, () => {
       const out = mkdtempSync(join(tmpdir(), `fmnist-e2e-${style}-`));
       try {
         const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--data', SUBSET_DIR, '--quick', '--style', style, '--engine', engine, '--out', out], { encoding: 'utf8', timeout: 180_000 });
         expect(r.status, r.stderr).toBe(0);
+        // The default trains on compiled steps (fit's engine 'auto' picks ort on a tfjs backend, and says so).
+        if (engine === 'auto') expect(r.stdout).toMatch(style === 'keras' ? /fit: engine 'auto' → ort: compiled steps in onnxruntime/ : /training steps compiled in onnxruntime/);
+        else expect(r.stdout).toMatch(/eager training on tfjs-/);
         const acc = Number(/TEST ACCURACY\s+([\d.]+)%/.exec(r.stdout)?.[1]);
         expect(acc).toBeGreaterThan(60);
         const parity = Number(/ONNX parity \(max \|Δ\|\)\s+(\S+)/.exec(r.stdout)?.[1]);

@@ -3,10 +3,11 @@
  * Keras style (or PyTorch style), train with Adam and a schedule, watch the curves, diagnose bias
  * and variance, checkpoint, export to ONNX and serve it with onnxruntime.
  *
- *   npm start -- [--epochs N] [--engine auto|wasm|cpu|node|node-gpu|ort] [--style keras|torch] [--out DIR] [--data DIR]
+ *   npm start -- [--epochs N] [--engine auto|ort|eager|wasm|cpu|node|node-gpu] [--style keras|torch] [--out DIR] [--data DIR]
  *
- * `--engine ort` trains with compiled onnxruntime steps (the ort engine of @nn/onnx); evaluation,
- * the first step and everything else run on tfjs 'auto'.
+ * By default (`--engine auto`) training steps run compiled in onnxruntime (the ort engine of
+ * @nn/onnx: fit's default engine, compileTrainStep in the PyTorch loop); evaluation, the first step
+ * and everything else run on tfjs 'auto'. `--engine eager` (or a tfjs engine name) trains eagerly.
  */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -20,8 +21,9 @@ import { report } from './report';
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const t0 = performance.now();
-  const be = await useBackend(tfjs({ engine: opts.engine === 'ort' ? 'auto' : opts.engine }));
-  console.log(`Engine: ${opts.engine === 'ort' ? `ort (compiled training steps in onnxruntime), with ${be.name} for the rest` : be.name}`);
+  const compiled = opts.engine === 'auto' || opts.engine === 'ort';
+  const be = await useBackend(tfjs({ engine: compiled || opts.engine === 'eager' ? 'auto' : opts.engine }));
+  console.log(`Engine: ${compiled ? `training steps compiled in onnxruntime (${opts.engine === 'auto' ? "fit's default engine 'auto'" : 'ort'}), ${be.name} for the rest` : `eager training on ${be.name}`}`);
   const loc = locateData(opts.data);
   console.log(`Data: ${loc.dir} (${loc.source === 'subset' ? 'the small subset shipped in the repo: install dataset-fashion-mnist for the full set' : loc.source === 'debian' ? "Debian's dataset-fashion-mnist" : '--data'})`);
   const train = await loadSplit(loc.dir, 'train');

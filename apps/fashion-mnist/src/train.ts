@@ -141,8 +141,9 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
     batchSize: opts.batchSize,
     validationData: [t(va.x, va.n), labels(va.y)],
     seed: 1,
-    // --engine ort: the same fit, its steps compiled for onnxruntime (32 batches per call).
-    ...(opts.engine === 'ort' ? { engine: ortEngine() } : {}),
+    // fit's default engine 'auto' compiles the steps for onnxruntime (32 batches per call) on a tfjs
+    // backend; --engine ort requires it, --engine eager (or a tfjs engine) trains eagerly.
+    engine: opts.engine === 'ort' ? ortEngine() : opts.engine === 'auto' ? 'auto' : 'eager',
     callbacks: [
       new TensorBoard({ logDir: join(opts.out, 'tensorboard', run) }),
       new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'keras', epochs: opts.epochs, batchSize: opts.batchSize } }),
@@ -178,9 +179,10 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   const writer = new SummaryWriter(join(opts.out, 'tensorboard', run));
   const log = new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'torch', epochs: opts.epochs, batchSize: opts.batchSize } });
   const progress = new ProgressReporter(1, opts.epochs);
-  // --engine ort: the same loop, each step one compiled onnxruntime call (engine.step for
-  // zeroGrad/forward/backward/step); sync() before reading the weights (evaluation, checkpoint).
-  const engine = opts.engine === 'ort'
+  // The PyTorch door's fast path (default, --engine auto/ort): the same loop, each step one compiled
+  // onnxruntime call (engine.step for zeroGrad/forward/backward/step); sync() before reading the
+  // weights (evaluation, checkpoint). --engine eager (or a tfjs engine): the plain eager loop.
+  const engine = opts.engine === 'ort' || opts.engine === 'auto'
     ? await compileTrainStep(net, { optimizer: opt, loss: (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y), inputShape: [784] })
     : undefined;
   log.onTrainBegin();

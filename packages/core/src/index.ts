@@ -65,7 +65,8 @@ export {
   type CompileArgs, type FitArgs, type Trainable, type Compiled, type Callback, type Logs, type EarlyStoppingOptions,
   type CSVLoggerOptions, type ReduceLROnPlateauCallbackOptions, type ModelCheckpointOptions, type ArrayLikeData, type BatchSource,
   type LossSpec, type MetricSpec, type MetricLike, type OptimizerSpec, type TrainLoss,
-  type FitEngine, type FitEngineCompiled, type FitEngineName, type FitEngineSample, type FitEngineSession,
+  type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession,
+  registerFitEngine, registeredFitEngines,
 } from './train/index';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from './io/checkpoint';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors';

@@ -47,3 +47,8 @@ export {
   type TrainEngineCompiled,
   type TrainEngineSample,
 } from './train-engine/index';
+
+// `fit(x, y, { engine: 'ort' })` and `engine: 'auto'` find the engine through core's registry.
+import { registerFitEngine } from '@nn/core';
+import { ortEngine as defaultOrtEngine } from './train-engine/index';
+registerFitEngine('ort', () => defaultOrtEngine());

@@ -117,7 +117,7 @@ describe('tracer: host values and module scopes (what compiled training steps bu
     const ofWeight = hosts.filter((v) => v.host?.role === 'scalar' && (v.host as ScalarHost).owner === model.weight);
     expect(ofWeight.map((v) => (v.host as ScalarHost).seq)).toEqual(ofWeight.map((_, i) => i));
     // The same numbers, in the same order, as the optimizer declares for its next step.
-    const declared = opt.hostStep([model.weight, model.bias])!;
+    const declared = opt.hostStep([model.weight, model.bias!])!;
     expect(ofWeight.map((v) => v.data![0])).toEqual(declared.get(model.weight));
     // hostStep counted one step; the learning rate and the bias corrections change from step to step, β and ε do not.
     expect(opt.getCounters().steps.get(model.weight)).toBe(c0.steps.get(model.weight)! + 1);

@@ -49,16 +49,25 @@ let moduleCounter = 0;
 /** A forward hook: sees the module, its call arguments and its output. */
 export type ForwardHook = (module: Module, inputs: readonly unknown[], output: unknown) => void;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const trainingHooks: Record<string, (...args: any[]) => any> = {};
-/** @internal The training module registers compile/fit/evaluate/predict. */
-export function setTrainingHooks(h: Record<string, (...args: any[]) => any>): void {
-  Object.assign(trainingHooks, h);
+/**
+ * @internal The training functions `Module.compile/fit/evaluate/predict` call: core's train/ module
+ * provides them (train/ imports nn/, so nn/ cannot import train/ without a cycle in class
+ * definitions). Typed, one slot, set once by core's own entry point.
+ */
+export interface TrainingApi {
+  compile(model: Module, args: import('../train/fit').CompileArgs): void;
+  fit(model: Module, x: unknown, y?: unknown, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History>;
+  evaluate(model: Module, x: unknown, y?: unknown, args?: { batchSize?: number }): Promise<Record<string, number>>;
+  predict(model: Module, x: unknown, args?: { batchSize?: number }): Promise<Tensor | Tensor[]>;
 }
-function hook(name: string) {
-  const f = trainingHooks[name];
-  if (!f) throw new NNError(`${name}() is unavailable: the training module was not loaded.`, name);
-  return f;
+let trainingApi: TrainingApi | null = null;
+/** @internal Called once by core's train/ module. */
+export function provideTrainingApi(api: TrainingApi): void {
+  trainingApi = api;
+}
+function training(what: string): TrainingApi {
+  if (!trainingApi) throw new NNError(`${what}() is unavailable: @nn/core's training module was not loaded.`, what);
+  return trainingApi;
 }
 
 let symbolicHook: { isSymbolic(args: readonly unknown[]): boolean; call(m: Module, args: readonly unknown[]): unknown } | null = null;
@@ -293,7 +302,7 @@ export class Module {
   // ---- training (implemented in train/, registered at import) ----
   /** Configure for training: optimizer, loss, metrics (Keras `compile`). Works on any module. */
   compile(args: import('../train/fit').CompileArgs): void {
-    return hook('compile')(this, args);
+    return training('compile').compile(this, args);
   }
   /**
    * Train (Keras `fit`): `fit(x, y, options)` with arrays or tensors, or `fit(source, options)` with a
@@ -302,15 +311,15 @@ export class Module {
   fit(source: import('../train/data').BatchSource, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History>;
   fit(x: import('../train/data').ArrayLikeData, y: import('../train/data').ArrayLikeData, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History>;
   fit(x: unknown, y?: unknown, args?: import('../train/fit').FitArgs): Promise<import('../train/fit').History> {
-    return hook('fit')(this, x, y, args);
+    return training('fit').fit(this, x, y, args);
   }
   /** Loss and metrics in inference mode (Keras `evaluate`). */
   evaluate(x: unknown, y?: unknown, args?: { batchSize?: number }): Promise<Record<string, number>> {
-    return hook('evaluate')(this, x, y, args);
+    return training('evaluate').evaluate(this, x, y, args);
   }
   /** Outputs in inference mode, in batches (Keras `predict`). */
   predict(x: unknown, args?: { batchSize?: number }): Promise<Tensor | Tensor[]> {
-    return hook('predict')(this, x, args);
+    return training('predict').predict(this, x, args);
   }
 
   /** Total number of parameter elements. */

@@ -80,22 +80,95 @@ export interface FitEngine {
   compile(model: Trainable, compiled: FitEngineCompiled, sample: FitEngineSample): Promise<FitEngineSession>;
 }
 
-/** Engines `fit` knows by name (`engine: 'ort'`), each with the package that provides it. */
-export type FitEngineName = 'ort';
+/**
+ * What `fit({ engine })` takes by name: `'auto'` (the default), `'eager'`, or a registered engine
+ * (`'ort'`, registered by @nn/onnx when it is imported).
+ */
+export type FitEngineName = 'auto' | 'eager' | 'ort' | (string & {});
+
+/** Makes the engine of a name, with its default options (see {@link registerFitEngine}). */
+export type FitEngineFactory = () => FitEngine;
+
+const registry = new Map<string, FitEngineFactory>();
+
+/** Packages that register a known engine name when imported: `fit` loads them on first use. */
+const PROVIDERS: Readonly<Record<string, string>> = { ort: '@nn/onnx' };
 
 /**
- * The engine named by `fit({ engine: 'ort' })`: `ortEngine()` of @nn/onnx with its defaults, loaded
- * when fit runs (core does not depend on @nn/onnx; it must be installed).
+ * Register a training engine under a name, so that `fit(x, y, { engine: name })` finds it. Engine
+ * packages call this when they are imported (@nn/onnx registers `'ort'`); a later registration of
+ * the same name replaces the earlier one.
+ *
+ * @param name - The name `fit` takes, e.g. `'ort'`.
+ * @param factory - Makes the engine with its default options.
+ * @example
+ * ```ts
+ * registerFitEngine('mine', () => ({ name: 'mine', compile: async (model, compiled, sample) => mySession(model, compiled, sample) }));
+ * await model.fit(x, y, { engine: 'mine' });
+ * ```
+ */
+export function registerFitEngine(name: string, factory: FitEngineFactory): void {
+  if (!name || name === 'auto' || name === 'eager') throw new ValueError(`registerFitEngine: "${name}" is reserved or empty; pick another name.`, 'registerFitEngine');
+  registry.set(name, factory);
+}
+
+/** The names of the registered engines (after their packages were imported or loaded by `fit`). */
+export function registeredFitEngines(): string[] {
+  return [...registry.keys()];
+}
+
+// Set per output format by the build (tsup `define`): the CommonJS build loads engine packages with
+// `require`, so that it gets their CommonJS build — and with it this same copy of @nn/core. Sources
+// (tests) and the ESM build use `import()`.
+declare const __NN_CJS__: boolean | undefined;
+declare const require: ((id: string) => unknown) | undefined;
+
+async function loadPackage(pkg: string): Promise<void> {
+  if (typeof __NN_CJS__ !== 'undefined' && __NN_CJS__ && typeof require === 'function') require(pkg);
+  else await import(pkg);
+}
+
+/**
+ * The engine of a name: registered, or registered by loading the package that provides it
+ * (`'ort'`: @nn/onnx, loaded with the module system this copy of core was loaded with).
  */
 export async function namedFitEngine(name: string): Promise<FitEngine> {
-  if (name !== 'ort') throw new ValueError(`fit: unknown engine "${name}"; expected 'ort' or an engine object such as ortEngine({ threads: 2 }) from @nn/onnx.`, 'fit');
-  const pkg = '@nn/onnx';
-  let mod: { ortEngine?: () => FitEngine };
-  try {
-    mod = (await import(pkg)) as typeof mod;
-  } catch (e) {
-    throw new NNError(`fit: engine 'ort' needs the @nn/onnx package, which could not be loaded (${(e as Error).message.split('\n')[0]}).`, 'fit', 'npm install @nn/onnx, or pass an engine object.');
+  let factory = registry.get(name);
+  const pkg = PROVIDERS[name];
+  if (!factory && pkg) {
+    try {
+      await loadPackage(pkg);
+    } catch (e) {
+      throw new NNError(`fit: engine '${name}' needs the ${pkg} package, which could not be loaded (${(e as Error).message.split('\n')[0]}).`, 'fit', `npm install ${pkg}, or pass an engine object.`);
+    }
+    factory = registry.get(name);
+    if (!factory) throw new NNError(`fit: engine '${name}': ${pkg} was loaded but registered no engine '${name}'.`, 'fit', `Update ${pkg} to the version of @nn/core.`);
   }
-  if (typeof mod.ortEngine !== 'function') throw new NNError("fit: engine 'ort': the loaded @nn/onnx has no ortEngine().", 'fit', 'Update @nn/onnx.');
-  return mod.ortEngine();
+  if (!factory) {
+    const known = [...new Set(['auto', 'eager', ...Object.keys(PROVIDERS), ...registry.keys()])].map((n) => `'${n}'`).join(', ');
+    throw new ValueError(`fit: unknown engine "${name}"; expected one of ${known}, or an engine object such as ortEngine({ threads: 2 }) from @nn/onnx.`, 'fit');
+  }
+  return factory();
+}
+
+/** What `engine: 'auto'` chose, and why (fit prints it once when verbose). */
+export interface AutoChoice {
+  readonly engine: FitEngine | undefined;
+  readonly reason: string;
+}
+
+/**
+ * `engine: 'auto'`: the compiled `ort` engine when the active backend computes in float32 (a tfjs
+ * engine) and @nn/onnx with onnxruntime-node loads; else eager training on the active backend. On
+ * the float64 reference backend fit stays eager: compiled steps are float32, and the reference
+ * backend is where results are checked to float64 precision.
+ */
+export async function autoFitEngine(backendName: string): Promise<AutoChoice> {
+  if (backendName === 'reference') return { engine: undefined, reason: 'the float64 reference backend trains eagerly (compiled steps are float32)' };
+  try {
+    const e = await namedFitEngine('ort');
+    return { engine: e, reason: 'compiled steps in onnxruntime (@nn/onnx)' };
+  } catch (e) {
+    return { engine: undefined, reason: `the ort engine is unavailable: ${(e as Error).message.replace(/^fit: /, '')}` };
+  }
 }

@@ -13,7 +13,8 @@ import type { Callback, Logs } from './callbacks';
 import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource, type HostGroup } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError, type BiasVarianceResult } from './bias-variance';
-import { namedFitEngine, type FitEngine, type FitEngineName, type FitEngineSession } from './fit-engine';
+import { autoFitEngine, namedFitEngine, type FitEngine, type FitEngineName, type FitEngineSession } from './fit-engine';
+import { getBackend } from '../engine';
 
 /** Options of {@link compile}. */
 export interface CompileArgs {
@@ -103,19 +104,25 @@ export interface FitArgs {
    */
   bayesError?: number;
   /**
-   * Run the training steps on another engine, e.g. `ortEngine()` from `@nn/onnx` (each step one
-   * compiled ONNX graph in onnxruntime). fit keeps epochs, batching, shuffling, callbacks, metrics,
-   * validation and History, and gives the same results as eager training up to the engine's stated
-   * tolerance. The model's tensors hold the newest weights at each epoch end (before validation and
-   * callbacks), before batch callbacks (which then force one batch per engine call, and a copy of the
-   * weights per step), and when fit returns. Several inputs/outputs/losses or `classWeight` train
-   * eagerly instead, with a warning saying why.
-   * @default eager training on the active backend
+   * Where the training steps run. `'auto'` (the default): the compiled `ort` engine (each step one
+   * ONNX graph in onnxruntime, from @nn/onnx) when the active backend computes in float32 (tfjs) and
+   * @nn/onnx loads, else eagerly — fit prints which and why when `verbose` is on. `'eager'`: on the
+   * active backend. `'ort'` or an engine object such as `ortEngine({ threads: 2 })`: that engine.
+   * The environment variable `NN_FIT_ENGINE` sets the default (e.g. `NN_FIT_ENGINE=eager`).
+   *
+   * With an engine, fit keeps epochs, batching, shuffling, callbacks, metrics, validation and
+   * History, and gives the same results as eager training up to the engine's stated tolerance. The
+   * model's tensors hold the newest weights at each epoch end (before validation and callbacks),
+   * before batch callbacks (which then force one batch per engine call, and a copy of the weights
+   * per step), and when fit returns. Several inputs/outputs/losses or `classWeight` train eagerly
+   * instead, saying why. A model the engine cannot compile runs eagerly inside it, saying why.
+   * @default 'auto'
    * @example
    * ```ts
    * import { ortEngine } from '@nn/onnx';
-   * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: ortEngine() });
-   * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: 'ort' }); // the same, @nn/onnx loaded by name
+   * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: ortEngine({ threads: 2 }) });
+   * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: 'ort' }); // @nn/onnx loaded by name
+   * await model.fit(xTrain, yTrain, { epochs: 5, batchSize: 64, engine: 'eager' }); // on the active backend
    * ```
    */
   engine?: FitEngine | FitEngineName;
@@ -401,7 +408,15 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   const { outKeys, metrics } = logPlan(model, c);
 
   // ---- engine (args.engine): steps run there; started on the first batch ----
-  const engine = typeof args.engine === 'string' ? await namedFitEngine(args.engine) : args.engine;
+  const spec: FitEngine | FitEngineName = args.engine ?? (process.env.NN_FIT_ENGINE as FitEngineName | undefined) ?? 'auto';
+  const auto = spec === 'auto';
+  let engine: FitEngine | undefined;
+  if (typeof spec !== 'string') engine = spec;
+  else if (auto) {
+    const choice = await autoFitEngine(getBackend().name);
+    engine = choice.engine;
+    if (verbose) console.log(`fit: engine 'auto' → ${engine ? engine.name : `eager (${getBackend().name})`}: ${choice.reason}.`);
+  } else if (spec !== 'eager') engine = await namedFitEngine(spec);
   const batchHooks = (args.callbacks ?? []).some((cb) => cb.onBatchBegin || cb.onBatchEnd);
   const spc = engine?.stepsPerCall ?? 1;
   const perCall = batchHooks ? 1 : typeof spc === 'function' ? spc(batchSize) : spc;
@@ -418,7 +433,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         : yb === undefined ? 'the batches have no targets'
         : args.classWeight ? 'classWeight is not supported'
         : undefined;
-    if (engineOff) console.warn(`fit: engine "${engine.name}" not used: ${engineOff}; training eagerly.`);
+    if (engineOff && (!auto || verbose)) (auto ? console.log : console.warn)(`fit: engine "${engine.name}" not used: ${engineOff}; training eagerly.`);
     return !engineOff;
   };
   const startEngine = async (xb: Tensor, yb: Tensor): Promise<FitEngineSession> => {

@@ -1,7 +1,13 @@
-import { setTrainingHooks } from '../nn/module';
-import { compile, evaluate, fit, predict } from './fit';
+import { provideTrainingApi, type Module } from '../nn/module';
+import { compile, evaluate, fit, predict, type Trainable } from './fit';
+import type { ArrayLikeData, BatchSource } from './data';
 
-setTrainingHooks({ compile, fit, evaluate, predict });
+provideTrainingApi({
+  compile: (m, args) => compile(m as Trainable, args),
+  fit: (m, x, y, args) => fit(m as Trainable, x as ArrayLikeData | BatchSource, y as ArrayLikeData, args),
+  evaluate: (m, x, y, args) => evaluate(m as Trainable, x as ArrayLikeData | BatchSource, y as ArrayLikeData, args),
+  predict: (m: Module, x, args) => predict(m, x as ArrayLikeData, args),
+});
 
 export { compile, fit, evaluate, predict, History, type CompileArgs, type FitArgs, type Trainable, type Compiled } from './fit';
 export {
@@ -11,5 +17,5 @@ export {
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint';
 export { ProgressReporter, formatLogs } from './progress';
 export type { ArrayLikeData, BatchSource } from './data';
-export type { FitEngine, FitEngineCompiled, FitEngineName, FitEngineSample, FitEngineSession } from './fit-engine';
+export { registerFitEngine, registeredFitEngines, type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession } from './fit-engine';
 export type { LossSpec, MetricSpec, MetricLike, OptimizerSpec, TrainLoss } from './resolve';

@@ -103,7 +103,7 @@ export type LossArg = StepLoss | string | Parameters<typeof getLoss>[0];
 
 function resolveLoss(l: LossArg): StepLoss {
   if (typeof l === 'function' && !('lossName' in l)) return l as StepLoss;
-  return getLoss(l as Parameters<typeof getLoss>[0]) as unknown as StepLoss;
+  return getLoss(l as Parameters<typeof getLoss>[0]);
 }
 
 /**
@@ -257,6 +257,11 @@ export class CompiledTrainStep {
 
   private layerTraining(): boolean {
     return this.opts.training ?? true;
+  }
+
+  /** @internal Compile the graph of a batch size now (`compileTrainStep({ batchSize })`). */
+  async prepare(batch: number): Promise<void> {
+    await this.graphFor(batch);
   }
 
   private async graphFor(batch: number): Promise<Compiled | null> {
@@ -578,6 +583,6 @@ export async function compileTrainStep(model: TrainableModel, opts: CompileTrain
   if (isKerasOptimizer(optimizer) && !optimizer.isBound && [...model.parameters()].length === 0) buildModel(model, opts.inputShape);
   bindIfNeeded(optimizer, model.parameters());
   const engine = new CompiledTrainStep(model, optimizer, resolveLoss(lossSpec), opts);
-  if (opts.batchSize !== undefined) await (engine as unknown as { graphFor(b: number): Promise<unknown> }).graphFor(opts.batchSize);
+  if (opts.batchSize !== undefined) await engine.prepare(opts.batchSize);
   return engine;
 }

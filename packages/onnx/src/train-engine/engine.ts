@@ -1,7 +1,6 @@
 import type { FitEngine, FitEngineCompiled, FitEngineSample, Trainable } from '@nn/core';
 import type { Device } from '../serve/session';
 import { compileTrainStep, type CompiledTrainStep, type LossArg } from './compile';
-import type { TrainableModel } from './step-trace';
 
 /** @deprecated Use core's `FitEngineCompiled`. */
 export type TrainEngineCompiled = FitEngineCompiled;
@@ -67,7 +66,7 @@ export function ortEngine(opts: OrtEngineOptions = {}): OrtEngine {
     name: 'ort',
     stepsPerCall,
     compile: (model, compiled, sample) =>
-      compileTrainStep(model as unknown as TrainableModel, {
+      compileTrainStep(model, {
         optimizer: compiled.optimizer,
         loss: compiled.losses[0] as LossArg,
         inputShape: sample.x,

@@ -3,7 +3,7 @@ import { TrainStepCompileError } from './errors';
 
 /** A callable model: a Module or Keras model (`model(x)` or `model(x, { training })`). */
 export interface TrainableModel {
-  (...args: never[]): unknown;
+  (x: Tensor, opts?: { training?: boolean }): unknown;
   parameters(): Iterable<Tensor>;
   namedParameters(): Iterable<[string, Tensor]>;
   namedBuffers?(): Iterable<[string, Tensor]>;
@@ -28,7 +28,7 @@ export interface StepContext {
 
 /** The model's forward: Keras layers get the `training` flag explicitly (as `fit` passes it), modules use their own mode. */
 export function forward(model: TrainableModel, x: Tensor, training: boolean): Tensor {
-  const y = isLayer(model) ? (model as unknown as (x: Tensor, o: { training: boolean }) => unknown)(x, { training }) : (model as unknown as (x: Tensor) => unknown)(x);
+  const y = isLayer(model) ? model(x, { training }) : model(x);
   if (y instanceof Tensor) return y;
   throw new TrainStepCompileError('the model output', `forward returned ${Array.isArray(y) ? `${y.length} values` : typeof y}; the ort engine trains single-output models`);
 }

@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fit, manualSeed, nn, optim, randint, randn, registerFitEngine, registeredFitEngines, type FitEngine, type Tensor } from '../index';
+
+const model = () => {
+  manualSeed(3);
+  const m = new nn.Sequential(new nn.Linear(4, 3));
+  m.compile({ optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: 'crossentropy' });
+  return m;
+};
+const X = randn([20, 4]), Y = randint(0, 3, [20]);
+
+/** An engine that runs each step eagerly itself and counts them (enough to see fit hand steps over). */
+function countingEngine(counter: { steps: number; compiled: number }): FitEngine {
+  return {
+    name: 'counting',
+    compile: async (m, c) => {
+      counter.compiled++;
+      return {
+        step: async (x: Tensor, y: Tensor) => {
+          counter.steps++;
+          const l = c.losses[0]!(y, m(x) as Tensor);
+          c.optimizer.zeroGrad();
+          l.backward();
+          c.optimizer.step();
+          return l.item();
+        },
+        sync: () => {},
+        invalidate: () => {},
+        dispose: async () => {},
+      };
+    },
+  };
+}
+
+describe('fit engines by name: the registry', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a registered engine is found by name, and trains like eager fit', async () => {
+    const counter = { steps: 0, compiled: 0 };
+    registerFitEngine('counting', () => countingEngine(counter));
+    expect(registeredFitEngines()).toContain('counting');
+    const h = await fit(model(), X, Y, { epochs: 2, batchSize: 5, verbose: 0, engine: 'counting' });
+    expect(counter).toEqual({ steps: 8, compiled: 1 });
+    const e = await fit(model(), X, Y, { epochs: 2, batchSize: 5, verbose: 0, engine: 'eager' });
+    expect(h.history.loss).toEqual(e.history.loss);
+  });
+
+  it('an unknown name is a clear error listing the known ones; reserved names cannot be registered', async () => {
+    await expect(fit(model(), X, Y, { verbose: 0, engine: 'nope' })).rejects.toThrow(/unknown engine "nope"; expected one of 'auto', 'eager', 'ort'/);
+    expect(() => registerFitEngine('auto', () => countingEngine({ steps: 0, compiled: 0 }))).toThrow(/reserved/);
+  });
+
+  it("'auto' (the default) trains eagerly on the float64 reference backend and says why when verbose", async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const h = await fit(model(), X, Y, { epochs: 1, batchSize: 5, verbose: 2 });
+    const e = await fit(model(), X, Y, { epochs: 1, batchSize: 5, verbose: 0, engine: 'eager' });
+    expect(h.history.loss).toEqual(e.history.loss);
+    expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/engine 'auto' → eager \(reference\): the float64 reference backend trains eagerly/);
+  });
+});

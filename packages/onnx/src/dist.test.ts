@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fit, manualSeed, nn, optimizers, randint, randn } from '@nn/core';
+
+// What users install is dist/, not src/: these run the built ESM and CommonJS outputs of @nn/core and
+// @nn/onnx in a plain node process (turbo builds them before `test`).
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const built = ['../dist/index.js', '../dist/index.cjs', '../../core/dist/index.js', '../../core/dist/index.cjs'].every((p) => existsSync(here(p)));
+
+function run(script: string): { format: string; before: string[]; after: string[]; loss: number[]; sameCore?: boolean } {
+  const out = execFileSync(process.execPath, [here(`../test-dist/${script}`)], { cwd: here('..'), encoding: 'utf8', env: { ...process.env, NN_FIT_ENGINE: '' } });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+describe('the built packages: fit({ engine: "ort" }) from require and from import', () => {
+  it('dist is built (npm test builds it first; run `npm run build` before running this file alone)', () => {
+    expect(built).toBe(true);
+  });
+
+  // The same model, seed and data, eagerly on the float64 reference backend (from sources).
+  const eager = async () => {
+    manualSeed(1);
+    const x = randn([64, 8]), y = randint(0, 3, [64]);
+    const model = new nn.Sequential(new nn.Linear(8, 16), new nn.ReLU(), new nn.Dropout(0.2), new nn.Linear(16, 3));
+    model.compile({ optimizer: optimizers.Adam({ learningRate: 1e-2 }), loss: 'crossentropy' });
+    return (await fit(model, x, y, { epochs: 3, batchSize: 16, verbose: 0, engine: 'eager' })).history.loss!;
+  };
+
+  for (const script of ['fit-ort.cjs', 'fit-ort.mjs']) {
+    it(`${script}: core loads @nn/onnx in its own module format, the engine registers itself and trains like eager fit`, async () => {
+      const r = run(script);
+      // Nothing registered before fit: core loaded @nn/onnx by name, which registered 'ort'.
+      expect(r.before).toEqual([]);
+      expect(r.after).toEqual(['ort']);
+      if (r.format === 'cjs') expect(r.sameCore).toBe(true);
+      // float32 compiled steps vs float64 eager: 1e-5 relative, as the parity tests (and the same dropout masks).
+      const want = await eager();
+      r.loss.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, want[i]!)));
+    });
+  }
+});
