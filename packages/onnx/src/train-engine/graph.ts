@@ -112,7 +112,9 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     outs.push({ kind: 'state', name: `${v.name}:new`, state: v.name, dtype: v.dtype, shape: [...v.shape] });
   }
   const mod: TraceResult = { values, ops: t.ops, inputs: ids, outputs: outIds, assigns: new Map() };
-  let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames });
+  // Each op's module (recorded by the trace) names the layer in lowering errors and node names.
+  const layers = new Map(t.ops.flatMap((o) => (o.scope ? [[o, o.scope] as const] : [])));
+  let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames, layers });
   g = simplify(g);
   const scales = scaleAdamMoments(g, spec.adamMoments ?? []);
   const bytes = serializeModel(g, { opset, producerName: 'nn', producerVersion: VERSION, graphName: 'nn_train_step' });
