@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getBackend, linear, manualSeed, randint, randn, Tensor } from '@nn/core';
+import { getBackend, linear, manualSeed, randn, tensor, Tensor } from '@nn/core';
 import { UnsupportedOpError } from '../errors';
 import { saveSafetensors } from '../safetensors';
 import { InferenceSession } from '../serve/session';
@@ -99,7 +99,7 @@ describe('atomic writes', () => {
     };
     expect((await errorOf(exportOnnx(broken, file, opts)))?.message).toMatch(/forward failed/);
     // A kernel with no lowering at the requested opset (scatterAdd needs opset ≥ 16).
-    const scatter = (x: Tensor) => new Tensor(getBackend().scatterAdd(x.ref('t'), randint(0, 4, [x.shape[0]!]).ref('t'), 0, [4, 6]), [4, 6], 'float32');
+    const scatter = (x: Tensor) => new Tensor(getBackend().scatterAdd(x.ref('t'), tensor(Array.from({ length: x.shape[0]! }, (_, i) => i % 4), [x.shape[0]!], { dtype: 'int32' }).ref('t'), 0, [4, 6]), [4, 6], 'float32');
     expect(await errorOf(exportOnnx(scatter, file, { inputs: { x: [5, 6] }, opset: 15 }))).toBeInstanceOf(UnsupportedOpError);
     expect(inject.writes).toEqual([]);
     expect(readFileSync(file).equals(before)).toBe(true);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { getBackend, Input, Model, Sequential, layers, manualSeed, nn, noGrad, randint, randn, Tensor } from '@nn/core';
+import { getBackend, Input, Model, Sequential, layers, manualSeed, nn, noGrad, randint, randn, tensor, Tensor } from '@nn/core';
 import { UnsupportedOpError } from '../errors';
 import { onnxCheck, roundTrip, tmp } from '../test-helpers';
 import { toOnnxBytes, type ExportableModel } from './export';
@@ -186,7 +186,7 @@ describe('exporting nn layers and models', () => {
     class Scatter extends nn.Module {
       override forward(x: Tensor) {
         // A raw kernel call (scatterAdd needs ScatterElements(add), i.e. opset ≥ 16).
-        const idx = randint(0, 4, [x.shape[0]!]);
+        const idx = tensor(Array.from({ length: x.shape[0]! }, (_, i) => i % 4), [x.shape[0]!], { dtype: 'int32' });
         return new Tensor(getBackend().scatterAdd(x.ref('t'), idx.ref('t'), 0, [4, x.shape[1]!]), [4, x.shape[1]!], 'float32');
       }
     }
@@ -199,6 +199,17 @@ describe('exporting nn layers and models', () => {
     try { toOnnxBytes(new Outer() as never, { inputs: { x: [5, 3] }, opset: 15 }); } catch (e) { err = e; }
     expect(err).toBeInstanceOf(UnsupportedOpError);
     expect((err as Error).message).toMatch(/Cannot export kernel "scatterAdd" \(used by layer "pool"\)/);
+  });
+
+  it('a random draw in the exported forward is a clear error naming the layer (it would repeat one draw forever)', () => {
+    class Noisy extends nn.Module {
+      override forward(x: Tensor) { return x.add(randint(0, 4, [x.shape[0]!, 1]).cast('float32')); }
+    }
+    class Outer extends nn.Module {
+      noise = new Noisy();
+      override forward(x: Tensor) { return this.noise(x); }
+    }
+    expect(() => toOnnxBytes(new Outer() as never, { inputs: { x: [5, 3] } })).toThrow(/draws random numbers \(randint in noise\)/);
   });
 
   afterAll(() => {
