@@ -18,6 +18,7 @@ import { main as trainingCurves } from './training-curves';
 import { main as initGradients } from './init-gradients';
 import { main as miniBatch } from './mini-batch';
 import { main as optimizers } from './optimizers';
+import { main as lrDecay } from './lr-decay';
 import { main as saddlePoints } from './saddle-points';
 import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
@@ -38,6 +39,7 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['training-curves', trainingCurves],
   ['mini-batch', miniBatch],
   ['optimizers', optimizers],
+  ['lr-decay', lrDecay],
   ['saddle-points', saddlePoints],
   ['hyperparameter-search', hyperparameterSearch],
   ['onnx-export', onnxExport],

@@ -30,3 +30,14 @@ export {
   type CosineDecayOptions,
   type PiecewiseConstantDecayOptions,
 } from './schedules';
+export { LambdaLR, MultiStepLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR, type OneCycleLROptions } from './lr-scheduler';
+export {
+  InverseTimeDecay,
+  InverseSqrtDecay,
+  PolynomialDecay,
+  CosineDecayRestarts,
+  type InverseTimeDecayOptions,
+  type InverseSqrtDecayOptions,
+  type PolynomialDecayOptions,
+  type CosineDecayRestartsOptions,
+} from './schedules';

@@ -4,7 +4,7 @@ import { KerasAdagrad, type KerasAdagradOptions } from './adagrad';
 import { KerasAdam, KerasAdamW, type KerasAdamOptions } from './adam';
 import type { KerasOptimizer, KerasHyper } from './keras-optimizer';
 import { KerasRMSprop, type KerasRMSpropOptions } from './rmsprop';
-import { CosineDecay, ExponentialDecay, PiecewiseConstantDecay } from './schedules';
+import { CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseSqrtDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay } from './schedules';
 import { KerasSGD, type KerasSGDOptions } from './sgd';
 
 /**
@@ -60,9 +60,10 @@ export function get<O extends object>(identifier: string | O): O | KerasOptimize
 }
 
 /** Keras `optimizers.schedules`. */
-export const schedules = { ExponentialDecay, CosineDecay, PiecewiseConstantDecay };
+export const schedules = { ExponentialDecay, CosineDecay, PiecewiseConstantDecay, InverseTimeDecay, PolynomialDecay, CosineDecayRestarts, InverseSqrtDecay };
 
 export { KerasSGD, KerasAdam, KerasAdamW, KerasRMSprop, KerasAdagrad };
 export type { KerasSGDOptions, KerasAdamOptions, KerasRMSpropOptions, KerasAdagradOptions };
 export { ExponentialDecay, CosineDecay, PiecewiseConstantDecay, type LearningRateSchedule, type LearningRateLike } from './schedules';
 export type { KerasOptimizer, KerasOptimizerOptions } from './keras-optimizer';
+export { InverseTimeDecay, InverseSqrtDecay, PolynomialDecay, CosineDecayRestarts } from './schedules';

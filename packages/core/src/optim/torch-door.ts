@@ -15,3 +15,4 @@ export {
   type ReduceLROnPlateauOptions,
 } from './lr-scheduler';
 export type { Optimizer, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamsInput } from './optimizer';
+export { LambdaLR, MultiStepLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR, type OneCycleLROptions } from './lr-scheduler';
