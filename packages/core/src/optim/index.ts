@@ -41,3 +41,5 @@ export {
   type PolynomialDecayOptions,
   type CosineDecayRestartsOptions,
 } from './schedules';
+export { NAdam, KerasNadam, type NAdamOptions, type KerasNadamOptions } from './nadam';
+export { Adamax, KerasAdamax, type AdamaxOptions, type KerasAdamaxOptions } from './adamax';
