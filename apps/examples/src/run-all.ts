@@ -19,6 +19,7 @@ import { main as initGradients } from './init-gradients';
 import { main as miniBatch } from './mini-batch';
 import { main as optimizers } from './optimizers';
 import { main as lrDecay } from './lr-decay';
+import { main as gradCheck } from './grad-check';
 import { main as saddlePoints } from './saddle-points';
 import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
@@ -33,6 +34,7 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['big-data-splits', bigDataSplits],
   ['normalization', normalization],
   ['init-gradients', initGradients],
+  ['grad-check', gradCheck],
   ['regularizers', regularizers],
   ['dropout', dropout],
   ['bias-variance', biasVariance],

@@ -171,7 +171,7 @@ describe("compile({ optimizer: 'nadam' | 'adamax' })", () => {
     const { resolveOptimizer } = await import('../train/resolve');
     const { Linear } = await import('../nn/torch');
     const net = new Linear(3, 2);
-    const a = resolveOptimizer('nadam', net), b = resolveOptimizer('Adamax', net);
+    const a = resolveOptimizer('nadam', net), b = resolveOptimizer('adamax', net);
     expect(a).toBeInstanceOf(KerasNadam);
     expect(b).toBeInstanceOf(KerasAdamax);
     expect((a as KerasNadam).isBound && a.lr === 1e-3).toBe(true);

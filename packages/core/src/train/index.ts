@@ -13,3 +13,4 @@ export { ProgressReporter, formatLogs } from './progress';
 export type { ArrayLikeData, BatchSource } from './data';
 export type { FitEngine, FitEngineCompiled, FitEngineName, FitEngineSample, FitEngineSession } from './fit-engine';
 export type { LossSpec, MetricSpec, MetricLike, OptimizerSpec, TrainLoss } from './resolve';
+export { gradCheck, gradCheckVerdict, type GradCheckOptions, type GradCheckResult, type GradCheckEntry, type GradCheckVerdict } from './grad-check';
