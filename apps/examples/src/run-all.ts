@@ -20,6 +20,7 @@ import { main as miniBatch } from './mini-batch';
 import { main as optimizers } from './optimizers';
 import { main as lrDecay } from './lr-decay';
 import { main as gradCheck } from './grad-check';
+import { main as ewaExample } from './ewa';
 import { main as saddlePoints } from './saddle-points';
 import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
@@ -40,6 +41,7 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['bias-variance', biasVariance],
   ['training-curves', trainingCurves],
   ['mini-batch', miniBatch],
+  ['ewa', ewaExample],
   ['optimizers', optimizers],
   ['lr-decay', lrDecay],
   ['saddle-points', saddlePoints],

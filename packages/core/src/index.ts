@@ -65,6 +65,7 @@ export {
   type LossSpec, type MetricSpec, type MetricLike, type OptimizerSpec, type TrainLoss,
   type FitEngine, type FitEngineCompiled, type FitEngineName, type FitEngineSample, type FitEngineSession,
 } from './train/index';
+export { ewa, ExponentiallyWeightedAverage, type EwaOptions } from './train/index';
 export { gradCheck, gradCheckVerdict, type GradCheckOptions, type GradCheckResult, type GradCheckEntry, type GradCheckVerdict } from './train/index';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from './io/checkpoint';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors';
