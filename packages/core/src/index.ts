@@ -49,7 +49,7 @@ export { initializers, getInitializer, computeFans, varianceScaling, type Initia
 export { init, calculateGain } from './nn/init';
 export { regularizers, type Regularizer } from './nn/regularizers';
 export { getActivation, type ActivationName, type ActivationSpec } from './nn/layers/activations';
-export { RunningStats, type AdaptData } from './nn/layers/normalization';
+export { RunningStats, type AdaptData, type NormalizationArgs } from './nn/layers/normalization';
 export {
   layers, Activation, Conv2D, Conv2d, Dense, Linear, Dropout, Embedding, BatchNorm1d, BatchNorm2d, BatchNormalization,
   LayerNorm, LayerNormalization, Normalization, AveragePooling2D, AvgPool2d, GlobalAveragePooling2D, MaxPool2d, MaxPooling2D,
