@@ -111,3 +111,14 @@ describe('gradCheck (the course: whole model, two-sided, float64)', () => {
     }
   });
 });
+
+describe('gradCheck on a model that builds on its first call', () => {
+  it('builds it (no input shape given) and checks every weight', () => {
+    manualSeed(6);
+    const model = new Sequential([layers.Dense(3, { activation: 'tanh' }), layers.Dense(2)]);
+    expect(model.parameters()).toHaveLength(0);
+    const r = gradCheck(model, randn([5, 4]), tensor([0, 1, 1, 0, 1], [5], { dtype: 'int32' }), { loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }) });
+    expect(r.checked).toBe(4 * 3 + 3 + 3 * 2 + 2);
+    expect(r.verdict).toBe('great');
+  });
+});

@@ -124,8 +124,6 @@ export function gradCheck(model: Module, x: Tensor | Tensor[], y: Tensor | Tenso
   const ys = asList(y), xs = asList(x);
   if (ys.length !== losses.length) throw new ValueError(`gradCheck: ${ys.length} target(s) for ${losses.length} loss(es).`, 'gradCheck');
 
-  const params = model.namedParameters().filter(([, p]) => p.trainable);
-  if (params.length === 0) throw new ValueError('gradCheck: the model has no trainable parameters (build it first, e.g. with one forward call).', 'gradCheck');
   const withReg = options.regularization ?? true;
 
   const J = (): Tensor => {
@@ -139,6 +137,19 @@ export function gradCheck(model: Module, x: Tensor | Tensor[], y: Tensor | Tenso
   const lossAt = () => noGrad(() => scope(() => J().item()));
 
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
+  const restoreModes = () => modes.forEach(([m, t]) => (m.training = t));
+  // A Keras model without an input shape creates its weights on its first call (in inference mode).
+  if (model.namedParameters().length === 0) {
+    model.eval();
+    try {
+      lossAt();
+    } finally {
+      restoreModes();
+    }
+  }
+  const params = model.namedParameters().filter(([, p]) => p.trainable);
+  if (params.length === 0) throw new ValueError('gradCheck: the model has no trainable parameters.', 'gradCheck');
+
   const oldGrads = params.map(([, p]) => p.grad);
   const originals = params.map(([, p]) => Float64Array.from(p.dataSync()));
   model.eval();
@@ -186,7 +197,7 @@ export function gradCheck(model: Module, x: Tensor | Tensor[], y: Tensor | Tenso
       p.assign_(hostTensor(originals[k]!, p.shape));
       p.grad = oldGrads[k] ?? null;
     });
-    for (const [m, t] of modes) m.training = t;
+    restoreModes();
   }
 }
 
