@@ -126,6 +126,13 @@ describe(`PyTorch ${fixture.torch} schedulers of the course (lr and momentum per
     s.step();
     expect(() => s.step()).toThrow(/tried to step 3 times/);
   });
+  it('LambdaLR with one function per group (lr = base · λᵢ(epoch))', () => {
+    const opt = new SGD([{ params: [param()], lr: 0.1 }, { params: [param()], lr: 0.02 }], { lr: 0.1 });
+    const s = new LambdaLR(opt, { lrLambda: [(e) => 0.5 ** e, (e) => 1 / (e + 1)] });
+    s.step();
+    s.step();
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.1 * 0.25, 0.02 * (1 / 3)]);
+  });
   it('OneCycleLR with cycleMomentum off leaves momentum alone; state dict round trip', () => {
     const opt = new SGD([param()], { lr: 0.1, momentum: 0.5 });
     const s = new OneCycleLR(opt, { maxLr: 1, totalSteps: 10, cycleMomentum: false });
