@@ -87,6 +87,16 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
     `fit on raw inputs: loss ${compact(h.history.loss!)}, accuracy ${fmt(h.history.accuracy!.at(-1)!)}`);
   check(h.history.loss!.at(-1)! < 0.35, 'a model with a Normalization layer trains on raw inputs');
 
+  // ---- The slide's σ² = Σ(x − μ)²/(n − 1): ddof 1 in both doors (Keras's default divides by n) ----
+  const norm1 = layers.Normalization({ ddof: 1 });
+  await norm1.adapt(xRaw);
+  const stats1 = await computeStats(Dataset.fromItems(samples), { ddof: 1 });
+  const layerRatio = norm1.varianceW!.dataSync()[0]! / norm.varianceW!.dataSync()[0]!;
+  const dataRatio = stats1.variance[0]! / stats.variance[0]!;
+  console.log(`ddof: layers.Normalization({ ddof: 1 }) and computeStats(ds, { ddof: 1 }) divide by n − 1 = ${n - 1}: variance ratio to the default (n) ${fmt(layerRatio)} and ${dataRatio.toFixed(6)} = n/(n − 1) = ${(n / (n - 1)).toFixed(6)}`);
+  check(Math.abs(dataRatio - n / (n - 1)) < 1e-12, 'computeStats ddof 1 = n/(n − 1) × ddof 0'); // float64 statistics
+  check(Math.abs(layerRatio - n / (n - 1)) < 1e-6, 'Normalization ddof 1 = n/(n − 1) × ddof 0'); // float32 weights: ~1e-7 each
+
   // ---- Batch normalization: what it does to a batch ----
   const batch = tensor(raw.subarray(0, 64 * f), [64, f]);
   const kbn = layers.BatchNormalization();

@@ -1,10 +1,10 @@
 /**
- * Momentum, RMSprop and Adam against plain SGD on one problem, from the same initial weights,
+ * Momentum, RMSprop, Adam, Nadam and Adamax against plain SGD on one problem, from the same initial weights,
  * in both doors: `optim.*` (PyTorch names, defaults and formulas) and `optimizers.*` (Keras's).
  *
  *   npx tsx src/optimizers.ts
  */
-import { Sequential, layers, losses, nn, optim, optimizers, tensor, manualSeed, noGrad, scope, type Parameter } from '@nn/core';
+import { Sequential, layers, losses, nn, optim, optimizers, tensor, manualSeed, noGrad, scope, type Optimizer, type Parameter } from '@nn/core';
 import { check, fmt, makeClassification, printTable, runIfMain, setup, type ExampleOptions } from './common';
 
 export async function main(opts: ExampleOptions = {}): Promise<void> {
@@ -22,6 +22,8 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
     ['SGD momentum 0.9, course form (EMA)', (p) => new optim.SGD(p, { lr: 1e-2, momentum: 0.9, momentumForm: 'ema' })],
     ['RMSprop lr 1e-3', (p) => new optim.RMSprop(p, { lr: 1e-3 })],
     ['Adam lr 1e-3', (p) => new optim.Adam(p, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8 })],
+    ['NAdam lr 1e-3 (momentumDecay 4e-3)', (p) => new optim.NAdam(p, { lr: 1e-3 })],
+    ['Adamax lr 1e-3', (p) => new optim.Adamax(p, { lr: 1e-3 })],
   ];
   const rows: Record<string, string | number>[] = [];
   const final = new Map<string, number>();
@@ -48,13 +50,16 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
   console.log("The course's form v = βv + (1−β)g, w −= αv with α = 1e-2 is the heavy ball with lr α(1−β) = 1e-3: the same row.");
   check(final.get('SGD momentum 0.9')! < final.get('SGD lr 1e-3')!, 'momentum beats plain SGD at the same learning rate');
   check(final.get('Adam lr 1e-3')! < final.get('SGD lr 1e-3')! && final.get('RMSprop lr 1e-3')! < final.get('SGD lr 1e-3')!, 'per-parameter step sizes (RMSprop, Adam) cope with the bad scaling');
+  check(final.get('NAdam lr 1e-3 (momentumDecay 4e-3)')! < final.get('SGD lr 1e-3')! && final.get('Adamax lr 1e-3')! < final.get('SGD lr 1e-3')!, 'NAdam and Adamax (Adam variants) cope with it too');
 
   // ---- Keras door: compile with an optimizer object, fit ----
-  const kerasOpts: [string, () => ReturnType<typeof optimizers.SGD> | ReturnType<typeof optimizers.Adam> | ReturnType<typeof optimizers.RMSprop>][] = [
+  const kerasOpts: [string, () => Optimizer][] = [
     ['SGD learningRate 1e-3', () => optimizers.SGD({ learningRate: 1e-3 })],
     ['SGD momentum 0.9', () => optimizers.SGD({ learningRate: 1e-3, momentum: 0.9 })],
     ['RMSprop learningRate 1e-3', () => optimizers.RMSprop({ learningRate: 1e-3 })],
     ['Adam learningRate 1e-3', () => optimizers.Adam({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 })],
+    ['Nadam learningRate 1e-3', () => optimizers.Nadam({ learningRate: 1e-3 })],
+    ['Adamax learningRate 1e-3', () => optimizers.Adamax({ learningRate: 1e-3 })],
   ];
   const krows: Record<string, string | number>[] = [];
   for (const [name, make] of kerasOpts) {

@@ -18,6 +18,9 @@ import { main as trainingCurves } from './training-curves';
 import { main as initGradients } from './init-gradients';
 import { main as miniBatch } from './mini-batch';
 import { main as optimizers } from './optimizers';
+import { main as lrDecay } from './lr-decay';
+import { main as gradCheck } from './grad-check';
+import { main as ewaExample } from './ewa';
 import { main as saddlePoints } from './saddle-points';
 import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
@@ -32,12 +35,15 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['big-data-splits', bigDataSplits],
   ['normalization', normalization],
   ['init-gradients', initGradients],
+  ['grad-check', gradCheck],
   ['regularizers', regularizers],
   ['dropout', dropout],
   ['bias-variance', biasVariance],
   ['training-curves', trainingCurves],
   ['mini-batch', miniBatch],
+  ['ewa', ewaExample],
   ['optimizers', optimizers],
+  ['lr-decay', lrDecay],
   ['saddle-points', saddlePoints],
   ['hyperparameter-search', hyperparameterSearch],
   ['onnx-export', onnxExport],

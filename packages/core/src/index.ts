@@ -51,7 +51,7 @@ export { initializers, getInitializer, computeFans, varianceScaling, type Initia
 export { init, calculateGain } from './nn/init';
 export { regularizers, type Regularizer } from './nn/regularizers';
 export { getActivation, type ActivationName, type ActivationSpec } from './nn/layers/activations';
-export { RunningStats, type AdaptData } from './nn/layers/normalization';
+export { RunningStats, type AdaptData, type NormalizationArgs } from './nn/layers/normalization';
 export {
   layers, Activation, Conv2D, Conv2d, Dense, Linear, Dropout, Embedding, BatchNorm1d, BatchNorm2d, BatchNormalization,
   LayerNorm, LayerNormalization, Normalization, AveragePooling2D, AvgPool2d, GlobalAveragePooling2D, MaxPool2d, MaxPooling2D,
@@ -68,6 +68,8 @@ export {
   type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession,
   registerFitEngine, registeredFitEngines,
 } from './train/index';
+export { ewa, ExponentiallyWeightedAverage, type EwaOptions } from './train/index';
+export { gradCheck, gradCheckVerdict, type GradCheckOptions, type GradCheckResult, type GradCheckEntry, type GradCheckVerdict } from './train/index';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from './io/checkpoint';
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors';
 export { writeFileAtomic } from './io/atomic';

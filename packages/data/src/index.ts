@@ -9,7 +9,7 @@ export type { DefaultBatch } from './default-collate.js';
 export { splits, countsFromRatios, SplitLengthError } from './splits.js';
 export type { SplitOptions } from './splits.js';
 export { computeStats, zscore } from './stats.js';
-export type { FeatureStats, FeatureSelector } from './stats.js';
+export type { FeatureStats, FeatureSelector, ComputeStatsOptions } from './stats.js';
 export { FASHION_MNIST_CLASSES } from './sources/fashion-mnist.js';
 export type { FashionMnistOptions } from './sources/fashion-mnist.js';
 export type { CsvOptions, CsvColumnType, InvalidRowPolicy, ReadReport } from './sources/csv.js';

@@ -37,3 +37,27 @@ describe('computeStats (Welford) and zscore', () => {
     expect(() => zscore({ mean: new Float64Array(2), std: new Float64Array(2) })([1, 2, 3])).toThrow(/2 values/);
   });
 });
+
+describe('computeStats ddof (the course divides by n − 1; Keras and scikit-learn by n)', () => {
+  // Hand-computed on 1, 2, 3, 4: mean 2.5, Σ(x − μ)² = 5 → 5/4 (ddof 0) or 5/3 (ddof 1).
+  const ds = () => Dataset.fromArrays([[1, 10], [2, 20], [3, 30], [4, 40]], [0, 0, 0, 0]);
+  it('ddof 0 by default, 1 on request; zscore uses whichever std it is given', async () => {
+    const pop = await computeStats(ds());
+    expect(pop.ddof).toBe(0);
+    expect(pop.variance[0]).toBe(1.25);
+    const sample = await computeStats(ds(), { ddof: 1 });
+    expect(sample.ddof).toBe(1);
+    expect(sample.mean[0]).toBe(2.5);
+    // Welford in float64 on small integers: exact up to one rounding, 1e-15 relative.
+    expect(Math.abs(sample.variance[0]! - 5 / 3)).toBeLessThan(1e-15 * (5 / 3));
+    expect(Math.abs(sample.variance[1]! - 500 / 3)).toBeLessThan(1e-15 * (500 / 3));
+    expect(Math.abs(sample.std[0]! - Math.sqrt(5 / 3))).toBeLessThan(1e-15);
+    const z = zscore(sample)({ x: Float32Array.from([4, 40]) }).x;
+    expect(Math.abs(z[0]! - 1.5 / Math.sqrt(5 / 3))).toBeLessThan(1e-6); // float32 output
+  });
+  it('a bad ddof, or no more elements than ddof, is a DataConfigError', async () => {
+    await expect(computeStats(ds(), { ddof: -1 })).rejects.toThrow(DataConfigError);
+    await expect(computeStats(ds(), { ddof: 0.5 })).rejects.toThrow(/ddof" must be an integer ≥ 0/);
+    await expect(computeStats(Dataset.fromArrays([[1]], [0]), { ddof: 1 })).rejects.toThrow(/more than ddof = 1 elements/);
+  });
+});

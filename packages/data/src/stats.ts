@@ -7,10 +7,26 @@ export interface FeatureStats {
   /** Examples seen. */
   count: number;
   mean: Float64Array;
-  /** Population variance (divided by `count`, as Keras' Normalization and scikit-learn). */
+  /**
+   * Variance divided by `count − ddof`: the population variance by default (divided by `count`, as
+   * Keras' Normalization and scikit-learn), the sample variance with `ddof: 1` (the course's n − 1).
+   */
   variance: Float64Array;
   /** √variance. */
   std: Float64Array;
+  /** The `ddof` the variance was computed with. */
+  ddof: number;
+}
+
+/** Options of {@link computeStats}. */
+export interface ComputeStatsOptions<T> {
+  /** Picks the features of an element. @default `el.x`, or the element */
+  select?: FeatureSelector<T>;
+  /**
+   * Delta degrees of freedom: the variance divides by n − ddof. 0 is Keras's and scikit-learn's
+   * (population), 1 the course's slide, NumPy `ddof=1` and `torch.var`'s default (sample). @default 0
+   */
+  ddof?: number;
 }
 
 /** What {@link computeStats} reads from each element. @default `el.x` when present, else the element */
@@ -25,15 +41,18 @@ function defaultSelect(el: unknown): ArrayLike<number> | number {
  * Mean and standard deviation of every feature in one streaming pass (Welford's algorithm:
  * numerically stable, O(features) memory, data never held).
  * @param ds a dataset of `{x}` samples, typed arrays or numbers.
- * @param options.select picks the features of an element. @default `el.x`, or the element
+ * @param options `select` (which features) and `ddof` (0: divide the variance by n, 1: by n − 1); see {@link ComputeStatsOptions}.
  * @example
  * ```ts
  * const stats = await computeStats(Dataset.fromCsv('big.csv', { label: 'y' }));
  * const normalized = ds.map(zscore(stats));
+ * const course = await computeStats(ds, { ddof: 1 });   // σ² = Σ(x − μ)² / (n − 1)
  * ```
  */
-export async function computeStats<T>(ds: Dataset<T> | AsyncIterable<T>, options: { select?: FeatureSelector<T> } = {}): Promise<FeatureStats> {
+export async function computeStats<T>(ds: Dataset<T> | AsyncIterable<T>, options: ComputeStatsOptions<T> = {}): Promise<FeatureStats> {
   const select = options.select ?? (defaultSelect as FeatureSelector<T>);
+  const ddof = options.ddof ?? 0;
+  if (!(Number.isInteger(ddof) && ddof >= 0)) throw new DataConfigError('computeStats', 'options.ddof', 'an integer ≥ 0 (0: divide by n, 1: by n − 1)', options.ddof);
   let mean: Float64Array | undefined;
   let m2: Float64Array | undefined;
   let n = 0;
@@ -55,8 +74,9 @@ export async function computeStats<T>(ds: Dataset<T> | AsyncIterable<T>, options
     }
   }
   if (!mean || !m2 || n === 0) throw new DataConfigError('computeStats', 'dataset', 'at least one element', 'an empty dataset');
-  const variance = m2.map((s) => s / n);
-  return { count: n, mean, variance, std: variance.map(Math.sqrt) };
+  if (n <= ddof) throw new DataConfigError('computeStats', 'dataset', `more than ddof = ${ddof} elements (the variance divides by n − ddof)`, `${n} element(s)`);
+  const variance = m2.map((s) => s / (n - ddof));
+  return { count: n, mean, variance, std: variance.map(Math.sqrt), ddof };
 }
 
 /**

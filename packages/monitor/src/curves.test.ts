@@ -84,3 +84,29 @@ describe('learningCurve', () => {
     await expect(learningCurve({ sizes: [10, 20], trainAndEvaluate: () => ({ trainError: 0, valError: 2 }) })).rejects.toThrow(InvalidErrorRateError);
   });
 });
+
+describe('trainingCurves smoothing (exponentially weighted average, bias-corrected)', () => {
+  const h = { history: { loss: [10, 20, 30], val_loss: [12, NaN, 18] } };
+  type Row = { epoch: number; split: string; value: number; smoothed?: number };
+  const rowsOf = (spec: unknown) => (spec as { data: { values: Row[] } }).data.values;
+  it('draws v_t/(1 − β^t) through the raw points (hand-computed for β = 0.5); diagnoses read the raw values', () => {
+    const r = trainingCurves(h, { smoothing: 0.5 });
+    const train = rowsOf(r.spec).filter((x) => x.split === 'train');
+    expect(train.map((x) => x.value)).toEqual([10, 20, 30]);
+    const want = [10, 12.5 / 0.75, 21.25 / 0.875];
+    train.forEach((x, i) => expect(Math.abs(x.smoothed! - want[i]!)).toBeLessThan(1e-12));
+    // The non-finite validation point is skipped; the average runs over the finite ones (12, 18).
+    const val = rowsOf(r.spec).filter((x) => x.split === 'validation');
+    expect(val.map((x) => x.epoch)).toEqual([0, 2]);
+    expect(Math.abs(val[1]!.smoothed! - (0.5 * 6 + 9) / 0.75)).toBeLessThan(1e-12);
+    expect(r.diagnoses).toEqual(trainingCurves(h).diagnoses);
+    expect(JSON.stringify(r.spec)).toContain('"field":"smoothed"');
+  });
+  it('renders, and no smoothing leaves the spec as before', async () => {
+    expect(await renderSvg(trainingCurves(h, { smoothing: 0.9 }).spec)).toMatch(/^<svg/);
+    expect(JSON.stringify(trainingCurves(h).spec)).not.toContain('smoothed');
+  });
+  it('a β outside [0, 1) is an InvalidOptionError', () => {
+    expect(() => trainingCurves(h, { smoothing: 1 })).toThrow(InvalidOptionError);
+  });
+});

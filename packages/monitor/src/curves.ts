@@ -1,3 +1,4 @@
+import { ewa } from '@nn/core';
 import { biasVariance, type BiasVarianceOptions, type BiasVarianceResult } from './bias-variance.js';
 import { InvalidErrorRateError, InvalidOptionError } from './errors.js';
 import type { VegaLiteSpec } from './plot.js';
@@ -39,6 +40,12 @@ export interface TrainingCurvesOptions extends BiasVarianceOptions {
    * @default { width: 280, height: 180 }
    */
   size?: { width: number; height: number };
+  /**
+   * β of an exponentially weighted average with the course's bias correction (`ewa` from
+   * `@nn/core`: vₜ/(1 − βᵗ)) drawn as the line through each curve, the raw values as faint points —
+   * for noisy curves. The diagnoses always read the raw values. @default 0 (no smoothing)
+   */
+  smoothing?: number;
 }
 
 /** Result of {@link trainingCurves}. */
@@ -166,12 +173,14 @@ export function trainingCurves(history: HistoryLike, options: TrainingCurvesOpti
   const metrics = [...new Set(keys.map((k) => (k.startsWith('val_') ? k.slice(4) : k)))];
   const length = Math.max(0, ...keys.map((k) => h[k]!.length));
   const epochs = history.epoch && history.epoch.length >= length ? history.epoch : Array.from({ length }, (_, i) => i);
-  const rows: { epoch: number; metric: string; split: string; value: number }[] = [];
+  const smoothing = options.smoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing < 1)) throw new InvalidOptionError('trainingCurves: options.smoothing', smoothing, 'a number in [0, 1) (the β of an exponentially weighted average)');
+  const rows: { epoch: number; metric: string; split: string; value: number; smoothed?: number }[] = [];
   for (const m of metrics) {
     for (const [split, key] of [['train', m], ['validation', `val_${m}`]] as const) {
-      h[key]?.forEach((value, i) => {
-        if (Number.isFinite(value)) rows.push({ epoch: epochs[i]!, metric: m, split, value });
-      });
+      const finite = (h[key] ?? []).map((value, i) => ({ value, i })).filter(({ value }) => Number.isFinite(value));
+      const smooth = smoothing > 0 ? ewa(finite.map((f) => f.value), smoothing) : null;
+      finite.forEach(({ value, i }, j) => rows.push({ epoch: epochs[i]!, metric: m, split, value, ...(smooth ? { smoothed: smooth[j]! } : {}) }));
     }
   }
   const diagnoses: MetricDiagnosis[] = [];
@@ -188,7 +197,17 @@ export function trainingCurves(history: HistoryLike, options: TrainingCurvesOpti
     facet: { field: 'metric', type: 'nominal', title: null, sort: metrics },
     columns: Math.min(3, Math.max(1, metrics.length)),
     resolve: { scale: { y: 'independent' } },
-    spec: {
+    spec: smoothing > 0 ? {
+      width, height,
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+        color: { field: 'split', type: 'nominal', title: null, scale: { domain: ['train', 'validation'] } },
+      },
+      layer: [
+        { mark: { type: 'point', opacity: 0.35, size: 12 }, encoding: { y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } } } },
+        { mark: { type: 'line' }, encoding: { y: { field: 'smoothed', type: 'quantitative', title: null } } },
+      ],
+    } : {
       width, height,
       mark: { type: 'line', point: rows.length <= 200 },
       encoding: {

@@ -4,7 +4,7 @@ import { Dense, Linear, type DenseArgs } from './layers/dense';
 import { Dropout, TorchDropout } from './layers/dropout';
 import { Embedding, TorchEmbedding } from './layers/embedding';
 import {
-  BatchNorm1d, BatchNorm2d, BatchNormalization, LayerNorm, LayerNormalization, Normalization, type BatchNormalizationArgs,
+  BatchNorm1d, BatchNorm2d, BatchNormalization, LayerNorm, LayerNormalization, Normalization, type BatchNormalizationArgs, type NormalizationArgs,
 } from './layers/normalization';
 import { AdaptiveAvgPool2d, AveragePooling2D, AvgPool2d, GlobalAveragePooling2D, MaxPool2d, MaxPooling2D, type Pooling2DArgs } from './layers/pooling';
 import { Add, Concatenate, Flatten, Reshape, TorchFlatten } from './layers/reshaping';
@@ -20,7 +20,7 @@ export const layers = {
   Dropout: (rate: number, args?: LayerArgs & { seed?: number }) => new Dropout(rate, args),
   BatchNormalization: (args?: BatchNormalizationArgs) => new BatchNormalization(args),
   LayerNormalization: (args?: LayerArgs & { axis?: number; epsilon?: number; center?: boolean; scale?: boolean }) => new LayerNormalization(args),
-  Normalization: (args?: LayerArgs & { mean?: number[]; variance?: number[] }) => new Normalization(args),
+  Normalization: (args?: NormalizationArgs) => new Normalization(args),
   Flatten: (args?: LayerArgs) => new Flatten(args),
   Reshape: (targetShape: readonly number[], args?: LayerArgs) => new Reshape(targetShape, args),
   Concatenate: (args?: LayerArgs & { axis?: number }) => new Concatenate(args),

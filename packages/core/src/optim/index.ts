@@ -30,3 +30,16 @@ export {
   type CosineDecayOptions,
   type PiecewiseConstantDecayOptions,
 } from './schedules';
+export { LambdaLR, MultiStepLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR, type OneCycleLROptions } from './lr-scheduler';
+export {
+  InverseTimeDecay,
+  InverseSqrtDecay,
+  PolynomialDecay,
+  CosineDecayRestarts,
+  type InverseTimeDecayOptions,
+  type InverseSqrtDecayOptions,
+  type PolynomialDecayOptions,
+  type CosineDecayRestartsOptions,
+} from './schedules';
+export { NAdam, KerasNadam, type NAdamOptions, type KerasNadamOptions } from './nadam';
+export { Adamax, KerasAdamax, type AdamaxOptions, type KerasAdamaxOptions } from './adamax';

@@ -2,9 +2,11 @@
 import { ValueError } from '../errors';
 import { KerasAdagrad, type KerasAdagradOptions } from './adagrad';
 import { KerasAdam, KerasAdamW, type KerasAdamOptions } from './adam';
+import { KerasAdamax, type KerasAdamaxOptions } from './adamax';
+import { KerasNadam, type KerasNadamOptions } from './nadam';
 import type { KerasOptimizer, KerasHyper } from './keras-optimizer';
 import { KerasRMSprop, type KerasRMSpropOptions } from './rmsprop';
-import { CosineDecay, ExponentialDecay, PiecewiseConstantDecay } from './schedules';
+import { CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseSqrtDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay } from './schedules';
 import { KerasSGD, type KerasSGDOptions } from './sgd';
 
 /**
@@ -40,12 +42,36 @@ export function Adagrad(options: KerasAdagradOptions = {}): KerasAdagrad {
   return new KerasAdagrad(options);
 }
 
+/**
+ * Keras Nadam (learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7): Adam with Nesterov momentum,
+ * momentum schedule β₁(1 − ½·0.96ᵗ).
+ * @example
+ * ```ts
+ * model.compile({ optimizer: optimizers.Nadam({ learningRate: 1e-3 }), loss: 'mse' });
+ * ```
+ */
+export function Nadam(options: KerasNadamOptions = {}): KerasNadam {
+  return new KerasNadam(options);
+}
+/**
+ * Keras Adamax (learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7): Adam with the infinity norm.
+ * @example
+ * ```ts
+ * model.compile({ optimizer: optimizers.Adamax({ learningRate: 1e-3 }), loss: 'mse' });
+ * ```
+ */
+export function Adamax(options: KerasAdamaxOptions = {}): KerasAdamax {
+  return new KerasAdamax(options);
+}
+
 const BY_NAME: Record<string, () => KerasOptimizer<KerasHyper>> = {
   sgd: () => SGD(),
   adam: () => Adam(),
   adamw: () => AdamW(),
   rmsprop: () => RMSprop(),
   adagrad: () => Adagrad(),
+  nadam: () => Nadam(),
+  adamax: () => Adamax(),
 };
 
 /**
@@ -60,9 +86,11 @@ export function get<O extends object>(identifier: string | O): O | KerasOptimize
 }
 
 /** Keras `optimizers.schedules`. */
-export const schedules = { ExponentialDecay, CosineDecay, PiecewiseConstantDecay };
+export const schedules = { ExponentialDecay, CosineDecay, PiecewiseConstantDecay, InverseTimeDecay, PolynomialDecay, CosineDecayRestarts, InverseSqrtDecay };
 
 export { KerasSGD, KerasAdam, KerasAdamW, KerasRMSprop, KerasAdagrad };
 export type { KerasSGDOptions, KerasAdamOptions, KerasRMSpropOptions, KerasAdagradOptions };
 export { ExponentialDecay, CosineDecay, PiecewiseConstantDecay, type LearningRateSchedule, type LearningRateLike } from './schedules';
 export type { KerasOptimizer, KerasOptimizerOptions } from './keras-optimizer';
+export { InverseTimeDecay, InverseSqrtDecay, PolynomialDecay, CosineDecayRestarts } from './schedules';
+export { KerasNadam, KerasAdamax, type KerasNadamOptions, type KerasAdamaxOptions };

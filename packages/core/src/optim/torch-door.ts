@@ -15,3 +15,6 @@ export {
   type ReduceLROnPlateauOptions,
 } from './lr-scheduler';
 export type { Optimizer, OptimizerStateDict, ParamGroup, ParamGroupInput, ParamsInput } from './optimizer';
+export { LambdaLR, MultiStepLR, PolynomialLR, CosineAnnealingWarmRestarts, OneCycleLR, type OneCycleLROptions } from './lr-scheduler';
+export { NAdam, type NAdamOptions } from './nadam';
+export { Adamax, type AdamaxOptions } from './adamax';

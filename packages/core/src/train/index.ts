@@ -15,7 +15,9 @@ export {
   type Callback, type Logs, type EarlyStoppingOptions, type CSVLoggerOptions, type ReduceLROnPlateauCallbackOptions,
 } from './callbacks';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint';
-export { ProgressReporter, formatLogs } from './progress';
+export { ProgressReporter, formatLogs, type ProgressReporterOptions } from './progress';
 export type { ArrayLikeData, BatchSource } from './data';
 export { registerFitEngine, registeredFitEngines, type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession } from './fit-engine';
 export type { LossSpec, MetricSpec, MetricLike, OptimizerSpec, TrainLoss } from './resolve';
+export { gradCheck, gradCheckVerdict, type GradCheckOptions, type GradCheckResult, type GradCheckEntry, type GradCheckVerdict } from './grad-check';
+export { ewa, ExponentiallyWeightedAverage, type EwaOptions } from './ewa';

@@ -21,7 +21,7 @@ export interface MetricLike {
 /** A metric by name or object. */
 export type MetricSpec = string | MetricLike;
 /** An optimizer object, or a Keras name with Keras defaults. */
-export type OptimizerSpec = Optimizer | 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
+export type OptimizerSpec = Optimizer | 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad' | 'nadam' | 'adamax';
 
 /** Resolve an optimizer and bind Keras optimizers to the model's trainable weights. */
 export function resolveOptimizer(spec: OptimizerSpec, model: Module): Optimizer {
@@ -30,6 +30,7 @@ export function resolveOptimizer(spec: OptimizerSpec, model: Module): Optimizer 
     const make: Record<string, () => Optimizer> = {
       sgd: () => optimizers.SGD(), adam: () => optimizers.Adam(), adamw: () => optimizers.AdamW(),
       rmsprop: () => optimizers.RMSprop(), adagrad: () => optimizers.Adagrad(),
+      nadam: () => optimizers.Nadam(), adamax: () => optimizers.Adamax(),
     };
     const f = make[spec.toLowerCase()];
     if (!f) throw new ValueError(`compile: unknown optimizer "${spec}". Known: ${Object.keys(make).join(', ')}.`, 'compile');

@@ -248,9 +248,12 @@ export class RunningStats {
     }
     this.count += rows;
   }
-  /** Biased (population) variance. */
-  variance(): Float64Array {
-    return this.m2.map((v) => v / Math.max(this.count, 1));
+  /**
+   * Variance with divisor `count − ddof`: 0 (the default) is the biased (population) variance,
+   * 1 the unbiased (sample) one.
+   */
+  variance(ddof = 0): Float64Array {
+    return this.m2.map((v) => v / Math.max(this.count - ddof, 1));
   }
 }
 
@@ -319,17 +322,41 @@ const isTensorLike = (v: unknown): v is TensorLike =>
 const describeValue = (v: unknown): string =>
   v === null ? 'null' : Array.isArray(v) ? `an array of ${v.length}` : typeof v === 'object' ? `an object with keys {${Object.keys(v).slice(0, 5).join(', ')}}` : typeof v;
 
+/** Arguments of {@link Normalization}. */
+export interface NormalizationArgs extends LayerArgs {
+  /** Per-feature mean (with `variance`), instead of `adapt`. */
+  mean?: number[];
+  /** Per-feature variance (with `mean`), instead of `adapt`. */
+  variance?: number[];
+  axis?: number;
+  /**
+   * "Delta degrees of freedom" of the variance `adapt` computes: it divides by n − ddof. 0 is Keras's
+   * (population variance, divide by n); 1 the course's slide and `torch.var`'s default (divide by
+   * n − 1). @default 0
+   */
+  ddof?: number;
+}
+
 /**
  * Keras `Normalization`: z-score `(x − mean) / max(√var, ε)` per feature on the last axis, with
  * mean and variance from `adapt(data)` — one streaming pass (Welford), so data larger than memory
- * can be adapted batch by batch — or given directly.
+ * can be adapted batch by batch — or given directly. `ddof: 1` divides the variance by n − 1.
+ *
+ * @example
+ * ```ts
+ * const norm = layers.Normalization({ ddof: 1 });   // the course's σ² = Σ(x − μ)² / (n − 1)
+ * await norm.adapt(xTrain);
+ * ```
  */
 export class Normalization extends Layer {
   meanW?: Parameter;
   varianceW?: Parameter;
-  constructor(readonly args: LayerArgs & { mean?: number[]; variance?: number[]; axis?: number } = {}) {
+  readonly ddof: number;
+  constructor(readonly args: NormalizationArgs = {}) {
     super(args);
     if ((args.mean === undefined) !== (args.variance === undefined)) throw new ValueError('Normalization: pass both mean and variance, or neither (then call adapt()).', this.name);
+    this.ddof = args.ddof ?? 0;
+    if (!(Number.isInteger(this.ddof) && this.ddof >= 0)) throw new ValueError(`Normalization: ddof must be an integer ≥ 0 (0: divide by n, 1: by n − 1), got ${String(args.ddof)}.`, this.name);
     if (args.mean && args.variance) this.setStats(Float64Array.from(args.mean), Float64Array.from(args.variance));
   }
   private setStats(mean: ArrayLike<number>, variance: ArrayLike<number>): void {
@@ -345,7 +372,7 @@ export class Normalization extends Layer {
     this.built = true;
   }
   /**
-   * Compute mean and (population) variance over all axes but the last, in one streaming pass:
+   * Compute mean and variance (divided by n − `ddof`: population variance by default) over all axes but the last, in one streaming pass:
    * the data is never held, so a Dataset larger than memory can be adapted.
    * @param data a tensor, nested arrays, batches of tensors, an @nn/data `Dataset` of `{ x }`
    * samples or a `DataLoader` (either read as its pass 0, without advancing its epoch counter).
@@ -397,7 +424,10 @@ export class Normalization extends Layer {
     }
     acc.flush();
     if (!acc.stats || acc.stats.count === 0) throw new ValueError('Normalization.adapt: no data.', this.name);
-    this.setStats(acc.stats.mean, acc.stats.variance());
+    if (acc.stats.count <= this.ddof) {
+      throw new ValueError(`Normalization.adapt: ${acc.stats.count} row(s) with ddof ${this.ddof}: the variance divides by n − ddof = ${acc.stats.count - this.ddof}.`, this.name, 'Adapt on more rows, or use ddof 0.');
+    }
+    this.setStats(acc.stats.mean, acc.stats.variance(this.ddof));
   }
   override build(shape: Shape): void {
     if (!this.meanW) throw inputError(this, 'statistics: call adapt(data) or pass mean and variance first', shape);
@@ -405,7 +435,7 @@ export class Normalization extends Layer {
   /** The statistics are part of the config (small: one value per feature), so a saved model rebuilds adapted. */
   override getConfig(): Config {
     const stats = this.meanW && this.varianceW ? { mean: Array.from(this.meanW.dataSync()), variance: Array.from(this.varianceW.dataSync()) } : {};
-    return { ...super.getConfig(), ...(this.args.axis !== undefined ? { axis: this.args.axis } : {}), ...stats };
+    return { ...super.getConfig(), ...(this.args.axis !== undefined ? { axis: this.args.axis } : {}), ...(this.ddof ? { ddof: this.ddof } : {}), ...stats };
   }
   override checkInput(shape: Shape): void {
     const f = this.meanW!.shape[0]!;
