@@ -67,7 +67,7 @@ export class Adamax extends BaseOptimizer<AdamaxHyper> {
     this.setParam(p, sub(p, mul(div(m, u), next())));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<AdamaxHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<AdamaxHyper>): number[] {
     return this.constants(s, h, s.step + 1);
   }
 }
@@ -115,7 +115,7 @@ export class KerasAdamax extends KerasOptimizer<KerasAdamaxHyper> {
     this.setParam(p, sub(p, div(mul(m, next()), add(u, next()))));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdamaxHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<KerasAdamaxHyper>): number[] {
     return this.constants(s, h);
   }
 }

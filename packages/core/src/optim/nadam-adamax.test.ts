@@ -11,7 +11,7 @@ import type { BaseOptimizer } from './optimizer';
 import { GRADS, maxRelErr, param, reference, run, setGrad } from './test-helpers';
 import * as optim from './torch-door';
 
-// Record every host scalar an update uploads (through `uploader`), to check it against peekConstants.
+// Record every host scalar an update uploads (through `uploader`), to check it against hostStep.
 const uploaded: number[] = [];
 vi.mock('./host', async (importOriginal) => {
   const orig = await importOriginal<typeof import('./host')>();
@@ -142,7 +142,7 @@ describe('NAdam and Adamax: PyTorch-door defaults and errors', () => {
   });
 });
 
-describe('NAdam and Adamax list every host scalar of a step before it runs (peekConstants)', () => {
+describe('NAdam and Adamax list every host scalar of a step before it runs (hostStep, as compiled steps use it)', () => {
   const cases: [string, (p: Tensor) => BaseOptimizer<{ lr: number }>][] = [
     ['optim.NAdam', (p) => new NAdam([p], { lr: 0.01, weightDecay: 0.1 })],
     ['optim.Adamax', (p) => new Adamax([p], { lr: 0.01, weightDecay: 0.1 })],
@@ -150,13 +150,15 @@ describe('NAdam and Adamax list every host scalar of a step before it runs (peek
     ['optimizers.Adamax', (p) => new KerasAdamax({ learningRate: 0.01 }).bind([p])],
   ];
   for (const [name, make] of cases) {
-    it(`${name}: the uploads of steps 2–4 are exactly peekConstants, in order`, () => {
+    it(`${name}: the uploads of steps 2–4 are exactly hostStep's scalars, in order`, () => {
       const p = param();
       const opt = make(p);
       setGrad(p, GRADS[0]!);
-      opt.step(); // the first step creates the buffers (peekConstants is undefined before it)
+      opt.step(); // the first step creates the buffers (hostStep is undefined before it)
       for (let s = 1; s < 4; s++) {
-        const want = opt.peekConstants(p);
+        const c = opt.getCounters();
+        const want = opt.hostStep([p])?.get(p);
+        opt.setCounters(c);
         setGrad(p, GRADS[s]!);
         uploaded.length = 0;
         opt.step();

@@ -110,7 +110,7 @@ export class NAdam extends BaseOptimizer<NAdamHyper> {
     this.setParam(p, sub(w, mul(div(m, denom), next())));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<NAdamHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<NAdamHyper>): number[] {
     return this.constants(s, h, s.step + 1);
   }
 }
@@ -172,7 +172,7 @@ export class KerasNadam extends KerasOptimizer<KerasNadamHyper> {
     this.setParam(p, sub(p, div(mul(mHat, next()), add(sqrt(vHat), next()))));
   }
   /** @internal */
-  protected override peekUpdate(_p: Tensor, s: ParamState, h: ParamGroup<KerasNadamHyper>): number[] {
+  protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<KerasNadamHyper>): number[] {
     return this.constants(s, h);
   }
 }

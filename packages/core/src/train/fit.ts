@@ -28,6 +28,12 @@ export interface FitArgs {
   batchSize?: number;
   /** @default 1 */
   epochs?: number;
+  /**
+   * Also show in the progress display `loss_ewa`, an exponentially weighted average of the per-batch
+   * losses with this β and the course's bias correction v_t/(1 − βᵗ) (see `ewa`), e.g. 0.98.
+   * @default null (Keras's running mean only)
+   */
+  smoothing?: number | null;
   /** 0 silent, 1 progress bar (one line per epoch when not a TTY), 2 one line per epoch. @default 1 */
   verbose?: 0 | 1 | 2;
   /** Shuffle in-memory data each epoch. @default true */
@@ -165,7 +171,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   const callbacks: Callback[] = [...(args.callbacks ?? []), history];
   for (const cb of callbacks) cb.setModel?.(model);
   const steps = train instanceof ArrayData ? Math.ceil(train.n / batchSize) : args.stepsPerEpoch;
-  const progress = new ProgressReporter(verbose, epochs, process.stdout);
+  const progress = new ProgressReporter(verbose, epochs, process.stdout, { smoothing: args.smoothing ?? null });
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -251,7 +257,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
           if (batchHooks) s.sync();
           for (const cb of callbacks) await cb.onBatchEnd?.(step, { ...logs, batch: step, loss: r.loss, ...r.parts });
           if (batchHooks) s.invalidate();
-          progress.batchEnd(step, logs);
+          progress.batchEnd(step, logs, { loss: r.loss });
           step++;
         }
         // Let the event loop run between calls: signal handlers (SIGINT), timers and I/O of

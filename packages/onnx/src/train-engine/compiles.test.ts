@@ -92,6 +92,10 @@ const opts: [string, (m: Module) => Optimizer][] = [
   ['optimizers.AdamW clipvalue', () => optimizers.AdamW({ learningRate: 1e-2, clipvalue: 0.1 })],
   ['optimizers.RMSprop + schedule', () => optimizers.RMSprop({ learningRate: new optimizers.ExponentialDecay({ initialLearningRate: 1e-3, decaySteps: 5, decayRate: 0.5 }) })],
   ['optimizers.Adagrad weight decay', () => optimizers.Adagrad({ learningRate: 0.05, weightDecay: 1e-3 })],
+  ['optim.NAdam + weight decay', (m) => new optim.NAdam(m.parameters(), { lr: 1e-2, weightDecay: 1e-3 })],
+  ['optim.Adamax', (m) => new optim.Adamax(m.parameters(), { lr: 1e-2 })],
+  ['optimizers.Nadam', () => optimizers.Nadam({ learningRate: 1e-2 })],
+  ['optimizers.Adamax', () => optimizers.Adamax({ learningRate: 1e-2 })],
 ];
 
 function batches(r: Row) {
