@@ -27,6 +27,8 @@ export {
   StudyNotFoundError,
   InvalidOptionError,
   NoCompletedTrialError,
+  TrialResultNotSavedError,
+  type UnsavedResult,
 } from './errors.js';
 export { Rng, deriveSeed, hashString } from './prng.js';
 export { study, loadStudy, Study } from './study.js';
