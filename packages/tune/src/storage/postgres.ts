@@ -154,6 +154,10 @@ export class PostgresStorage implements Storage {
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client between two queries has no listener of its own: without this, the
+    // server's "terminating connection" (57P01) would be an unhandled 'error' event (a crash).
+    const onError = (e: Error) => void (broken ??= e);
+    c.on('error', onError);
     try {
       await c.query('BEGIN');
       const r = await fn(c);
@@ -164,6 +168,7 @@ export class PostgresStorage implements Storage {
       else await c.query('ROLLBACK').catch(() => {});
       throw e;
     } finally {
+      c.off('error', onError);
       c.release(broken);
     }
   }
