@@ -64,10 +64,13 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
   private readonly collate: ((samples: any[]) => B | Promise<B>) | undefined;
   private epoch = 0;
   private readonly autoScope: boolean;
+  private readonly dropLast: boolean;
+  private warnedEmpty = false;
 
   constructor(dataset: Dataset<T> | readonly T[], options: DataLoaderOptions<T, B> = {}) {
     this.dataset = dataset instanceof Dataset ? dataset : Dataset.fromItems(dataset);
     this.autoScope = options.autoScope ?? true;
+    this.dropLast = options.dropLast ?? false;
     const where = 'DataLoader';
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new DataConfigError(where, 'batchSize', 'an integer ≥ 1', batchSize);
@@ -127,9 +130,11 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
    * @param options.epoch the epoch to read.
    */
   iterate(options: { epoch?: number } = {}): AsyncIterableIterator<B> {
-    const it = this.pipeline.iterate({ epoch: options.epoch ?? this.epoch++ });
+    const epoch = options.epoch ?? this.epoch++;
+    const it = this.pipeline.iterate({ epoch });
     const collate = this.collate;
     let token: number | null = null;
+    let batches = 0;
     const close = () => {
       if (token === null) return;
       try {
@@ -144,7 +149,11 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
       next: async (): Promise<IteratorResult<B>> => {
         close();
         const r = await it.next();
-        if (r.done) return { done: true, value: undefined };
+        if (r.done) {
+          if (batches === 0) this.warnEmpty(epoch);
+          return { done: true, value: undefined };
+        }
+        batches++;
         if (this.autoScope) token = startScope('DataLoader batch');
         return { done: false, value: collate ? await collate(r.value as unknown[]) : (toBatch(r.value as HostBatch) as B) };
       },
@@ -155,6 +164,18 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
       },
     };
     return self;
+  }
+
+  /** A pass with no batch trains nothing: say so once per loader (a training loop would not). */
+  private warnEmpty(epoch: number): void {
+    if (this.warnedEmpty) return;
+    this.warnedEmpty = true;
+    const n = this.dataset.length;
+    const why =
+      n === 0 ? 'the dataset is empty'
+      : n !== undefined && this.dropLast && n < this.batchSize ? `dropLast drops all ${n} sample(s): fewer than batchSize ${this.batchSize}`
+      : 'the dataset yielded no samples';
+    console.warn(`@nn/data DataLoader: epoch ${epoch} produced no batches (${why}); a loop over it (e.g. fit) trains nothing.`);
   }
 }
 

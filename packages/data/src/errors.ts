@@ -19,18 +19,38 @@ export class DataFileError extends DataError {
   }
 }
 
-/** A malformed row in a CSV or JSON Lines file; names the file and the 1-based line. */
+/**
+ * A malformed row in a CSV or JSON Lines file; names the file, the 1-based line and, when one cell
+ * is at fault, the column (a CSV column's name, or a JSON Lines 1-based character column, which
+ * the message then shows as `file:line:column`).
+ */
 export class DataRowError extends DataError {
   readonly file: string;
   readonly line: number;
   readonly reason: string;
   readonly expected: string;
-  constructor(file: string, line: number, reason: string, expected: string, cause?: unknown) {
-    super(`${file}:${line}: ${reason}; expected ${expected}.`, { cause });
+  /** The CSV column's name or the 1-based character column of a JSON Lines line; undefined for a whole-row problem. */
+  readonly column: string | number | undefined;
+  constructor(file: string, line: number, reason: string, expected: string, cause?: unknown, column?: string | number) {
+    super(`${file}:${line}${typeof column === 'number' ? `:${column}` : ''}: ${reason}; expected ${expected}.`, { cause });
     this.file = file;
     this.line = line;
     this.reason = reason;
     this.expected = expected;
+    this.column = column;
+  }
+}
+
+/**
+ * A data file (or a whole pass of a loader) that holds no data: a 0-byte file, a CSV with only a
+ * header, a JSON Lines file of blank lines, an IDX file whose header announces 0 items, or a file
+ * whose every row was skipped as malformed.
+ */
+export class DataEmptyError extends DataError {
+  readonly file: string;
+  constructor(file: string, what: string, detail: string) {
+    super(`${file}: the ${what} holds no data (${detail}); expected at least one ${what === 'IDX file' ? 'item' : 'row'}.`);
+    this.file = file;
   }
 }
 

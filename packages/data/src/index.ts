@@ -26,5 +26,6 @@ export {
   ShardFormatError,
   WorkerTaskError,
   DataConfigError,
+  DataEmptyError,
 } from './errors.js';
 export type { DataNode, Reader, IterContext, Sample, HostTensor, TypedArray } from './types.js';

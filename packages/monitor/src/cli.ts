@@ -3,16 +3,18 @@ import { parseArgs } from 'node:util';
 import { startDashboard } from './dashboard/server.js';
 import { MonitorError } from './errors.js';
 
-const USAGE = `Usage: nn-monitor <logdir> [--port 6007] [--host 127.0.0.1] [--bayes-error 0.005] [--poll-ms 500]
+const USAGE = `Usage: nn-monitor <logdir> [--port 6007] [--host 127.0.0.1] [--allowed-host NAME]… [--bayes-error 0.005] [--poll-ms 500]
 
 Serves a live dashboard of the runs in <logdir> (<logdir>/<run>/metrics.jsonl, written by the
-JsonlLogger callback of @nn/monitor): curves of every metric and each run's bias/variance verdict.`;
+JsonlLogger callback of @nn/monitor): curves of every metric and each run's bias/variance verdict.
+Requests are answered only for the Host names localhost, 127.0.0.1, [::1], the --host address and
+each --allowed-host (repeatable) — others get 403 (DNS rebinding protection).`;
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: {
-      port: { type: 'string' }, host: { type: 'string' }, 'bayes-error': { type: 'string' }, 'poll-ms': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      port: { type: 'string' }, host: { type: 'string' }, 'bayes-error': { type: 'string' }, 'poll-ms': { type: 'string' }, 'allowed-host': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' },
     } });
   } catch (e) {
     console.error(`nn-monitor: ${(e as Error).message}\n\n${USAGE}`);
@@ -31,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     const port = num('port', values.port);
     const bayesError = num('bayes-error', values['bayes-error']);
     const pollMs = num('poll-ms', values['poll-ms']);
-    const d = await startDashboard({ logDir: positionals[0]!, ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}), ...(bayesError !== undefined ? { bayesError } : {}), ...(pollMs !== undefined ? { pollMs } : {}) });
+    const d = await startDashboard({ logDir: positionals[0]!, ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}), ...(bayesError !== undefined ? { bayesError } : {}), ...(pollMs !== undefined ? { pollMs } : {}), ...(values['allowed-host'] ? { allowedHosts: values['allowed-host'] } : {}) });
     console.log(`nn-monitor: serving ${positionals[0]} at ${d.url} (Ctrl+C to stop)`);
     const stop = () => { void d.close().then(() => process.exit(0)); };
     process.once('SIGINT', stop);

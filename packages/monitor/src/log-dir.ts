@@ -4,7 +4,7 @@ import { biasVariance, type BiasVarianceResult } from './bias-variance.js';
 import { rateKind, trainingCurves, type TrainingCurves } from './curves.js';
 import { LogDirNotFoundError, MalformedLogLineError } from './errors.js';
 import type { LogLine, RunMeta } from './jsonl-logger.js';
-import type { HistoryLike } from './types.js';
+import type { HistoryLike, Logs } from './types.js';
 
 /** One run read from a log folder. */
 export interface RunData {
@@ -17,6 +17,8 @@ export interface RunData {
   finished: boolean;
   /** The first malformed line, if any (lines after it are ignored). */
   error?: string;
+  /** What is wrong with run.json, if it exists and is not a valid object (its bad fields are then not used). */
+  metaError?: string;
 }
 
 /** Checks that `logDir` is an existing folder. @throws {@link LogDirNotFoundError} */
@@ -34,21 +36,61 @@ export function parseMetricsJsonl(text: string, file = 'metrics.jsonl'): LogLine
   lines.pop(); // unterminated or empty tail
   const out: LogLine[] = [];
   lines.forEach((line, i) => {
-    if (!line.trim()) return;
-    let v: unknown;
-    try { v = JSON.parse(line); } catch (e) { throw new MalformedLogLineError(file, i + 1, `not JSON (${(e as Error).message})`); }
-    const o = v as Partial<LogLine> & Record<string, unknown>;
-    if (typeof o !== 'object' || o === null || !['epoch', 'batch', 'end'].includes(o.type as string)) throw new MalformedLogLineError(file, i + 1, 'missing "type" (epoch, batch or end)');
-    if (o.type === 'epoch' && (!Number.isInteger(o.epoch) || typeof o.logs !== 'object')) throw new MalformedLogLineError(file, i + 1, 'an epoch line needs an integer "epoch" and a "logs" object');
-    out.push(o as LogLine);
+    const l = parseLogLine(line, file, i + 1);
+    if (l) out.push(l);
   });
   return out;
+}
+
+/**
+ * Parses one complete line of a metrics.jsonl file (undefined for a blank line).
+ * @throws {@link MalformedLogLineError} naming the file and `lineNo`.
+ */
+export function parseLogLine(line: string, file: string, lineNo: number): LogLine | undefined {
+  if (!line.trim()) return undefined;
+  let v: unknown;
+  try { v = JSON.parse(line); } catch (e) { throw new MalformedLogLineError(file, lineNo, `not JSON (${(e as Error).message})`); }
+  const o = v as Partial<LogLine> & Record<string, unknown>;
+  if (typeof o !== 'object' || o === null || !['epoch', 'batch', 'end'].includes(o.type as string)) throw new MalformedLogLineError(file, lineNo, 'missing "type" (epoch, batch or end)');
+  if (o.type === 'epoch' && (!Number.isInteger(o.epoch) || typeof o.logs !== 'object' || o.logs === null)) throw new MalformedLogLineError(file, lineNo, 'an epoch line needs an integer "epoch" and a "logs" object');
+  return o as LogLine;
+}
+
+/** Adds one epoch line's logs to a history (metrics missing from earlier epochs are NaN-padded). */
+export function addEpoch(history: HistoryLike, epoch: number, logs: Logs): void {
+  const i = history.epoch!.length;
+  history.epoch!.push(epoch);
+  for (const [k, v] of Object.entries(logs)) {
+    const arr = (history.history[k] ??= []);
+    while (arr.length < i) arr.push(Number.NaN);
+    arr.push(v);
+  }
+}
+
+/**
+ * Parses run.json's text: an object, or a message saying what is wrong with it.
+ * Fields of the wrong type are reported, not used (`bayesError` must be a number in [0, 1]).
+ */
+export function parseRunMeta(text: string, file: string): { meta: Partial<RunMeta>; error?: string } {
+  let v: unknown;
+  try { v = JSON.parse(text); } catch (e) { return { meta: {}, error: `${file}: not JSON (${(e as Error).message})` }; }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { meta: {}, error: `${file}: expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}` };
+  const meta = v as Partial<RunMeta> & Record<string, unknown>;
+  const b = meta.bayesError as unknown;
+  if (b !== undefined && !(typeof b === 'number' && b >= 0 && b <= 1)) {
+    delete meta.bayesError;
+    return { meta, error: `${file}: "bayesError" must be a number in [0, 1], got ${JSON.stringify(b)}` };
+  }
+  return { meta };
 }
 
 /** Reads one run folder (run.json and metrics.jsonl). */
 export function readRun(dir: string, name: string): RunData {
   let meta: Partial<RunMeta> = {};
-  try { meta = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')); } catch { /* optional */ }
+  let metaError: string | undefined;
+  let metaText: string | undefined;
+  try { metaText = readFileSync(join(dir, 'run.json'), 'utf8'); } catch { /* optional */ }
+  if (metaText !== undefined) ({ meta, error: metaError } = parseRunMeta(metaText, join(dir, 'run.json')));
   const file = join(dir, 'metrics.jsonl');
   const history: HistoryLike = { history: {}, epoch: [] };
   let finished = false;
@@ -59,17 +101,9 @@ export function readRun(dir: string, name: string): RunData {
   } catch (e) {
     error = (e as Error).message;
   }
-  const epochs = lines.filter((l): l is Extract<LogLine, { type: 'epoch' }> => l.type === 'epoch');
-  epochs.forEach((l, i) => {
-    history.epoch!.push(l.epoch);
-    for (const [k, v] of Object.entries(l.logs)) {
-      const arr = (history.history[k] ??= []);
-      while (arr.length < i) arr.push(Number.NaN);
-      arr.push(v);
-    }
-  });
+  for (const l of lines) if (l.type === 'epoch') addEpoch(history, l.epoch, l.logs);
   finished = lines.some((l) => l.type === 'end');
-  return { name, dir, meta, history, finished, ...(error ? { error } : {}) };
+  return { name, dir, meta, history, finished, ...(error ? { error } : {}), ...(metaError ? { metaError } : {}) };
 }
 
 /**

@@ -90,6 +90,38 @@ export class StorageError extends TuneError {
   }
 }
 
+/** A finished trial whose result could not be written to the storage. */
+export interface UnsavedResult {
+  trialId: number;
+  number: number;
+  state: 'complete' | 'pruned' | 'fail';
+  value: number | null;
+  error: string | null;
+  params: Record<string, unknown>;
+}
+
+/**
+ * A trial finished but its result could not be saved, even after retrying transient errors. The
+ * result is not lost: it is in {@link TrialResultNotSavedError.result} and in the study's
+ * `unsavedResults`, and the study's next `optimize()` (or `saveUnsavedResults()`) writes it.
+ */
+export class TrialResultNotSavedError extends StorageError {
+  override name = 'TrialResultNotSavedError';
+  constructor(
+    storage: string,
+    /** The result that was not written. */
+    readonly result: UnsavedResult,
+    /** The storage error of the last attempt. */
+    override readonly cause: unknown,
+  ) {
+    super(
+      storage,
+      `trial ${result.number} finished (${result.state}${result.value === null ? '' : `, value ${result.value}`}, params ${JSON.stringify(result.params)}) but its result could not be saved: ${(cause as Error)?.message ?? String(cause)}`,
+      'The result is kept in study.unsavedResults and written by the next optimize() or saveUnsavedResults()',
+    );
+  }
+}
+
 /** A study name was not found in a storage, or exists with a different direction. */
 export class StudyNotFoundError extends TuneError {
   override name = 'StudyNotFoundError';

@@ -27,6 +27,8 @@ export {
   StudyNotFoundError,
   InvalidOptionError,
   NoCompletedTrialError,
+  TrialResultNotSavedError,
+  type UnsavedResult,
 } from './errors.js';
 export { Rng, deriveSeed, hashString } from './prng.js';
 export { study, loadStudy, Study } from './study.js';
@@ -49,8 +51,8 @@ export type { SamplerLike, PrunerLike } from './resolve.js';
 export { MemoryStorage } from './storage/memory.js';
 export { SqliteStorage } from './storage/sqlite.js';
 export type { SqliteStorageOptions } from './storage/sqlite.js';
-export { PostgresStorage } from './storage/postgres.js';
-export type { PostgresStorageOptions } from './storage/postgres.js';
+export { PostgresStorage, isTransientPgError } from './storage/postgres.js';
+export type { PostgresStorageOptions, PostgresRetryOptions } from './storage/postgres.js';
 export { openStorage } from './storage/open.js';
 export type { ObjectiveModule } from './workers.js';
 export { trialsTable, trialsToCsv } from './results.js';

@@ -1,7 +1,7 @@
 /** `study()`: the entry point that ties a storage, a sampler and a pruner to an objective. */
 import { hostname } from 'node:os';
 import type { ParamValue } from './distributions.js';
-import { InvalidObjectiveValueError, InvalidOptionError, NoCompletedTrialError, StudyNotFoundError, TrialPruned } from './errors.js';
+import { InvalidObjectiveValueError, InvalidOptionError, NoCompletedTrialError, StudyNotFoundError, TrialPruned, TrialResultNotSavedError, type UnsavedResult } from './errors.js';
 import { type PrunerLike, type SamplerLike, resolvePruner, resolveSampler } from './resolve.js';
 import type { Pruner } from './pruners/pruner.js';
 import type { Sampler } from './samplers/sampler.js';
@@ -78,6 +78,7 @@ export class Study {
   private readonly heartbeatGrace: number;
   private readonly warn: (m: string) => void;
   private readonly workerId = `${hostname()}:${process.pid}:${++workerCounter}`;
+  private readonly unsaved: UnsavedResult[] = [];
 
   constructor(options: StudyOptions = {}) {
     this.name = options.name ?? 'default';
@@ -138,6 +139,7 @@ export class Study {
       throw new InvalidOptionError('optimize()', 'trials', undefined, 'one of trials, timeout or maxTrials, so that the study ends');
     }
     const { storage, record } = await this.ready();
+    await this.saveUnsavedResults();
     if (typeof objective !== 'function') {
       await runWorkers(this, storage, record, objective, options);
       await this.refresh();
@@ -175,36 +177,77 @@ export class Study {
     const rt = { storage, studyId: record.id, sampler: this.sampler, pruner: this.pruner, direction: this.direction, seed: this.seed };
     const fixed = this.sampler.startTrial?.({ trialNumber: frozen.number, history, direction: this.direction, seed: this.seed });
     const trial = new Trial(rt, frozen, history, fixed);
+    // The heartbeat runs until the result is saved: while the storage retries a write, the trial
+    // must not look abandoned to other workers.
     const timer = setInterval(() => void storage.heartbeat(frozen.id).catch(() => {}), this.heartbeatInterval);
     timer.unref();
     let state: 'complete' | 'pruned' | 'fail';
     let value: number | null = null;
     let error: string | null = null;
     try {
-      const v = await objective(trial);
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidObjectiveValueError(trial.number, v);
-      state = 'complete';
-      value = v;
-    } catch (e) {
-      if (e instanceof TrialPruned) {
-        state = 'pruned';
-      } else {
-        state = 'fail';
-        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-        this.warn(`Study "${this.name}": trial ${trial.number} failed (${error}); the study goes on.`);
+      try {
+        const v = await objective(trial);
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidObjectiveValueError(trial.number, v);
+        state = 'complete';
+        value = v;
+      } catch (e) {
+        if (e instanceof TrialPruned) {
+          state = 'pruned';
+        } else {
+          state = 'fail';
+          error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+          this.warn(`Study "${this.name}": trial ${trial.number} failed (${error}); the study goes on.`);
+        }
       }
+      try {
+        await trial.flush();
+      } catch (e) {
+        // Intermediate values / attributes were not written; the result still is.
+        this.warn(`Study "${this.name}": trial ${trial.number}: some reported values or attributes could not be saved (${(e as Error).message}).`);
+      }
+      let ok: boolean;
+      try {
+        ok = await storage.finishTrial(frozen.id, state, value, error);
+      } catch (e) {
+        const result: UnsavedResult = { trialId: frozen.id, number: trial.number, state, value, error, params: trial.params };
+        this.unsaved.push(result);
+        throw new TrialResultNotSavedError(storage.url, result, e);
+      }
+      if (!ok) this.warn(`Study "${this.name}": trial ${trial.number} was marked failed (missed heartbeat) before it finished; its result is dropped.`);
     } finally {
       clearInterval(timer);
     }
-    await trial.flush();
-    const ok = await storage.finishTrial(frozen.id, state, value, error);
-    if (!ok) this.warn(`Study "${this.name}": trial ${trial.number} was marked failed (missed heartbeat) before it finished; its result is dropped.`);
     if (onFinish) {
       const all = await storage.getTrials(record.id);
       const t = all.find((x) => x.id === frozen.id);
       if (t) onFinish(t);
     }
     return true;
+  }
+
+  /**
+   * Results of trials that finished but could not be written to the storage (each also reported by
+   * a {@link TrialResultNotSavedError}); written by the next `optimize()` or {@link saveUnsavedResults}.
+   */
+  get unsavedResults(): readonly UnsavedResult[] {
+    return this.unsaved;
+  }
+
+  /**
+   * Writes the {@link unsavedResults} to the storage now.
+   * @returns how many are still unsaved (0 when all were written).
+   * @throws {@link StorageError} when the storage still cannot be written (the results are kept).
+   */
+  async saveUnsavedResults(): Promise<number> {
+    if (this.unsaved.length === 0) return 0;
+    const { storage } = await this.ready();
+    while (this.unsaved.length) {
+      const r = this.unsaved[0]!;
+      const ok = await storage.finishTrial(r.trialId, r.state, r.value, r.error);
+      if (!ok) this.warn(`Study "${this.name}": trial ${r.number} was marked failed (missed heartbeat) before its result could be saved; its result (${r.state}, value ${r.value}) is dropped.`);
+      this.unsaved.shift();
+    }
+    return 0;
   }
 
   /**

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { DataConfigError, DataFileError, ShardFormatError } from '../errors.js';
 import type { DataNode, Reader, Sample } from '../types.js';
+import { FINITE_EXPECTED } from './non-finite.js';
 
 /** Options of `Dataset.fromBinaryShards`. */
 export interface BinaryShardOptions {
@@ -11,6 +12,12 @@ export interface BinaryShardOptions {
   recordLength: number;
   /** Where the label sits in a record: its first or last value. @default no label */
   label?: 'first' | 'last';
+  /**
+   * Read NaN/±Infinity float32 values as they are instead of failing with a {@link ShardFormatError}
+   * naming the record (see "Non-finite values" in the README).
+   * @default false
+   */
+  allowNonFinite?: boolean;
 }
 
 type Values = Float32Array | Uint8Array;
@@ -40,8 +47,16 @@ export function binaryShardsNode(files: string[], opts: BinaryShardOptions): Dat
     starts.push(total);
     total += size / recordBytes;
   }
-  const decode = (b: Buffer): Sample<Values> => {
+  const checkFinite = opts.dtype === 'float32' && !opts.allowNonFinite;
+  /** `b`: record `record` of shard `s`. */
+  const decode = (b: Buffer, s: number, record: number): Sample<Values> => {
     const all: Values = opts.dtype === 'float32' ? new Float32Array(b.buffer, b.byteOffset, opts.recordLength) : new Uint8Array(b.buffer, b.byteOffset, opts.recordLength);
+    if (checkFinite)
+      for (let i = 0; i < all.length; i++) {
+        const v = all[i]!;
+        if (v - v !== 0) // NaN or ±Infinity
+          throw new ShardFormatError(files[s]!, `record ${record}, value ${i} (byte offset ${record * recordBytes + 4 * i}) is ${v}; expected ${FINITE_EXPECTED}.`);
+      }
     if (!opts.label) return { x: all };
     return opts.label === 'first' ? { x: all.subarray(1), y: all[0]! } : { x: all.subarray(0, -1), y: all[all.length - 1]! };
   };
@@ -74,7 +89,7 @@ export function binaryShardsNode(files: string[], opts: BinaryShardOptions): Dat
         const b = Buffer.alloc(recordBytes); // own ArrayBuffer: aligned for Float32Array
         const { bytesRead } = await (await handle(s)).read(b, 0, recordBytes, (i - starts[s]!) * recordBytes);
         if (bytesRead !== recordBytes) throw new ShardFormatError(files[s]!, `record ${i - starts[s]!} is short (${bytesRead} of ${recordBytes} bytes): the file shrank after it was opened.`);
-        return decode(b);
+        return decode(b, s, i - starts[s]!);
       },
       async close() {
         const hs = [...handles.values()];
@@ -103,7 +118,7 @@ export function binaryShardsNode(files: string[], opts: BinaryShardOptions): Dat
             const b = Buffer.alloc(n * recordBytes);
             const { bytesRead } = await fh.read(b, 0, b.length, r * recordBytes);
             if (bytesRead !== b.length) throw new ShardFormatError(files[s]!, `expected ${b.length} bytes at offset ${r * recordBytes}, read ${bytesRead}: the file shrank after it was opened.`);
-            for (let k = 0; k < n; k++) yield decode(b.subarray(k * recordBytes, (k + 1) * recordBytes));
+            for (let k = 0; k < n; k++) yield decode(b.subarray(k * recordBytes, (k + 1) * recordBytes), s, r + k);
           }
         } finally {
           await fh.close();

@@ -1,9 +1,10 @@
 import { parse, type CsvError, type Options as CsvParseOptions } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import { DataConfigError, DataRowError } from '../errors.js';
+import { DataConfigError, DataEmptyError, DataRowError } from '../errors.js';
 import type { DataNode, Sample } from '../types.js';
 import { checkFile } from './files.js';
+import { FINITE_EXPECTED, nonFiniteWord } from './non-finite.js';
 
 /** How a CSV column is read. `'ignore'` drops it; `'string'` is only allowed for the label. */
 export type CsvColumnType = 'float32' | 'int32' | 'bool' | 'string' | 'ignore';
@@ -40,6 +41,12 @@ export interface CsvOptions {
   onInvalid?: InvalidRowPolicy;
   /** Called at the end of each pass with counts. @default under 'skip', a console.warn when rows were skipped */
   onReport?: (report: ReadReport) => void;
+  /**
+   * Read `NaN`, `inf`, `-inf`, `Infinity`, `1e999` (and float32 overflow such as `1e39`) in float32
+   * columns as NaN/±Infinity instead of rejecting the row (see "Non-finite values" in the README).
+   * @default false
+   */
+  allowNonFinite?: boolean;
 }
 
 interface Plan {
@@ -65,6 +72,7 @@ export function csvNode(file: string, opts: CsvOptions = {}): DataNode<Sample> {
     delimiter: opts.delimiter ?? ',',
     relax_column_count: true,
     skip_empty_lines: true,
+    bom: true, // a UTF-8 byte order mark is not part of the first column's name
     skip_records_with_error: policy === 'skip',
   });
   return {
@@ -107,7 +115,7 @@ export function csvNode(file: string, opts: CsvOptions = {}): DataNode<Sample> {
             }
             plan = makePlan(file, fields.map((_, i) => String(i)), opts);
           }
-          const r = toSample(fields, plan, opts.classes);
+          const r = toSample(fields, plan, opts.classes, opts.allowNonFinite ?? false);
           if (r instanceof RowProblem) {
             if (policy === 'error') {
               const lines = await linesOfRecords(file, parserOptions(), [record]);
@@ -132,6 +140,8 @@ export function csvNode(file: string, opts: CsvOptions = {}): DataNode<Sample> {
         stats.errors.sort((a, b) => a.line - b.line);
       }
       report(stats);
+      if (stats.rows === 0)
+        throw new DataEmptyError(file, 'CSV file', stats.skipped > 0 ? `all ${stats.skipped} row(s) were skipped as malformed` : record === 0 ? 'no lines' : 'a header and no rows');
     },
   };
 }
@@ -141,9 +151,10 @@ class RowProblem {
   constructor(
     readonly reason: string,
     readonly expected: string,
+    readonly column?: string,
   ) {}
   toError(file: string, line: number): DataRowError {
-    return new DataRowError(file, line, this.reason, this.expected);
+    return new DataRowError(file, line, this.reason, this.expected, undefined, this.column);
   }
 }
 
@@ -215,35 +226,49 @@ function makePlan(file: string, names: string[], opts: CsvOptions): Plan {
   return { names, featureCols, featureTypes, labelCol, labelType, width: names.length };
 }
 
-function toSample(f: string[], plan: Plan, classes?: string[]): Sample | RowProblem {
+function toSample(f: string[], plan: Plan, classes: string[] | undefined, allowNonFinite: boolean): Sample | RowProblem {
   if (f.length !== plan.width) return new RowProblem(`${f.length} field(s)`, `${plan.width} (${plan.names.join(',')})`);
   const x = new Float32Array(plan.featureCols.length);
   for (let k = 0; k < x.length; k++) {
     const c = plan.featureCols[k]!;
     const v = cell(f[c]!, plan.featureTypes[k]!);
-    if (Number.isNaN(v)) return badCell(plan, c, f[c]!, plan.featureTypes[k]!);
+    if (v === undefined) return badCell(plan, c, f[c]!, plan.featureTypes[k]!);
+    // fround: a decimal beyond float32's range (1e39) is as infinite as 1e999 once stored.
+    if (!Number.isFinite(Math.fround(v)) && !allowNonFinite) return nonFiniteCell(plan, c, f[c]!);
     x[k] = v;
   }
   if (plan.labelCol < 0) return { x };
   const raw = f[plan.labelCol]!;
   const y = plan.labelType === 'string' ? classes!.indexOf(raw.trim()) : cell(raw, plan.labelType);
-  if (Number.isNaN(y) || y < 0 && plan.labelType === 'string')
+  if (y === undefined || (y < 0 && plan.labelType === 'string'))
     return badCell(plan, plan.labelCol, raw, plan.labelType === 'string' ? `one of [${classes!.join(', ')}]` : plan.labelType);
+  if (!Number.isFinite(y) && !allowNonFinite) return nonFiniteCell(plan, plan.labelCol, raw);
   return { x, y };
 }
 
-function cell(s: string, type: CsvColumnType): number {
+/** A cell's value (NaN/±Infinity only from a non-finite spelling), or undefined if unreadable as `type`. */
+function cell(s: string, type: CsvColumnType): number | undefined {
   if (type === 'bool') {
     const t = s.trim().toLowerCase();
-    return t === 'true' || t === '1' ? 1 : t === 'false' || t === '0' ? 0 : NaN;
+    return t === 'true' || t === '1' ? 1 : t === 'false' || t === '0' ? 0 : undefined;
   }
-  const v = Number(s);
+  let v = Number(s);
   // Number('') and Number('  ') are 0: only then look closer (keeps the hot path allocation-free).
-  if (v === 0 && s.trim().length === 0) return NaN;
-  if (type === 'int32' && !Number.isInteger(v)) return NaN;
+  if (v === 0 && s.trim().length === 0) return undefined;
+  if (Number.isNaN(v)) {
+    // 'NaN', 'inf', '-inf' … read like Number('Infinity'), so that one rule judges them all.
+    const w = nonFiniteWord(s);
+    if (w === undefined) return undefined;
+    v = w;
+  }
+  if (type === 'int32' && !Number.isInteger(v)) return undefined;
   return v;
 }
 
 function badCell(plan: Plan, c: number, raw: string, type: string): RowProblem {
-  return new RowProblem(`column "${plan.names[c]}" is ${JSON.stringify(raw)}`, `a ${type} value`);
+  return new RowProblem(`column "${plan.names[c]}" is ${JSON.stringify(raw)}`, `a ${type} value`, plan.names[c]);
+}
+
+function nonFiniteCell(plan: Plan, c: number, raw: string): RowProblem {
+  return new RowProblem(`column "${plan.names[c]}" is ${JSON.stringify(raw)} (not finite)`, FINITE_EXPECTED, plan.names[c]);
 }

@@ -2,9 +2,10 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { IdxFormatError } from '../errors.js';
+import { DataEmptyError, IdxFormatError } from '../errors.js';
 import type { DataNode, TypedArray } from '../types.js';
 import { checkFile } from './files.js';
+import { FINITE_EXPECTED } from './non-finite.js';
 
 /** IDX element types by their code in the third magic byte. */
 const IDX_TYPES: Record<number, { name: string; bytes: number; read: (b: Buffer, n: number) => TypedArray }> = {
@@ -36,6 +37,12 @@ export interface IdxOptions {
   scale?: number;
   /** Fail unless the file's rank is this (3 for image files, 1 for label files). */
   rank?: number;
+  /**
+   * Read NaN/±Infinity values of a float32/float64 file as they are instead of failing (see
+   * "Non-finite values" in the README).
+   * @default false
+   */
+  allowNonFinite?: boolean;
 }
 
 /**
@@ -46,7 +53,7 @@ export function idxNode(file: string, opts: IdxOptions = {}): DataNode<TypedArra
   return {
     length: undefined,
     async *iterate() {
-      await checkFile(file, 'IDX file');
+      const size = await checkFile(file, 'IDX file');
       const gz = await isGzip(file);
       const raw = createReadStream(file, { highWaterMark: 1 << 20 });
       const stream = gz ? pipeline(raw, createGunzip(), () => undefined) : raw;
@@ -62,24 +69,29 @@ export function idxNode(file: string, opts: IdxOptions = {}): DataNode<TypedArra
             header = parseHeader(file, buf, opts);
             if (!header) continue;
             buf = buf.subarray(4 + 4 * header.shape.length);
+            if (header.count === 0) throw new DataEmptyError(file, 'IDX file', `the header announces shape [${header.shape.join(', ')}]`);
+            // Uncompressed: the size is known now, so extra bytes fail before any item is read.
+            if (!gz && size > expectedBytes(header)) throw trailing(file, header, size, false);
           }
           const h = header;
+          if (seen === h.count) continue; // only trailing bytes left: counted, reported below
           let off = 0;
           while (buf.length - off >= h.itemBytes && seen < h.count) {
             const item = buf.subarray(off, off + h.itemBytes);
             off += h.itemBytes;
+            yield toItem(item, h, opts, file, seen);
             seen++;
-            yield toItem(item, h, opts);
           }
           buf = buf.subarray(off);
         }
       } catch (e) {
-        if (e instanceof IdxFormatError) throw e;
+        if (e instanceof IdxFormatError || e instanceof DataEmptyError) throw e;
         throw new IdxFormatError(file, 'unreadable gzip stream (truncated or corrupt)', 'a complete gzip file', `${(e as Error).message} after ${bytesSeen} bytes`, e);
       } finally {
         raw.destroy();
       }
       if (!header) throw new IdxFormatError(file, 'truncated header', 'at least 4 bytes of magic number and the dimensions', `${bytesSeen} bytes`);
+      if (bytesSeen > expectedBytes(header)) throw trailing(file, header, bytesSeen, gz);
       if (seen < header.count) {
         const expected = 4 + 4 * header.shape.length + header.count * header.itemBytes;
         const got = 4 + 4 * header.shape.length + seen * header.itemBytes + buf.length;
@@ -89,10 +101,31 @@ export function idxNode(file: string, opts: IdxOptions = {}): DataNode<TypedArra
   };
 }
 
-function toItem(item: Buffer, h: { code: number; shape: number[]; itemBytes: number }, opts: IdxOptions): TypedArray | number {
+function expectedBytes(h: { shape: number[]; count: number; itemBytes: number }): number {
+  return 4 + 4 * h.shape.length + h.count * h.itemBytes;
+}
+
+function trailing(file: string, h: { shape: number[]; count: number; itemBytes: number }, got: number, gz: boolean): IdxFormatError {
+  const expected = expectedBytes(h);
+  return new IdxFormatError(
+    file,
+    `${got - expected} trailing byte(s) after the data (header shape [${h.shape.join(', ')}]; a wrong header or two files joined?)`,
+    `${expected} bytes${gz ? ' after gunzip' : ''}`,
+    `${got} bytes`,
+  );
+}
+
+function toItem(item: Buffer, h: { code: number; shape: number[]; itemBytes: number }, opts: IdxOptions, file: string, index: number): TypedArray | number {
   const t = IDX_TYPES[h.code]!;
   const n = h.itemBytes / t.bytes;
   const values = t.read(item, n); // every reader copies: the chunk buffer is not kept
+  if ((h.code === 0x0d || h.code === 0x0e) && !opts.allowNonFinite) {
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (v - v !== 0) // NaN or ±Infinity (v - v is NaN exactly then)
+        throw new IdxFormatError(file, `non-finite value at item ${index}, element ${i} (byte offset ${4 + 4 * h.shape.length + index * h.itemBytes + i * t.bytes})`, FINITE_EXPECTED, String(v));
+    }
+  }
   if (opts.scale !== undefined) {
     const f = new Float32Array(n);
     for (let i = 0; i < n; i++) f[i] = values[i]! / opts.scale;

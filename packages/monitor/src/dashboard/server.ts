@@ -1,11 +1,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { InvalidErrorRateError, InvalidOptionError } from '../errors.js';
-import { analyzeRun, assertLogDir, readRun } from '../log-dir.js';
+import { analyzeRun, assertLogDir, parseRunMeta, type RunData } from '../log-dir.js';
 import { renderSvg } from '../plot.js';
 import { dashboardPage } from './page.js';
+import { RunTail } from './run-tail.js';
 
 /** Options for {@link startDashboard}. */
 export interface DashboardOptions {
@@ -28,6 +30,15 @@ export interface DashboardOptions {
    * @default 500
    */
   pollMs?: number;
+  /**
+   * Host names (no port) the server answers besides the loopback ones (`localhost`, `127.0.0.1`,
+   * `[::1]`) and the `host` it listens on; `true` answers any. Requests whose `Host` header names
+   * another host get 403: a web page that rebinds its own domain to 127.0.0.1 (DNS rebinding)
+   * cannot read the dashboard. Add the name you reach the machine by when you expose it
+   * (`host: '0.0.0.0', allowedHosts: ['gpu-box.lan']`).
+   * @default []
+   */
+  allowedHosts?: string[] | true;
 }
 
 /** A running dashboard. */
@@ -58,7 +69,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const pollMs = options.pollMs ?? 500;
   if (!(pollMs >= 10)) throw new InvalidOptionError('startDashboard: options.pollMs', pollMs, 'a number of milliseconds ≥ 10');
 
+  if (options.allowedHosts !== undefined && options.allowedHosts !== true && !(Array.isArray(options.allowedHosts) && options.allowedHosts.every((h) => typeof h === 'string')))
+    throw new InvalidOptionError('startDashboard: options.allowedHosts', options.allowedHosts, 'an array of host names, or true');
+  const hostAllowed = hostCheck(options.host ?? '127.0.0.1', options.allowedHosts ?? []);
+
   const cache = new Map<string, { sig: string; view: RunView }>();
+  const tails = new Map<string, RunTail>();
   const clients = new Set<ServerResponse>();
   let version = 0;
   let signature = '';
@@ -75,12 +91,35 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
   const folderSig = () => listRuns().map((n) => `${n}=${runSig(join(logDir, n))}`).join(';');
 
+  /** One run's view; whatever goes wrong with it is reported in its `error`, never thrown. */
   async function view(name: string): Promise<RunView> {
     const dir = join(logDir, name);
     const sig = runSig(dir);
     const hit = cache.get(name);
     if (hit && hit.sig === sig) return hit.view;
-    const run = readRun(dir, name);
+    let v: RunView;
+    try {
+      v = await readView(name, dir);
+    } catch (e) {
+      v = { name, epochs: 0, finished: false, summary: '', svg: '', error: `run "${name}" could not be read: ${(e as Error).message}` };
+    }
+    cache.set(name, { sig, view: v });
+    return v;
+  }
+
+  async function readView(name: string, dir: string): Promise<RunView> {
+    let meta: RunData['meta'] = {};
+    let metaError: string | undefined;
+    const metaFile = join(dir, 'run.json');
+    const metaText = await readFile(metaFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined; // run.json is optional
+      throw e;
+    });
+    if (metaText !== undefined) ({ meta, error: metaError } = parseRunMeta(metaText, metaFile));
+    let tail = tails.get(name);
+    if (!tail) tails.set(name, (tail = new RunTail(join(dir, 'metrics.jsonl'))));
+    await tail.update();
+    const run: RunData = { name, dir, meta, history: tail.history, finished: tail.finished, ...(tail.error ? { error: tail.error } : {}) };
     const a = analyzeRun(run, options.bayesError);
     const epochs = run.history.epoch?.length ?? 0;
     const v: RunView = { name, epochs, finished: run.finished, summary: epochs ? a.curves.summary : '', svg: '' };
@@ -88,11 +127,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       v.verdict = a.biasVariance.verdict;
       v.explanation = `${a.biasVariance.explanation}${a.verdictFrom?.assumed ? ' (Bayes error assumed 0: set bayesError in JsonlLogger or --bayes-error.)' : ''} Advice: ${a.biasVariance.advice.join('; ')}.`;
     }
-    if (run.error) v.error = run.error;
+    const errors = [metaError, run.error].filter((x): x is string => x !== undefined);
     if (epochs) {
-      try { v.svg = await renderSvg(a.curves.spec); } catch (e) { v.error = `plot failed: ${(e as Error).message}`; }
+      try { v.svg = await renderSvg(a.curves.spec); } catch (e) { errors.push(`plot failed: ${(e as Error).message}`); }
     }
-    cache.set(name, { sig, view: v });
+    if (errors.length) v.error = errors.join('; ');
     return v;
   }
 
@@ -107,12 +146,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const heartbeat = setInterval(() => { for (const c of clients) c.write(': ping\n\n'); }, 15_000);
 
   const server = createServer(async (req, res) => {
+    if (!hostAllowed(req)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`Host ${JSON.stringify(req.headers.host ?? '')} is not allowed: this dashboard answers only localhost, 127.0.0.1 and [::1] (DNS rebinding protection). Pass allowedHosts to startDashboard to add a name.\n`);
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     try {
       if (req.method !== 'GET') { res.writeHead(405, { Allow: 'GET' }).end(); return; }
       if (path === '/') {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(dashboardPage(options.logDir));
       } else if (path === '/api/runs') {
+        // view() never throws: one broken run is reported in its own entry, the others are served.
         const runs = await Promise.all(listRuns().map(view));
         res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify({ version, logDir: options.logDir, runs }));
       } else if (path === '/events') {
@@ -144,5 +188,24 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       server.closeAllConnections();
       server.close(() => ok());
     }),
+  };
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * The Host-header check: the name (port ignored, letter case ignored) must be a loopback name, the
+ * `host` the server listens on (unless a wildcard address), or one of `allowed`.
+ */
+function hostCheck(listenHost: string, allowed: string[] | true): (req: IncomingMessage) => boolean {
+  if (allowed === true) return () => true;
+  const names = new Set([...LOOPBACK, ...allowed].map((h) => h.toLowerCase()));
+  const listen = listenHost.toLowerCase();
+  if (!['0.0.0.0', '::', '[::]'].includes(listen)) names.add(listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen);
+  return (req) => {
+    const h = req.headers.host;
+    if (!h) return false;
+    const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(h.trim().toLowerCase());
+    return m !== null && names.has(m[1]!.replace(/\.$/, ''));
   };
 }

@@ -50,6 +50,7 @@ export class MlflowClient {
   readonly trackingUri: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private cancel = new AbortController();
 
   /**
    * @param trackingUri - server URL, e.g. `http://127.0.0.1:5000`.
@@ -72,10 +73,20 @@ export class MlflowClient {
       payload = JSON.stringify(body);
       headers['Content-Type'] = 'application/json';
     }
-    const res = await fetch(url, { method, headers, body: payload as RequestInit['body'], signal: AbortSignal.timeout(this.timeoutMs) });
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.cancel.signal]);
+    const res = await fetch(url, { method, headers, body: payload as RequestInit['body'], signal });
     const text = await res.text();
     if (!res.ok) throw new MlflowRequestError(method, url, res.status, text);
     return text ? JSON.parse(text) : {};
+  }
+
+  /**
+   * Abandons every request in flight now (they reject with an `AbortError`); later requests are
+   * not affected. Used to stop waiting for a server that does not answer.
+   */
+  abortPending(): void {
+    this.cancel.abort(new Error('abandoned: the server did not answer in time'));
+    this.cancel = new AbortController();
   }
 
   /** Returns the id of experiment `name`, creating it when missing (`experiments/get-by-name`, `experiments/create`). */

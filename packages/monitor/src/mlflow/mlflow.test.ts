@@ -94,7 +94,7 @@ function fakeMlflow() {
 }
 
 const listen = (s: Server, port = 0) => new Promise<number>((r) => s.listen(port, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-const close = (s: Server) => new Promise<void>((r) => s.close(() => r()));
+const close = (s: Server) => new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); });
 
 async function simulateFit(cb: MlflowLogger, epochs: number) {
   await cb.onTrainBegin();
@@ -161,10 +161,11 @@ describe('MlflowLogger', () => {
     await simulateFit(cb, 5);
     // Refused connections fail in milliseconds; 5 s is far above that and far below the 10 s request timeout.
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(new RegExp(`cannot reach the MLflow server at http://127.0.0.1:${port}`));
-    // run creation + 1 param + 10 metrics + final status
+    // run creation + 1 param + 10 metrics + final status, listed at the end of training
     expect(cb.pendingCount).toBe(13);
+    expect(warnings[1]).toMatch(/not sent to .* at the end of training: the run itself \(not created\), 10 metric\(s\), 1 param\(s\), the run status FINISHED \(last error: .*\)\. They are kept: call flush\(\) to retry\./);
 
     const fake = fakeMlflow();
     open.push(fake.server);
@@ -175,6 +176,74 @@ describe('MlflowLogger', () => {
     expect(run.status).toBe('FINISHED');
     expect(run.params).toEqual({ lr: '0.1' });
     expect(run.metrics).toHaveLength(10);
+    expect(warnings).toHaveLength(2);
+  });
+
+  /** A server on 127.0.0.1 that reads requests and never answers; counts requests and sockets the client closed. */
+  async function hangingServer() {
+    const seen = { requests: 0, clientClosed: 0 };
+    const server = createServer((req) => {
+      seen.requests++;
+      req.socket.on('end', () => seen.clientClosed++); // the client sent FIN
+      req.resume(); // never respond
+    });
+    open.push(server);
+    const port = await listen(server);
+    return { seen, port };
+  }
+
+  it('a hanging server does not hold training: callbacks return at once, the end waits flushTimeoutMs, then warns what is unsent', async () => {
+    const { seen, port } = await hangingServer();
+    const warnings: string[] = [];
+    // timeoutMs 3000: the old logger awaited the server in onTrainBegin and onTrainEnd, 2 × 3 s.
+    const cb = new MlflowLogger({ trackingUri: `http://127.0.0.1:${port}`, params: { lr: 0.1 }, logEvery: 'batch', timeoutMs: 3000, flushTimeoutMs: 300, onWarning: (m) => warnings.push(m) });
+    const callbackMs: number[] = [];
+    const timed = async (f: () => Promise<void> | undefined) => {
+      const t = performance.now();
+      await f();
+      callbackMs.push(performance.now() - t);
+    };
+    const t0 = performance.now();
+    await timed(() => cb.onTrainBegin());
+    for (let e = 0; e < 5; e++) {
+      for (let b = 0; b < 2; b++) await timed(() => cb.onBatchEnd?.(b, { loss: 1 / (e + 1) }));
+      await timed(() => cb.onEpochEnd(e, { loss: 1 / (e + 1), val_loss: 1.5 / (e + 1) }));
+    }
+    const tEnd = performance.now();
+    await cb.onTrainEnd();
+    const endMs = performance.now() - tEnd;
+    const totalMs = performance.now() - t0;
+    // Queuing is microseconds, but the first callback starts the first fetch of the process (Node
+    // loads its HTTP client then: 20–70 ms measured here on a loaded machine); 250 ms is far below
+    // the 3 s a request to this server takes to time out.
+    expect(Math.max(...callbackMs)).toBeLessThan(250);
+    // The end waits flushTimeoutMs (300 ms) and no longer; +700 ms for timers on a loaded machine, still well under timeoutMs.
+    expect(endMs).toBeGreaterThanOrEqual(290);
+    expect(endMs).toBeLessThan(1000);
+    expect(totalMs).toBeLessThan(1500);
+    expect(seen.requests).toBe(1); // one request at a time: the first one hung, no pile-up
     expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toBe(`MlflowLogger: not sent to http://127.0.0.1:${port} at the end of training: the run itself (not created), 20 metric(s), 1 param(s), the run status FINISHED (no answer within flushTimeoutMs). They are kept: call flush() to retry.`);
+    expect(cb.pendingCount).toBe(23);
+    // The hung request was abandoned: the client closed its socket, so nothing keeps the process alive.
+    await new Promise((ok) => setTimeout(ok, 50));
+    expect(seen.clientClosed).toBe(1);
+  });
+
+  it('bounds the queue while the server hangs: the oldest metrics are dropped and counted', async () => {
+    const { port } = await hangingServer();
+    const warnings: string[] = [];
+    const cb = new MlflowLogger({ trackingUri: `http://127.0.0.1:${port}`, maxQueue: 8, timeoutMs: 3000, flushTimeoutMs: 100, onWarning: (m) => warnings.push(m) });
+    await cb.onTrainBegin();
+    for (let e = 0; e < 10; e++) await cb.onEpochEnd(e, { loss: e, acc: e });
+    expect(cb.droppedCount).toBe(12);
+    expect(cb.pendingCount).toBe(8 + 1 /* run */);
+    expect(warnings[0]).toMatch(/more than 8 metrics are waiting .* dropping the oldest/);
+    await cb.onTrainEnd();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/: the run itself \(not created\), 8 metric\(s\), the run status FINISHED .* 12 older metric\(s\) were dropped because more than maxQueue = 8 were waiting\.$/);
+    // The newest are kept: epochs 6..9.
+    const kept = (cb as unknown as { metrics: { step: number }[] }).metrics.map((m) => m.step);
+    expect(kept).toEqual([6, 6, 7, 7, 8, 8, 9, 9]);
   });
 });

@@ -28,6 +28,12 @@ export interface Cluster {
   url: string;
   port: number;
   stop(): void;
+  /**
+   * Stops the server (`-m fast`: open sessions get 57P01 admin shutdown, new connections are
+   * refused), waits `downMs`, and starts it again on the same port. Resolves when it accepts
+   * connections; returns how long it was down (ms).
+   */
+  restart(downMs: number): Promise<number>;
 }
 
 export async function startCluster(): Promise<Cluster> {
@@ -48,12 +54,18 @@ export async function startCluster(): Promise<Cluster> {
   const data = join(dir, 'data');
   run(as('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']));
   const port = await freePort();
-  run(
-    as('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']),
-  );
+  const start = ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start'];
+  run(as('pg_ctl', start));
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    async restart(downMs) {
+      const t0 = Date.now();
+      run(as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']));
+      await new Promise((r) => setTimeout(r, downMs));
+      run(as('pg_ctl', start));
+      return Date.now() - t0;
+    },
     stop() {
       spawnSync(as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])[0]!, as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).slice(1));
       rmSync(dir, { recursive: true, force: true });

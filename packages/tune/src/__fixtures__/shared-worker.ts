@@ -2,7 +2,8 @@
  * Test fixture run as a separate process: `node --import tsx shared-worker.ts <storage> <study>
  * <trials> <logfile> <mode>`. Each trial appends "<trial number> <pid>" to the log file, so the
  * test can check that no trial ran twice. Mode "hang" starts one trial and never finishes it (the
- * test kills the process); mode "normal" runs `trials` trials.
+ * test kills the process); mode "normal" runs `trials` trials; mode "slow" too, each taking ~50 ms,
+ * and appends "<trial number> <pid> <value>" to `<logfile>.values` when a trial's value is computed.
  */
 import { appendFileSync } from 'node:fs';
 import { study, uniform } from '../index.js';
@@ -25,8 +26,10 @@ await s.optimize(
       process.stdout.write(`started ${t.number}\n`);
       await new Promise(() => setInterval(() => {}, 1000));
     }
-    await new Promise((r) => setTimeout(r, 5));
-    return (x - 1) ** 2;
+    await new Promise((r) => setTimeout(r, mode === 'slow' ? 50 : 5));
+    const value = (x - 1) ** 2;
+    if (mode === 'slow') appendFileSync(`${log}.values`, `${t.number} ${process.pid} ${value}\n`);
+    return value;
   },
   { trials: Number(trials) },
 );

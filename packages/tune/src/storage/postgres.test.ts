@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { StorageError } from '../errors.js';
 import { study } from '../study.js';
 import { type Cluster, hasPostgres, startCluster } from '../__fixtures__/pg-cluster.js';
 import { OBJECTIVE, exited, expectInterleaved, printed, readLog, startWorker } from '../__fixtures__/processes.js';
-import { PostgresStorage } from './postgres.js';
+import { PostgresStorage, isTransientPgError } from './postgres.js';
 
 const quiet = { onWarning: () => {} };
 const available = hasPostgres();
@@ -79,6 +79,45 @@ describe.skipIf(!available)('PostgreSQL storage (a real local server)', () => {
     expect(s.trials).toHaveLength(10);
     expect(s.trials.every((t) => t.state === 'complete')).toBe(true);
     await s.close();
+  });
+
+  it('a 1 s server restart under 4 workers loses no finished value and leaves no trial running', async () => {
+    const log = join(dir, 'restart.log');
+    const perWorker = 25;
+    // heartbeatGrace 10 s: longer than the outage plus backoff, so no live trial is taken for dead.
+    const ps = Array.from({ length: 4 }, () => startWorker([pg.url, 'restart', String(perWorker), log, 'slow', '10000']));
+    // Restart in the middle: once ~1/4 of the trials have started.
+    const t0 = Date.now();
+    while (!existsSync(log) || readLog(log).length < perWorker) {
+      if (Date.now() - t0 > 60_000) throw new Error(`workers did not start: ${ps.map((p) => p.output()).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const downMs = await pg.restart(1000);
+    const startedBefore = readLog(log).length;
+    const codes = await Promise.all(ps.map((p) => exited(p, 60_000).catch(() => 'still running after 60 s')));
+    for (const p of ps) if (p.exitCode === null) p.kill('SIGKILL');
+    expect(codes, ps.map((p, i) => `worker ${i}: ${p.output()}`).join('\n')).toEqual([0, 0, 0, 0]);
+    expect(startedBefore).toBeLessThan(4 * perWorker); // the restart really happened mid-study
+    expect(downMs).toBeGreaterThanOrEqual(1000);
+
+    const s = study({ name: 'restart', storage: pg.url, ...quiet });
+    const trials = await s.refresh();
+    await s.close();
+    // No trial left running, none claimed twice (each worker ran exactly its trials).
+    expect(trials.filter((t) => t.state === 'running')).toEqual([]);
+    expect(trials).toHaveLength(4 * perWorker);
+    expect(trials.every((t) => t.state === 'complete'), JSON.stringify(trials.filter((t) => t.state !== 'complete'))).toBe(true);
+    // Every value an objective computed is stored, exactly, under its trial number.
+    const computed = readFileSync(`${log}.values`, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    expect(computed).toHaveLength(4 * perWorker);
+    const byNumber = new Map(trials.map((t) => [t.number, t.value]));
+    for (const [n, , v] of computed) expect(byNumber.get(Number(n)), `trial ${n}`).toBe(Number(v));
+  }, 180_000);
+
+  it('retries only transient errors', () => {
+    for (const code of ['ECONNRESET', 'ECONNREFUSED', '57P01', '57P03', '40001', '40P01', '08006']) expect(isTransientPgError({ code }), code).toBe(true);
+    expect(isTransientPgError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    for (const code of ['23505', '42P01', '22P02']) expect(isTransientPgError({ code, message: 'x' }), code).toBe(false);
   });
 
   it('fails clearly when the server is unreachable', async () => {
