@@ -51,6 +51,38 @@ export class Generator {
     return result;
   }
 
+  /**
+   * Fill `out` with Bernoulli(p) draws: 1 where a uniform 32-bit draw is below ⌊p·2³²⌋, else 0 — one
+   * 32-bit draw per element (the rule of `bernoulli` and dropout masks; P(1) is p within 2.4e-10).
+   * The same draws as calling {@link Generator.nextUint32} once per element, in a loop that keeps
+   * the state in locals: about 4× faster than a `next()` per element, which matters for the dropout
+   * masks a compiled training step draws on the host every step.
+   *
+   * @param out - Receives 0/1 values (its length is the number of draws).
+   * @param p - Probability of a 1, in [0, 1].
+   */
+  fillBernoulli(out: { length: number; [i: number]: number }, p: number): void {
+    const thr = p >= 1 ? 4294967296 : p <= 0 ? 0 : Math.floor(p * 4294967296);
+    const st = this.s;
+    let s0 = st[0]! | 0, s1 = st[1]! | 0, s2 = st[2]! | 0, s3 = st[3]! | 0;
+    for (let i = 0, n = out.length; i < n; i++) {
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = r < thr ? 1 : 0;
+    }
+    st[0] = s0;
+    st[1] = s1;
+    st[2] = s2;
+    st[3] = s3;
+  }
+
   /** Uniform in [0, 1) with 53 random bits. */
   next(): number {
     const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6;

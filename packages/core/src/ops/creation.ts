@@ -119,10 +119,10 @@ export interface RandomOptions {
  * per-step host value ({@link RandomHost}) whose `draw` replays exactly this loop, so an engine
  * running the traced step draws the same numbers, in the same order, as eager code would.
  */
-function fromGen(shape: Shape, f: (g: Generator) => number, opts: RandomOptions, dtype: DType = 'float32', dist = 'custom', params: Record<string, number> = {}): Tensor {
+function fromGen(shape: Shape, f: (g: Generator) => number, opts: RandomOptions, dtype: DType = 'float32', dist = 'custom', params: Record<string, number> = {}, fill?: (g: Generator, out: { length: number; [i: number]: number }) => void): Tensor {
   const g = opts.generator ?? defaultGenerator;
   const n = sizeOf(shape);
-  const draw = (out: { length: number; [i: number]: number }) => {
+  const draw = fill ? (out: { length: number; [i: number]: number }) => fill(g, out) : (out: { length: number; [i: number]: number }) => {
     for (let i = 0; i < out.length; i++) out[i] = f(g);
   };
   let t: Tensor;
@@ -167,8 +167,8 @@ export function truncatedNormal(shape: Shape, mean = 0, std = 1, opts: RandomOpt
 export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
   return fromGen(shape, (g) => low + g.int(high - low), opts, 'int32', 'randint', { low, high });
 }
-/** 1 with probability p, else 0 (float32). */
+/** 1 with probability p, else 0 (float32): one 32-bit draw per element (see `Generator.fillBernoulli`). */
 export function bernoulli(shape: Shape, p: number, opts: RandomOptions = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`bernoulli: p must be in [0, 1], got ${p}.`, 'bernoulli');
-  return fromGen(shape, (g) => +(g.next() < p), opts, 'float32', 'bernoulli', { p });
+  return fromGen(shape, () => 0, opts, 'float32', 'bernoulli', { p }, (g, out) => g.fillBernoulli(out, p));
 }

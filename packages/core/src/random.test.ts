@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { bernoulli, Generator } from './index';
+
+describe('Generator.fillBernoulli (the rule of bernoulli and dropout masks)', () => {
+  it('draws exactly one nextUint32 per element and compares it with ⌊p·2³²⌋', () => {
+    const g1 = new Generator(5), g2 = new Generator(5);
+    const thr = Math.floor(0.7 * 2 ** 32);
+    const want = Array.from({ length: 1000 }, () => (g1.nextUint32() < thr ? 1 : 0));
+    const got = new Float32Array(1000);
+    g2.fillBernoulli(got, 0.7);
+    expect(Array.from(got)).toEqual(want);
+    expect(g2.getState()).toEqual(g1.getState());
+  });
+
+  it('p = 0 and p = 1 are exact; P(1) ≈ p within 5 binomial standard deviations', () => {
+    const g = new Generator(9), a = new Float32Array(20_000);
+    g.fillBernoulli(a, 1);
+    expect(a.every((v) => v === 1)).toBe(true);
+    g.fillBernoulli(a, 0);
+    expect(a.every((v) => v === 0)).toBe(true);
+    for (const p of [0.1, 0.5, 0.8]) {
+      g.fillBernoulli(a, p);
+      const mean = a.reduce((s, v) => s + v, 0) / a.length;
+      expect(Math.abs(mean - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / a.length));
+    }
+  });
+
+  it('bernoulli() uses it: the same seed gives the same mask as fillBernoulli', () => {
+    const m = bernoulli([40, 25], 0.6, { generator: new Generator(3) }).dataSync();
+    const want = new Float32Array(1000);
+    new Generator(3).fillBernoulli(want, 0.6);
+    expect(Array.from(m)).toEqual(Array.from(want));
+  });
+});
