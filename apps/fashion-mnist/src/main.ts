@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const t0 = performance.now();
   const compiled = opts.engine === 'auto' || opts.engine === 'ort';
-  const be = await useBackend(tfjs({ engine: compiled || opts.engine === 'eager' ? 'auto' : opts.engine }));
+  const e = opts.engine;
+  const be = await useBackend(tfjs({ engine: e === 'auto' || e === 'ort' || e === 'eager' ? 'auto' : e }));
   console.log(`Engine: ${compiled ? `training steps compiled in onnxruntime (${opts.engine === 'auto' ? "fit's default engine 'auto'" : 'ort'}), ${be.name} for the rest` : `eager training on ${be.name}`}`);
   const loc = locateData(opts.data);
   console.log(`Data: ${loc.dir} (${loc.source === 'subset' ? 'the small subset shipped in the repo: install dataset-fashion-mnist for the full set' : loc.source === 'debian' ? "Debian's dataset-fashion-mnist" : '--data'})`);

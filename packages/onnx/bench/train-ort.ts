@@ -114,7 +114,7 @@ async function ort(batch: number, threads: number, k: number): Promise<Rate & { 
   }, k);
   const info = Object.values(e.graphInfo)[0]!;
   await e.dispose();
-  return { ...r, note: `${info.device}, ${info.nodes} nodes, probe ${info.probe}` };
+  return { ...r, note: `${info.device}, ${info.nodes} nodes, ${info.scalars} per-step scalars` };
 }
 
 /** core `fit` with `engine: ortEngine()`: epochs over N samples; the first epoch (compile, eager first step) is not timed. */
