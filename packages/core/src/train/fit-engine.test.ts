@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fit, manualSeed, nn, optim, randint, randn, registerFitEngine, registeredFitEngines, type FitEngine, type Tensor } from '../index';
+import { endScope, fit, manualSeed, startScope, tensor, nn, optim, randint, randn, registerFitEngine, registeredFitEngines, type FitEngine, type Tensor } from '../index';
 
 const model = () => {
   manualSeed(3);
@@ -57,5 +57,42 @@ describe('fit engines by name: the registry', () => {
     const e = await fit(model(), X, Y, { epochs: 1, batchSize: 5, verbose: 0, engine: 'eager' });
     expect(h.history.loss).toEqual(e.history.loss);
     expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/engine 'auto' → eager \(reference\): the float64 reference backend trains eagerly/);
+  });
+
+  it('batches from a source that scopes each batch (as a DataLoader does) stay alive while they wait for their group', async () => {
+    /** Yields [x, y] made inside a scope that closes when the next batch is requested (DataLoader autoScope). */
+    const source = {
+      async *[Symbol.asyncIterator]() {
+        for (let i = 0; i < 20; i += 5) {
+          const token = startScope('batch');
+          try {
+            yield [X.slice([i, 0], [5, 4]), Y.slice([i], [5])] as const;
+          } finally {
+            endScope(token);
+          }
+        }
+      },
+    };
+    const counter = { steps: 0, compiled: 0 };
+    const base = countingEngine(counter);
+    const grouped: FitEngine = {
+      name: 'grouped', stepsPerCall: 2,
+      compile: async (m, c, sample) => {
+        const s = await base.compile(m, c, sample);
+        return {
+          ...s,
+          // k batches stacked on the host: reading them needs the queued tensors alive.
+          steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
+            const per = x.length / k, py = y.length / k, out: number[] = [];
+            for (let t = 0; t < k; t++) out.push(await s.step(tensor(x.subarray(t * per, (t + 1) * per), [per / 4, 4]), tensor(y.subarray(t * py, (t + 1) * py), [py], { dtype: 'int32' })));
+            return out;
+          },
+        };
+      },
+    };
+    const h = await fit(model(), source, { epochs: 1, verbose: 0, engine: grouped });
+    const e = await fit(model(), source, { epochs: 1, verbose: 0, engine: 'eager' });
+    expect(counter.steps).toBe(4);
+    expect(h.history.loss![0]).toBeCloseTo(e.history.loss![0]!, 10);
   });
 });

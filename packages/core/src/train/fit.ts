@@ -276,6 +276,9 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       };
       /** Queue one batch (taking ownership of its tensors); run the group when it is full. */
       const consume = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined) => {
+        // fit owns queued batches: a source that scopes each batch (an @nn/data DataLoader disposes a
+        // batch when the next one is requested) must not free them while they wait for their group.
+        for (const t of [...asList(xb), ...asList(yb)]) t.keep();
         const first = pending[0]?.[0];
         if (first && (Array.isArray(first) || Array.isArray(xb) || first.shape[0] !== xb.shape[0])) await flush();
         pending.push([xb, yb]);
