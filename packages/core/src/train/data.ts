@@ -11,7 +11,7 @@ export type Batch = [Tensor | Tensor[], Tensor | Tensor[] | undefined];
 export type ArrayLikeData = Tensor | number[] | number[][] | number[][][] | number[][][][] | Tensor[];
 
 /** A batched, re-iterable source (e.g. an @nn/data DataLoader) yielding `[x, y]` per batch. */
-export type BatchSource = AsyncIterable<readonly [Tensor | Tensor[], (Tensor | Tensor[] | undefined)?] | { x: Tensor | Tensor[]; y?: Tensor | Tensor[] }>;
+export type BatchSource = AsyncIterable<readonly [Tensor | Tensor[], (Tensor | Tensor[] | undefined)?, (Tensor | undefined)?] | { x: Tensor | Tensor[]; y?: Tensor | Tensor[]; sampleWeight?: Tensor }>;
 
 /** Host copy of one array: values, per-sample shape, dtype. */
 interface HostArray {
@@ -58,6 +58,8 @@ export class ArrayData {
   readonly xs: HostArray[];
   readonly ys: HostArray[] | null;
   readonly n: number;
+  /** Per-sample weights (Keras `sample_weight`), indexed like the rows of x; null: none. */
+  weights: Float64Array | null = null;
   constructor(x: ArrayLikeData, y: ArrayLikeData | undefined, readonly multiX: boolean, readonly multiY: boolean, private readonly index: Int32Array | null = null) {
     this.xs = toHost(x, 'x');
     this.ys = y === undefined ? null : toHost(y, 'y');
@@ -73,12 +75,36 @@ export class ArrayData {
   /** A view on a subset of rows (for validationSplit). */
   subset(index: Int32Array): ArrayData {
     const d = Object.create(ArrayData.prototype) as ArrayData;
-    Object.assign(d, { xs: this.xs, ys: this.ys, n: index.length, multiX: this.multiX, multiY: this.multiY, index: this.rows(index) });
+    Object.assign(d, { xs: this.xs, ys: this.ys, n: index.length, multiX: this.multiX, multiY: this.multiY, index: this.rows(index), weights: this.weights });
     return d;
   }
 
   private rows(idx: Int32Array): Int32Array {
     return this.index ? idx.map((i) => this.index![i]!) : idx;
+  }
+
+  /**
+   * Give each sample a weight (Keras `sample_weight`): one finite, non-negative number per row of x.
+   * @param where - The caller, for messages (`fit`, `evaluate`).
+   */
+  setSampleWeights(w: ArrayLikeData | Float32Array | Float64Array, where: string): void {
+    const values = w instanceof Tensor ? w.dataSync() : ArrayBuffer.isView(w) ? (w as Float32Array) : (w as number[]).flat(3);
+    const full = this.xs[0]!.n;
+    if (w instanceof Tensor && w.rank !== 1) throw new ValueError(`${where}: sampleWeight must have one weight per sample (shape [${full}]), got shape [${w.shape.join(', ')}].`, where);
+    if (values.length !== full) throw new ValueError(`${where}: sampleWeight has ${values.length} values for ${full} samples; give one weight per sample.`, where);
+    const out = new Float64Array(full);
+    for (let i = 0; i < full; i++) {
+      const v = Number(values[i]);
+      if (!(Number.isFinite(v) && v >= 0)) throw new ValueError(`${where}: sampleWeight[${i}] is ${values[i]}; weights must be finite and ≥ 0.`, where);
+      out[i] = v;
+    }
+    this.weights = out;
+  }
+
+  /** The weights of some rows (from {@link batches}) as a float32 tensor, or null without weights. */
+  batchWeights(rows: Int32Array): Tensor | null {
+    const w = this.weights;
+    return w ? o.tensor(Float32Array.from(rows, (r) => w[r]!), [rows.length]) : null;
   }
 
   /** Throw if any float input is NaN or infinite, naming the array and the row. */
@@ -170,16 +196,21 @@ export class ArrayData {
 }
 
 /** Normalise one yielded batch of a BatchSource. */
-export function unpackBatch(b: unknown, where: string): [Tensor | Tensor[], Tensor | Tensor[]] {
+export function unpackBatch(b: unknown, where: string): [Tensor | Tensor[], Tensor | Tensor[], Tensor | null] {
   const missing = () => new NNError(`${where}: a batch has no targets (y); training and evaluation need [x, y] batches.`, where);
+  const weights = (w: unknown): Tensor | null => {
+    if (w === undefined || w === null) return null;
+    if (w instanceof Tensor && w.rank === 1) return w;
+    throw new NNError(`${where}: a batch's sample weights (the third element, as Keras's (x, y, sample_weight)) must be a 1-D Tensor, got ${w instanceof Tensor ? `shape [${w.shape.join(', ')}]` : describeValue(w)}.`, where);
+  };
   if (Array.isArray(b) && b.length >= 2) {
     if (b[1] === undefined) throw missing();
-    return [checkBatchPart(b[0], 'x', where), checkBatchPart(b[1], 'y', where)];
+    return [checkBatchPart(b[0], 'x', where), checkBatchPart(b[1], 'y', where), weights(b[2])];
   }
   if (b && typeof b === 'object' && 'x' in b) {
     const y = (b as { y?: Tensor }).y;
     if (y === undefined) throw missing();
-    return [checkBatchPart((b as { x: unknown }).x, 'x', where), checkBatchPart(y, 'y', where)];
+    return [checkBatchPart((b as { x: unknown }).x, 'x', where), checkBatchPart(y, 'y', where), weights((b as { sampleWeight?: unknown }).sampleWeight)];
   }
   throw new NNError(`${where}: each batch must be [x, y] or { x, y }, got ${b instanceof Tensor ? `a single tensor ${fmtShape(b.shape)}` : typeof b}.`, where);
 }

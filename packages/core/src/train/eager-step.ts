@@ -31,11 +31,13 @@ export class EagerSession implements FitEngineSession {
   ) {}
 
   /** One step on one batch (tensors stay the caller's). */
-  stepBatch(xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined): EagerStepResult {
+  stepBatch(xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, sampleWeight: Tensor | null = null): EagerStepResult {
     const token = startScope('fit-step');
     try {
       const ys = asList(yb);
-      const sw = sampleWeights(this.opts.classWeight, yb);
+      // Keras: class weights and sample weights multiply.
+      const cw = sampleWeights(this.opts.classWeight, yb);
+      const sw = cw && sampleWeight ? cw.mul(sampleWeight) : cw ?? sampleWeight;
       const preds = forward(this.model, xb, true);
       if (this.first) {
         // A Keras model builds its weights on the first call: bind the optimizer now.

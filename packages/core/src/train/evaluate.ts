@@ -1,4 +1,5 @@
 import { noGrad, scope } from '../engine';
+import { ValueError } from '../errors';
 import type { Module } from '../nn/module';
 import * as o from '../ops';
 import { Tensor } from '../tensor';
@@ -12,19 +13,19 @@ export async function evaluateData(model: Trainable, c: Compiled, data: ArrayDat
   const avg = new Averager();
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
   model.eval();
-  const one = (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined) => {
+  const one = (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, sw: Tensor | null) => {
     noGrad(() => scope(() => {
       const ys = asList(yb);
       const preds = forward(model, xb, false);
       const parts: Tensor[] = [];
-      const loss = batchLoss(c, model, ys, preds, null, outKeys.length ? parts : undefined);
+      const loss = batchLoss(c, model, ys, preds, sw, outKeys.length ? parts : undefined);
       avg.add({ loss: loss.item(), ...partLogs(outKeys, parts) }, preds[0]!.shape[0] ?? 1);
       for (const b of metrics) b.m.update(ys[b.out]!, preds[b.out]!);
     }));
-    for (const t of [...asList(xb), ...asList(yb)]) t.dispose();
+    for (const t of [...asList(xb), ...asList(yb), ...(sw ? [sw] : [])]) t.dispose();
   };
   try {
-    if (data instanceof ArrayData) for (const [xb, yb] of data.batches(batchSize, null)) one(xb, yb);
+    if (data instanceof ArrayData) for (const [xb, yb, rows] of data.batches(batchSize, null)) one(xb, yb, data.batchWeights(rows));
     else for await (const raw of data) one(...unpackBatch(raw, 'evaluate'));
   } finally {
     for (const [m, t] of modes) m.training = t;
@@ -34,9 +35,13 @@ export async function evaluateData(model: Trainable, c: Compiled, data: ArrayDat
 }
 
 /** Loss and metrics on data, in inference mode (Keras `evaluate`). */
-export async function evaluate(model: Trainable, x: ArrayLikeData | BatchSource, y?: ArrayLikeData, args: { batchSize?: number } = {}): Promise<Logs> {
+export async function evaluate(model: Trainable, x: ArrayLikeData | BatchSource, y?: ArrayLikeData, args: { batchSize?: number; sampleWeight?: ArrayLikeData | Float32Array | Float64Array } = {}): Promise<Logs> {
   const c = requireCompiled(model, 'evaluate');
   const data = isBatchSource(x) ? x : new ArrayData(x, y, Array.isArray(x) && x[0] instanceof Tensor, Array.isArray(y) && y[0] instanceof Tensor);
+  if (args.sampleWeight !== undefined) {
+    if (!(data instanceof ArrayData)) throw new ValueError('evaluate: sampleWeight goes with in-memory x; a batched source yields [x, y, sampleWeight] batches instead.', 'evaluate');
+    data.setSampleWeights(args.sampleWeight, 'evaluate');
+  }
   return evaluateData(model, c, data, args.batchSize ?? 32, '');
 }
 

@@ -45,12 +45,19 @@ export interface FitArgs {
    * shuffling (use @nn/data `splits` for a seeded random split).
    */
   validationSplit?: number;
-  /** `[xVal, yVal]` arrays or a batched source. */
-  validationData?: [ArrayLikeData, ArrayLikeData] | BatchSource;
+  /** `[xVal, yVal]` (or `[xVal, yVal, sampleWeightVal]`) arrays, or a batched source. */
+  validationData?: [ArrayLikeData, ArrayLikeData] | [ArrayLikeData, ArrayLikeData, ArrayLikeData | Float32Array | Float64Array] | BatchSource;
   /** Epoch to start at (for resuming). @default 0 */
   initialEpoch?: number;
   /** Weight of each class in the loss (Keras `class_weight`). */
   classWeight?: Record<number, number>;
+  /**
+   * Weight of each sample in the loss (Keras `sample_weight`): one finite, non-negative number per
+   * row of in-memory x (a batched source yields `[x, y, sampleWeight]` batches instead). The loss
+   * of a batch is Σ wᵢ·lossᵢ / batch size (Keras's `sum_over_batch_size`); with `classWeight` the two
+   * multiply. Metrics are not weighted. Trains eagerly (the compiled engine takes no weights).
+   */
+  sampleWeight?: ArrayLikeData | Float32Array | Float64Array;
   callbacks?: Callback[];
   /** Steps per epoch for batched sources (default: until the source ends). */
   stepsPerEpoch?: number;
@@ -97,10 +104,11 @@ async function chooseEngine(spec: FitEngine | FitEngineName, verbose: number): P
 }
 
 /** Why an engine cannot train these batches (fit then trains eagerly), or undefined. */
-function unsupported(c: Compiled, xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, classWeight: FitArgs['classWeight']): string | undefined {
+function unsupported(c: Compiled, xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, classWeight: FitArgs['classWeight'], weighted: boolean): string | undefined {
   return Array.isArray(xb) || Array.isArray(yb) || c.losses.length !== 1 ? 'it trains models with one input, one output and one loss'
     : yb === undefined ? 'the batches have no targets'
     : classWeight ? 'classWeight is not supported'
+    : weighted ? 'sample weights are not supported'
     : undefined;
 }
 
@@ -138,6 +146,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   if (isBatchSource(x)) {
     train = x;
     if (args.validationSplit) throw new ValueError('fit: validationSplit needs in-memory arrays; split the dataset instead (@nn/data splits).', 'fit');
+    if (args.sampleWeight !== undefined) throw new ValueError('fit: sampleWeight goes with in-memory x; a batched source yields [x, y, sampleWeight] batches instead.', 'fit');
   } else {
     if (y === undefined) throw new ValueError('fit: y is required with in-memory x.', 'fit');
     if (isOptions(y)) throw new ValueError('fit: with in-memory x, pass fit(x, y, options); the second argument looks like options.', 'fit');
@@ -146,6 +155,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     const all = new ArrayData(x, y as ArrayLikeData, multiX, multiY);
     all.checkFinite();
     checkLabels(model, c, all);
+    if (args.sampleWeight !== undefined) all.setSampleWeights(args.sampleWeight, 'fit');
     if (args.validationSplit) {
       const vs = args.validationSplit;
       if (!(vs > 0 && vs < 1)) throw new ValueError(`fit: validationSplit must be in (0, 1), got ${vs}.`, 'fit');
@@ -160,9 +170,10 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     const vd = args.validationData;
     if (isBatchSource(vd)) val = vd;
     else {
-      const [vx, vy] = vd;
+      const [vx, vy, vw] = vd as [ArrayLikeData, ArrayLikeData, (ArrayLikeData | Float32Array | Float64Array)?];
       const mx = Array.isArray(vx) && vx[0] instanceof Tensor, my = Array.isArray(vy) && vy[0] instanceof Tensor;
       val = new ArrayData(vx, vy, mx, my);
+      if (vw !== undefined) val.setSampleWeights(vw, 'fit: validationData');
     }
   }
 
@@ -192,8 +203,9 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   /** Batches per session call: the engine's, or 1 for the eager step. */
   let perCall = 1;
   let firstEngineCall = true;
+  let weighted = args.sampleWeight !== undefined;
   const startSession = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined): Promise<FitEngineSession | EagerSession> => {
-    const off = engine ? unsupported(c, xb, yb, args.classWeight) : undefined;
+    const off = engine ? unsupported(c, xb, yb, args.classWeight, weighted) : undefined;
     if (engine && off && (!auto || verbose)) (auto ? console.log : console.warn)(`fit: engine "${engine.name}" not used: ${off}; training eagerly.`);
     if (!engine || off) return new EagerSession(model, c, { metrics, outKeys, ...(args.classWeight ? { classWeight: args.classWeight } : {}) });
     perCall = enginePerCall;
@@ -232,7 +244,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         const s = (session ??= await withFirstPair(group, startSession));
         for (let t = 0; t < k; t++) for (const cb of callbacks) await cb.onBatchBegin?.(step + t, { batch: step + t, size });
         let results: { loss: number; parts: Record<string, number>; size: number }[];
-        if (s instanceof EagerSession) results = [s.stepBatch(...group.batch(0))];
+        if (s instanceof EagerSession) results = [s.stepBatch(...group.batch(0), pendingWeight)];
         else {
           const losses = k === 1 ? [await withFirstPair(group, (x0, y0) => s.step(x0, y0))] : await s.steps!(...group.stacked(), k);
           results = Array.from({ length: k }, (_, t) => ({ loss: losses[t]!, parts: {}, size }));
@@ -264,21 +276,37 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
         // callbacks would otherwise wait for the end of the epoch.
         await new Promise<void>((r) => setImmediate(r));
       };
-      // Batches wait here until a group of perCall equal-size ones is ready (eager: one at a time).
+      // Batches wait here until a group of perCall equal-size ones is ready (eager: one at a time, with
+      // its sample weights if any: weighted batches train eagerly).
       const pending: [Tensor | Tensor[], Tensor | Tensor[] | undefined][] = [];
+      let pendingWeight: Tensor | null = null;
       const flush = async () => {
         const group = pending.splice(0);
         try {
           if (group.length && !model.stopTraining) await runGroup(tensorGroup(group));
         } finally {
           for (const [a, b] of group) for (const t of [...asList(a), ...asList(b)]) t.dispose();
+          pendingWeight?.dispose();
+          pendingWeight = null;
         }
       };
       /** Queue one batch (taking ownership of its tensors); run the group when it is full. */
-      const consume = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined) => {
+      const consume = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, sw: Tensor | null = null) => {
         // fit owns queued batches: a source that scopes each batch (an @nn/data DataLoader disposes a
         // batch when the next one is requested) must not free them while they wait for their group.
-        for (const t of [...asList(xb), ...asList(yb)]) t.keep();
+        for (const t of [...asList(xb), ...asList(yb), ...(sw ? [sw] : [])]) t.keep();
+        if (sw) {
+          weighted = true;
+          if (session && !(session instanceof EagerSession)) {
+            for (const t of [...asList(xb), ...asList(yb), sw]) t.dispose();
+            throw new ValueError(`fit: a batch has sample weights, but the first batches had none and engine "${engine!.name}" takes none; give every batch weights, or train with engine: 'eager'.`, 'fit');
+          }
+          await flush();
+          pendingWeight = sw;
+          pending.push([xb, yb]);
+          await flush();
+          return;
+        }
         const first = pending[0]?.[0];
         if (first && (Array.isArray(first) || Array.isArray(xb) || first.shape[0] !== xb.shape[0])) await flush();
         pending.push([xb, yb]);
@@ -295,15 +323,15 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
               await runGroup(hostGroup(g));
             }
           } else {
-            for (const [xb, yb] of train.batches(batchSize, gen)) {
-              await consume(xb, yb);
+            for (const [xb, yb, rows] of train.batches(batchSize, gen)) {
+              await consume(xb, yb, train.batchWeights(rows));
               if (model.stopTraining) break;
             }
           }
         } else {
           for await (const raw of train) {
-            const [xb, yb] = unpackBatch(raw, 'fit');
-            await consume(xb, yb);
+            const [xb, yb, sw] = unpackBatch(raw, 'fit');
+            await consume(xb, yb, sw);
             if (model.stopTraining || (args.stepsPerEpoch && step + pending.length >= args.stepsPerEpoch)) break;
           }
         }

@@ -46,7 +46,8 @@ export function resolveLoss(spec: LossSpec): TrainLoss {
   if (typeof spec === 'function') return spec;
   if (typeof spec !== 'string') return getLoss(spec) as TrainLoss;
   // PyTorch's name: logits and class indices, as nn.functional.crossEntropy.
-  if (canonicalLossName(spec) === 'crossentropy') return (yTrue, yPred) => crossEntropy(yPred, yTrue);
+  // Sample weights (fit's sampleWeight/classWeight) weight each sample's loss, averaged over the batch as Keras does.
+  if (canonicalLossName(spec) === 'crossentropy') return (yTrue, yPred, sw) => (sw ? crossEntropy(yPred, yTrue, { reduction: 'none' }).mul(sw).mean() : crossEntropy(yPred, yTrue));
   return getLoss(spec) as TrainLoss;
 }
 
