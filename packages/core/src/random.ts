@@ -3,6 +3,21 @@
  * every backend (the reference, tfjs engines and traced graphs alike).
  */
 
+/** Told of every draw while set (the tracer sets it: a draw in traced code would be frozen into the graph). */
+let drawObserver: ((g: Generator) => void) | null = null;
+
+/**
+ * @internal Observe every draw of every generator until the returned function is called (core's
+ * tracer uses it to find random numbers drawn outside core's random ops while a step is traced).
+ */
+export function observeDraws(f: (g: Generator) => void): () => void {
+  const prev = drawObserver;
+  drawObserver = f;
+  return () => {
+    drawObserver = prev;
+  };
+}
+
 /** A seedable generator (xoshiro128**, seeded through splitmix32). */
 export class Generator {
   private s = new Uint32Array(4);
@@ -39,6 +54,7 @@ export class Generator {
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
+    if (drawObserver) drawObserver(this);
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0;
     const t = (s[1]! << 9) >>> 0;
@@ -62,6 +78,7 @@ export class Generator {
    * @param p - Probability of a 1, in [0, 1].
    */
   fillBernoulli(out: { length: number; [i: number]: number }, p: number): void {
+    if (drawObserver && out.length) drawObserver(this);
     const thr = p >= 1 ? 4294967296 : p <= 0 ? 0 : Math.floor(p * 4294967296);
     const st = this.s;
     let s0 = st[0]! | 0, s1 = st[1]! | 0, s2 = st[2]! | 0, s3 = st[3]! | 0;

@@ -1,5 +1,6 @@
 import { sizeOf, type DType, type Shape, type TypedArray } from '../dtype';
 import { engine, type HostInfo, type TraceRecorder } from '../engine';
+import { observeDraws, type Generator } from '../random';
 import { NNError } from '../errors';
 import { Tensor, fromHandle } from '../tensor';
 import { BACKEND_SPEC_VERSION, type Backend, type Handle, type TensorRef } from './backend';
@@ -51,6 +52,13 @@ export interface TraceResult {
   readonly assigns: ReadonlyMap<number, number>;
   /** Value ids of the per-step host values (kind 'host'), in creation order: the order their values must be drawn. */
   readonly hosts?: readonly number[];
+  /**
+   * Random numbers the traced code drew from a `Generator` itself (not through core's random ops):
+   * the module that drew (when traced with `modules`) and how many 32-bit draws. Their values are
+   * constants of the trace, so a graph made from it would repeat them every run: engines refuse it.
+   * (The generators are put back in their state before the trace.)
+   */
+  readonly strayDraws?: readonly { readonly scope?: string; readonly draws: number }[];
 }
 
 interface Node {
@@ -237,6 +245,16 @@ export function trace(
   };
   engine.tracing = { restore: [], hook };
   const outIds: number[] = [];
+  const strayDraws: { scope?: string; draws: number }[] = [];
+  // A trace computes nothing: generators drawn from are put back as they were (as parameters are).
+  const drawnFrom = new Map<Generator, number[]>();
+  const stopObserving = observeDraws((g) => {
+    if (!drawnFrom.has(g)) drawnFrom.set(g, g.getState());
+    const scope = tracer.scopes[tracer.scopes.length - 1] || undefined;
+    const last = strayDraws[strayDraws.length - 1];
+    if (last && last.scope === scope) last.draws++;
+    else strayDraws.push({ ...(scope ? { scope } : {}), draws: 1 });
+  });
   try {
     const ins = inputs.map((i) => fromHandle(tracer.value(i.shape, i.dtype ?? 'float32', 'input', { name: i.name }), i.shape, i.dtype ?? 'float32'));
     const inputIds = ins.map((t) => (t.handle as Node).__trace);
@@ -249,8 +267,10 @@ export function trace(
     };
     walk(result);
     for (const t of flat) outIds.push(tracer.idOf(t.ref('trace')));
-    return { values: tracer.values, ops: tracer.ops, inputs: inputIds, outputs: outIds, assigns, hosts: tracer.hosts };
+    return { values: tracer.values, ops: tracer.ops, inputs: inputIds, outputs: outIds, assigns, hosts: tracer.hosts, strayDraws };
   } finally {
+    stopObserving();
+    for (const [g, st] of drawnFrom) g.setState(st);
     engine.backend = inner;
     engine.tracing = null;
     for (const [t, h] of restoreAssigned) t.swapHandle(h);

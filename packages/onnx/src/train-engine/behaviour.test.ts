@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulli, Generator, manualSeed, nn, optim, optimizers, randint, randn, scope, trace, type Optimizer, type RandomHost, type Tensor } from '@nn/core';
+import { bernoulli, Generator, manualSeed, nn, optim, optimizers, randint, randn, scope, tensor, trace, type Optimizer, type RandomHost, type Tensor } from '@nn/core';
 import { cudaProviderInstalled } from '../serve/session';
 import { compileTrainStep } from './compile';
 import { ortEngine } from './engine';
@@ -73,6 +73,17 @@ describe('ort engine: what it cannot compile runs eagerly, with the reason', () 
     expect(r.engine.graphInfo['8|train']!.masks).toBe(1);
     // float32 graph vs float64 eager: 1e-5 relative (as the parity tests); a frozen noise draw would differ by > 1e-3 here.
     r.got.forEach((v, i) => expect(Math.abs(v - r.want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(r.want[i]!))));
+  });
+
+  it('random numbers drawn from a Generator outside core random ops are refused (they would be frozen), naming the module', async () => {
+    class Jitter extends nn.Module {
+      g = new Generator(3);
+      override forward(x: Tensor) { return x.add(tensor(Array.from({ length: x.shape[1]! }, () => this.g.next() - 0.5))); }
+    }
+    const r = await fallbackCase(() => new nn.Sequential(new Jitter(), new nn.Linear(6, 3)), 6);
+    expect(r.got).toEqual(r.want);
+    expect(r.reasons[0]).toMatch(/random numbers drawn in 0 \(\d+ draws from a Generator\)/);
+    expect(r.engine.counts).toEqual({ ort: 0, eager: 4 });
   });
 
   it('a kernel with no ONNX form at the asked opset names the kernel (max-pool gradient below opset 16)', async () => {

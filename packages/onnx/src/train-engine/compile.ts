@@ -209,6 +209,16 @@ export class CompiledTrainStep {
     } finally {
       opt.setCounters(c0);
     }
+    // Random numbers drawn from a Generator outside core's random ops are constants of the trace:
+    // the graph would repeat them every step. Refuse (the step runs eagerly, with this reason).
+    const stray = a.trace.strayDraws?.[0];
+    if (stray) {
+      throw new TrainStepCompileError(
+        `random numbers drawn${stray.scope ? ` in ${stray.scope}` : ''} (${stray.draws} draws from a Generator)`,
+        "they are drawn outside core's random ops (rand, randn, bernoulli, randomUniform …), so a compiled step would freeze one draw",
+        'Draw with core random ops (they replay per step), or train this model eagerly.',
+      );
+    }
     const randomIds: number[] = [], randoms: RandomHost[] = [];
     const scalarIds: number[] = [], scalars: ScalarSlot[] = [];
     const perStep = new Map<Tensor, boolean[] | undefined>();
