@@ -66,7 +66,10 @@ export {
   type FitEngine, type FitEngineCompiled, type FitEngineName, type FitEngineSample, type FitEngineSession,
 } from './train/index';
 export { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from './io/checkpoint';
-export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors';
+export {
+  saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, SafetensorsError, SAFETENSORS_DTYPE_BYTES,
+  type SafetensorsDType, type SafetensorsEntry,
+} from './io/safetensors';
 export { writeFileAtomic } from './io/atomic';
 export * as optim from './optim/torch-door';
 export * as optimizers from './optim/keras-door';
