@@ -65,7 +65,7 @@ export {
   type LossSpec, type MetricSpec, type MetricLike, type OptimizerSpec, type TrainLoss,
   type FitEngine, type FitEngineCompiled, type FitEngineName, type FitEngineSample, type FitEngineSession,
 } from './train/index';
-export { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from './io/checkpoint';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointError, type CheckpointMeta } from './io/checkpoint';
 export {
   saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, SafetensorsError, SAFETENSORS_DTYPE_BYTES,
   type SafetensorsDType, type SafetensorsEntry,
