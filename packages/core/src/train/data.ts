@@ -203,6 +203,24 @@ function checkBatchPart(v: unknown, part: 'x' | 'y', where: string): Tensor | Te
   );
 }
 
+/**
+ * Tell a batch source which epoch comes next, when it can be told (an @nn/data `DataLoader`'s
+ * `setEpoch`, like PyTorch's `DistributedSampler.set_epoch`): `fit` calls it at the start of every
+ * epoch, so a run resumed with `fit({ initialEpoch: 5 })` reads epoch 5's shuffle order instead of
+ * replaying epoch 0's. Sources without a `setEpoch` method are left alone.
+ *
+ * @param source - The training data (any value; only a `setEpoch` function is used).
+ * @param epoch - The epoch about to start (0-based, as `fit` counts).
+ * @example
+ * ```ts
+ * setSourceEpoch(loader, 3); // loader.setEpoch(3)
+ * ```
+ */
+export function setSourceEpoch(source: unknown, epoch: number): void {
+  const s = source as { setEpoch?: unknown } | null;
+  if (typeof s === 'object' && s !== null && typeof s.setEpoch === 'function') (s.setEpoch as (e: number) => void).call(s, epoch);
+}
+
 /** True for async-iterable batch sources. */
 export function isBatchSource(v: unknown): v is BatchSource {
   return typeof v === 'object' && v !== null && !(v instanceof Tensor) && !Array.isArray(v) && Symbol.asyncIterator in v;

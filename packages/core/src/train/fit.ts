@@ -10,7 +10,7 @@ import { canonicalLossName } from '../losses';
 import { KerasOptimizer } from '../optim/keras-optimizer';
 import { resolveLoss, resolveMetrics, resolveOptimizer, type LossSpec, type MetricLike, type MetricSpec, type OptimizerSpec, type TrainLoss } from './resolve';
 import type { Callback, Logs } from './callbacks';
-import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource, type HostGroup } from './data';
+import { ArrayData, isBatchSource, setSourceEpoch, unpackBatch, type ArrayLikeData, type BatchSource, type HostGroup } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError, type BiasVarianceResult } from './bias-variance';
 import { namedFitEngine, type FitEngine, type FitEngineName, type FitEngineSession } from './fit-engine';
@@ -445,6 +445,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
       model.train();
+      setSourceEpoch(train, epoch); // a DataLoader reads this epoch's shuffle order (exact resume)
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
       progress.epochBegin(epoch, steps);
       for (const b of metrics) b.m.reset();
