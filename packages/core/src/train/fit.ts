@@ -445,7 +445,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
       model.train();
-      setSourceEpoch(train, epoch); // a DataLoader reads this epoch's shuffle order (exact resume)
+      setSourceEpoch(train, epoch, args.initialEpoch); // resumed: a DataLoader reads this epoch's order
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
       progress.epochBegin(epoch, steps);
       for (const b of metrics) b.m.reset();

@@ -50,11 +50,21 @@ const weights = (m: Sequential) => Object.values(m.stateDict()).map((t: Tensor) 
 describe('fit calls setEpoch on its source every epoch (exact resume from a shuffled loader)', () => {
   it('setSourceEpoch calls setEpoch when there is one and ignores other values', () => {
     const calls: number[] = [];
-    setSourceEpoch({ setEpoch: (e: number) => calls.push(e) }, 4);
-    setSourceEpoch({}, 5);
-    setSourceEpoch(null, 6);
-    setSourceEpoch([1, 2], 7);
+    setSourceEpoch({ setEpoch: (e: number) => calls.push(e) }, 4, 0);
+    setSourceEpoch({ setEpoch: (e: number) => calls.push(e) }, 5, undefined);
+    setSourceEpoch({}, 5, 0);
+    setSourceEpoch(null, 6, 0);
+    setSourceEpoch([1, 2], 7, 0);
     expect(calls).toEqual([4]);
+  });
+
+  it('without initialEpoch the source keeps its own count: repeated fit({ epochs: 1 }) calls see new orders', async () => {
+    const { x, y } = data();
+    const src = new ShuffledSource(x, y);
+    const { m } = model();
+    await m.fit(src, { epochs: 1, verbose: 0 });
+    await m.fit(src, { epochs: 1, verbose: 0 });
+    expect(src.calls).toEqual([]);
   });
 
   it('fit({ initialEpoch: 2, epochs: 4 }) calls setEpoch(2), setEpoch(3)', async () => {
