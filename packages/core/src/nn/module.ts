@@ -67,23 +67,6 @@ export function setSymbolicHook(h: NonNullable<typeof symbolicHook>): void {
 }
 
 /**
- * The base of every PyTorch-style module and every Keras-style layer.
- *
- * Submodules and parameters are found from the instance's own properties (in declaration order),
- * as PyTorch's `__setattr__` does; arrays of modules count too (like `nn.ModuleList`).
- *
- * @example
- * ```ts
- * class Net extends nn.Module {
- *   fc1 = new nn.Linear(784, 128);
- *   fc2 = new nn.Linear(128, 10);
- *   forward(x: Tensor) { return this.fc2(this.fc1(x).relu()); }
- * }
- * const net = new Net();
- * const logits = net(x);
- * ```
- */
-/**
  * The class name users see in summaries, messages and saved configs: the class's OWN static
  * `className` (every registered Keras layer sets one, and so do PyTorch-door classes exported under
  * another name, e.g. `TorchDropout` as `nn.Dropout`), else the JavaScript class name. Only an own
@@ -101,6 +84,23 @@ export function classNameOf(ctor: abstract new (...args: never[]) => unknown): s
   return typeof own === 'string' ? own : ctor.name;
 }
 
+/**
+ * The base of every PyTorch-style module and every Keras-style layer.
+ *
+ * Submodules and parameters are found from the instance's own properties (in declaration order),
+ * as PyTorch's `__setattr__` does; arrays of modules count too (like `nn.ModuleList`).
+ *
+ * @example
+ * ```ts
+ * class Net extends nn.Module {
+ *   fc1 = new nn.Linear(784, 128);
+ *   fc2 = new nn.Linear(128, 10);
+ *   forward(x: Tensor) { return this.fc2(this.fc1(x).relu()); }
+ * }
+ * const net = new Net();
+ * const logits = net(x);
+ * ```
+ */
 export class Module {
   /**
    * Training mode: dropout active, batch statistics used and updated. PyTorch modules start in
