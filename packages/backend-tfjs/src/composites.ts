@@ -81,6 +81,7 @@ export function conv2dBackpropFilter(x: T4, dy: T4, strides: Pair, dilations: Pa
  * values are all negative send every gradient to element 0; this builds the argmax itself:
  * the window's KH·KW strided views are stacked, ArgMax picks the first maximum, and the flat input
  * index of each winner receives dy through ScatterNd (which accumulates overlapping windows).
+ * A window holding a NaN sends its gradient to its first NaN, as PyTorch does.
  */
 export function maxPoolGrad(dy: T4, x: T4, kernel: Pair, strides: Pair): T4 {
   const [N, H, W, C] = x.shape;
@@ -94,7 +95,7 @@ export function maxPoolGrad(dy: T4, x: T4, kernel: Pair, strides: Pair): T4 {
         offsets[kh * KW + kw] = (kh * W + kw) * C;
         views.push(tf.stridedSlice(x, [0, kh, kw, 0], [N, kh + (OH - 1) * sh + 1, kw + (OW - 1) * sw + 1, C], [1, sh, sw, 1]));
       }
-    const which = tf.argMax(tf.stack(views, 4), 4); // [N, OH, OW, C], first maximum
+    const which = argExtremeNaN('argmax', tf.stack(views, 4), 4); // [N, OH, OW, C], first NaN or else first maximum
     const base = new Int32Array(N * OH * OW * C);
     let i = 0;
     for (let n = 0; n < N; n++)
@@ -182,5 +183,30 @@ export function whereFast(cond: T, a: T, b: T, shape: readonly number[], viaMul 
     }
     const bc = (t: T) => broadcastFast(t, shape, viaMul);
     return tf.engine().runKernel('Select', { condition: bc(c), t: bc(a), e: bc(e) }) as T;
+  });
+}
+
+/**
+ * ArgMax/ArgMin where the first NaN wins, as in PyTorch (tfjs's kernels skip NaN, as NaN compares
+ * false): where the slice holds a NaN, the index of its first NaN (ArgMax of the 0/1 NaN mask).
+ */
+export function argExtremeNaN(op: 'argmax' | 'argmin', x: T, axis: number): T {
+  return tf.tidy(() => {
+    const r = op === 'argmax' ? tf.argMax(x, axis) : tf.argMin(x, axis);
+    if (x.dtype !== 'float32') return r;
+    const nan = tf.cast(tf.isNaN(x), 'int32');
+    return tf.where(tf.cast(tf.max(nan, axis), 'bool'), tf.argMax(nan, axis), r);
+  });
+}
+
+/**
+ * NaN where a pooling window holds a NaN, else `pooled` (PyTorch propagates NaN through max and
+ * average pooling; tfjs's MaxPool skips NaN and wasm's AvgPool returns −∞). The mask is one more
+ * max pool, of the 0/1 NaN indicator.
+ */
+export function nanPooled(pooled: T4, x: T4, kernel: Pair, strides: Pair): T4 {
+  return tf.tidy(() => {
+    const hasNaN = tf.maxPool(tf.cast(tf.isNaN(x), 'float32') as T4, [...kernel], [...strides], 'valid');
+    return tf.where(tf.greater(hasNaN, 0), tf.scalar(NaN) as T, pooled as T) as T4;
   });
 }

@@ -61,6 +61,8 @@ interface Quirks {
   badOneHotFloat: boolean;
   /** maximum/minimum drop the second operand's NaN. */
   nanUnsafeMinMax: boolean;
+  /** AvgPool gives −∞ (not NaN) for a window holding a NaN. */
+  nanUnsafeAvgPool: boolean;
   /** Tile (behind broadcastTo and tf.where) is slow: broadcast by a multiply by ones. */
   slowTile: boolean;
   /** Use our where and broadcastTo (Fill for one element, no Tile in where) instead of tfjs's. */
@@ -82,6 +84,7 @@ function quirksOf(engine: EngineName, tfBackend: string): Quirks {
     badMaxPoolGrad: wasm,
     badOneHotFloat: wasm,
     nanUnsafeMinMax: wasm,
+    nanUnsafeAvgPool: wasm,
     slowTile: wasm,
     fastBroadcast: wasm || engine === 'cpu',
     nativeConv2DBackpropFilter: engine.startsWith('node') && tf.getKernel('Conv2DBackpropFilter', tfBackend) !== undefined,
@@ -267,7 +270,7 @@ export function tfjs(opts: TfjsOptions = {}): TfjsBackend {
       });
     },
     argReduce(op, x, axis) {
-      return op === 'argmax' ? tf.argMax(T(x), axis) : tf.argMin(T(x), axis);
+      return c.argExtremeNaN(op, T(x), axis); // the first NaN wins (PyTorch); tfjs's ArgMax skips NaN
     },
 
     reshape: (x, shape) => tf.reshape(T(x), [...shape]),
@@ -301,7 +304,10 @@ export function tfjs(opts: TfjsOptions = {}): TfjsBackend {
         strides: [...g.strides], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [...filterShape],
       } as unknown as tf.NamedAttrMap) as tf.Tensor;
     },
-    maxPool: (x, g) => tf.maxPool(T(x) as tf.Tensor4D, [...g.kernel], [...g.strides], 'valid'),
+    maxPool: (x, g) => tf.tidy(() => {
+      const t = T(x) as tf.Tensor4D;
+      return c.nanPooled(tf.maxPool(t, [...g.kernel], [...g.strides], 'valid'), t, g.kernel, g.strides);
+    }),
     maxPoolGrad(dy, x, g) {
       if (q.badMaxPoolGrad) return c.maxPoolGrad(T(dy) as tf.Tensor4D, T(x) as tf.Tensor4D, g.kernel, g.strides);
       return tf.tidy(() => {
@@ -312,7 +318,11 @@ export function tfjs(opts: TfjsOptions = {}): TfjsBackend {
         } as unknown as tf.NamedAttrMap) as tf.Tensor;
       });
     },
-    avgPool: (x, g) => tf.avgPool(T(x) as tf.Tensor4D, [...g.kernel], [...g.strides], 'valid'),
+    avgPool: (x, g) => tf.tidy(() => {
+      const t = T(x) as tf.Tensor4D;
+      const y = tf.avgPool(t, [...g.kernel], [...g.strides], 'valid');
+      return q.nanUnsafeAvgPool ? c.nanPooled(y, t, g.kernel, g.strides) : y;
+    }),
     avgPoolGrad(dy, g, inputShape) {
       const d = T(dy);
       // AvgPoolGrad reads only the shape and dtype of `input`: pass dy's storage under the input's shape

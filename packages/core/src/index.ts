@@ -70,8 +70,11 @@ export {
 } from './train/index';
 export { ewa, ExponentiallyWeightedAverage, type EwaOptions } from './train/index';
 export { gradCheck, gradCheckVerdict, type GradCheckOptions, type GradCheckResult, type GradCheckEntry, type GradCheckVerdict } from './train/index';
-export { saveCheckpoint, loadCheckpoint, type CheckpointMeta } from './io/checkpoint';
-export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from './io/safetensors';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CheckpointError, type CheckpointMeta } from './io/checkpoint';
+export {
+  saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, SafetensorsError, SAFETENSORS_DTYPE_BYTES,
+  type SafetensorsDType, type SafetensorsEntry,
+} from './io/safetensors';
 export { writeFileAtomic } from './io/atomic';
 export * as optim from './optim/torch-door';
 export * as optimizers from './optim/keras-door';

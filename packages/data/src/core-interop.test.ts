@@ -167,6 +167,18 @@ describe('fit and the PyTorch loop on a DataLoader', () => {
     expect(sorted(c.epochs[0]!)).toBe(sorted(a.epochs[0]!));
   });
 
+  it('fit({ initialEpoch: 1 }) on a fresh DataLoader reads epochs 1 and 2\'s shuffle orders (exact resume), not epoch 0\'s', async () => {
+    const a = await fitOnce(42);
+    manualSeed(0);
+    const spy = new Spy({ inputShape: [F] });
+    const model = new Sequential([spy, layers.Dense(8, { activation: 'relu' }), layers.Dense(2)]);
+    model.compile({ optimizer: optimizers.SGD({ learningRate: 0.05 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }) });
+    await model.fit(new DataLoader(train, { batchSize: BATCH, shuffle: true, seed: 42 }), { epochs: EPOCHS, initialEpoch: 1, verbose: 0 });
+    const steps = train.length! / BATCH;
+    expect(spy.batches.slice(0, steps)).toEqual(a.epochs[1]);
+    expect(spy.batches.slice(steps)).toEqual(a.epochs[2]);
+  });
+
   it('a PyTorch-style loop over the same loader gets the same batches, and the same losses as fit', async () => {
     const viaFit = await fitOnce(42);
     manualSeed(0);

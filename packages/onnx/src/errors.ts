@@ -105,18 +105,8 @@ export class DeviceError extends NNError {
 }
 
 /** Safetensors data that is malformed or does not match what was expected. */
-export class SafetensorsError extends NNError {
-  override name = 'SafetensorsError';
-  constructor(
-    /** File path or `<bytes>`. */
-    readonly source: string,
-    readonly detail: string,
-    /** Tensor name involved, when one is. */
-    readonly tensor?: string,
-  ) {
-    super(`${source}${tensor ? ` tensor "${tensor}"` : ''}: ${detail}.`, source);
-  }
-}
+/** A malformed safetensors file: core's class (one strict reader, owned by @nn/core), re-exported. */
+export { SafetensorsError } from '@nn/core';
 
 /** A state dict that does not fit a module: missing or unexpected keys, or shape mismatches. */
 export class StateDictError extends NNError {

@@ -4,12 +4,12 @@
 //
 // This file imports neither onnx nor onnxruntime so that it can move into @nn/core (model.save).
 import { readFile } from 'node:fs/promises';
-import { noGrad, tensor, type Tensor } from '@nn/core';
+import { noGrad, parseSafetensorsHeader, SAFETENSORS_DTYPE_BYTES, tensor, type SafetensorsDType as CoreDType, type Tensor } from '@nn/core';
 import { SafetensorsError } from './errors';
 import { writeFileAtomic } from './fs-atomic';
 
-/** Element types read and written. F16 and BF16 are read only (widened to float32). */
-export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'I64' | 'BOOL' | 'U8' | 'F16' | 'BF16';
+/** Element types read and written (core's list). F16 and BF16 are read only (widened to float32). */
+export type SafetensorsDType = CoreDType;
 
 /** A tensor in a safetensors file, as host data. */
 export interface RawTensor {
@@ -18,8 +18,7 @@ export interface RawTensor {
   data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
 }
 
-const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8, I32: 4, I64: 8, BOOL: 1, U8: 1, F16: 2, BF16: 2 };
-const MAX_HEADER = 100 * 1024 * 1024;
+const BYTES = SAFETENSORS_DTYPE_BYTES;
 
 function encodeData(t: RawTensor, out: DataView, off: number): void {
   const d = t.data, n = d.length;
@@ -79,51 +78,20 @@ export function encodeSafetensors(tensors: Readonly<Record<string, RawTensor>>, 
 }
 
 /**
- * Parse safetensors bytes, checking the header, every dtype, shape and offset, and that the data
- * section has no holes or overlaps.
+ * Parse safetensors bytes into raw host tensors. The header is checked by core's strict
+ * {@link parseSafetensorsHeader} (dtypes, shapes, offsets that tile the data section with no gap,
+ * overlap or trailing bytes, metadata of strings) before any data is read.
  *
  * @param source - Named in errors (a path, or `<bytes>`).
+ * @throws SafetensorsError naming the file and the tensor.
  */
 export function decodeSafetensors(bytes: Uint8Array, source = '<bytes>'): { tensors: Record<string, RawTensor>; metadata: Record<string, string> } {
-  const fail = (detail: string, name?: string) => new SafetensorsError(source, detail, name);
-  if (bytes.length < 8) throw fail(`the file is ${bytes.length} bytes long, too short for the 8-byte header length`);
+  const { entries, metadata, dataStart } = parseSafetensorsHeader(bytes, source);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (n > MAX_HEADER || 8 + n > bytes.length) throw fail(`the header claims ${n} bytes but the file has ${bytes.length - 8} after the length (truncated or not safetensors)`);
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n))) as Record<string, unknown>;
-  } catch (e) {
-    throw fail(`the JSON header does not parse (${(e as Error).message})`);
-  }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) throw fail('the header is not a JSON object');
-  const base = 8 + n, dataLen = bytes.length - base;
   const tensors: Record<string, RawTensor> = {};
-  const spans: [number, number, string][] = [];
-  let metadata: Record<string, string> = {};
-  for (const [name, e] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = e as Record<string, string>;
-      continue;
-    }
-    const { dtype, shape, data_offsets: offs } = (e ?? {}) as { dtype?: string; shape?: unknown; data_offsets?: unknown };
-    if (!dtype || !(dtype in BYTES)) throw fail(`unsupported dtype ${String(dtype)} (supported: ${Object.keys(BYTES).join(', ')})`, name);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw fail(`invalid shape ${JSON.stringify(shape)}`, name);
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isInteger(d) && d >= 0) || offs[1] < offs[0]) throw fail(`invalid data_offsets ${JSON.stringify(offs)}`, name);
-    const numel = (shape as number[]).reduce((p, d) => p * d, 1);
-    const [b, end] = offs as [number, number];
-    if (end - b !== numel * BYTES[dtype as SafetensorsDType]) throw fail(`data_offsets span ${end - b} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${numel * BYTES[dtype as SafetensorsDType]}`, name);
-    if (end > dataLen) throw fail(`data_offsets end at ${end} but the data section has ${dataLen} bytes (truncated file)`, name);
-    spans.push([b, end, name]);
-    tensors[name] = { dtype: dtype as SafetensorsDType, shape: [...(shape as number[])], data: decodeData(dtype as SafetensorsDType, dv, base + b, numel) };
+  for (const { name, dtype, shape, begin, end } of entries) {
+    tensors[name] = { dtype, shape, data: decodeData(dtype, dv, dataStart + begin, (end - begin) / BYTES[dtype]) };
   }
-  spans.sort((x, y) => x[0] - y[0]);
-  let at = 0;
-  for (const [b, e, name] of spans) {
-    if (b !== at) throw fail(b < at ? 'overlaps the previous tensor' : `leaves a hole of ${b - at} bytes before it`, name);
-    at = e;
-  }
-  if (at !== dataLen) throw fail(`the data section has ${dataLen - at} trailing bytes no tensor uses`);
   return { tensors, metadata };
 }
 

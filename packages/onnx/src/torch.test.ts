@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { linear, relu, tensor, zeros, type Tensor } from '@nn/core';
+import { linear, nn, relu, tensor, zeros, type Tensor } from '@nn/core';
 import { StateDictError } from './errors';
 import { loadTorchStateDict } from './torch';
 
@@ -46,5 +46,27 @@ describe('loadTorchStateDict', () => {
     const r = await loadTorchStateDict(makeNet({ extra: zeros([1]) }), fixture('torch-mlp.safetensors'), { strict: false, ignore: [] });
     expect(r.missingKeys).toEqual(['extra']);
     expect(r.unexpectedKeys).toEqual(['bn.num_batches_tracked']);
+  });
+
+  it('loads into nn.BatchNorm1d by default, num_batches_tracked included (a real PyTorch state dict)', async () => {
+    // fixtures/torch-mlp.safetensors: torch 1.13's state_dict of Linear(6,5), BatchNorm1d(5), Linear(5,3)
+    // after 3 training batches (num_batches_tracked = 3, int64), scripts/make-torch-fixture.py.
+    class Net extends nn.Module {
+      fc1 = new nn.Linear(6, 5);
+      bn = new nn.BatchNorm1d(5);
+      fc2 = new nn.Linear(5, 3);
+      override forward(x: Tensor) { return this.fc2(this.bn(this.fc1(x)).relu()) as Tensor; }
+    }
+    const net = new Net();
+    const r = await loadTorchStateDict(net, fixture('torch-mlp.safetensors'));
+    expect(r.missingKeys).toEqual([]);
+    expect(r.unexpectedKeys).toEqual([]);
+    expect(r.loaded).toContain('bn.num_batches_tracked');
+    const nbt = net.stateDict()['bn.num_batches_tracked']!;
+    expect([nbt.dtype, nbt.item()]).toEqual(['int32', 3]);
+    net.eval();
+    const y = (net.forward(tensor(expected.x)) as Tensor).dataSync();
+    // float32 weights on both sides; torch in float32, the reference backend in float64: < 1e-5.
+    expected.y.flat().forEach((v, i) => expect(Math.abs(v - y[i]!)).toBeLessThan(1e-5));
   });
 });

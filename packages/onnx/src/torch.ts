@@ -14,7 +14,12 @@ export interface LoadStateDictOptions {
   strict?: boolean;
   /** Map a file key to the module's name (a table, or a function returning undefined to skip the key). */
   rename?: Readonly<Record<string, string>> | ((key: string) => string | undefined);
-  /** File keys to skip. @default [/(^|\.)num_batches_tracked$/] (a PyTorch BatchNorm counter nn does not keep) */
+  /**
+   * File keys to skip when the module has no such key. The default skips PyTorch BatchNorm's
+   * `num_batches_tracked` counter only for modules that do not keep it (plain structural modules);
+   * nn's `nn.BatchNorm1d/2d` keep it, so it is loaded into them.
+   * @default [/(^|\.)num_batches_tracked$/]
+   */
   ignore?: readonly RegExp[];
 }
 
@@ -54,10 +59,10 @@ export async function loadTorchStateDict(
   const mismatched: { name: string; expected: readonly number[]; received: readonly number[]; expectedDType?: string; receivedDType?: string }[] = [];
   const pairs: [string, Tensor, Tensor][] = [];
   for (const [key, t] of Object.entries(file)) {
-    if (ignore.some((r) => r.test(key))) continue;
     const name = mapName(key);
     if (name === undefined) continue;
     const p = own.get(name);
+    if (!p && ignore.some((r) => r.test(key))) continue;
     if (!p) {
       unexpectedKeys.push(key);
       continue;

@@ -95,7 +95,8 @@ const UNARY: Record<UnaryOp, (v: number) => number> = {
   cos: Math.cos,
   tanh: Math.tanh,
   sigmoid: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
-  relu: (v) => (v > 0 ? v : 0),
+  // NaN passes through (IEEE maximum(NaN, 0) and torch.relu): a NaN must not become a finite 0.
+  relu: (v) => (v > 0 || Number.isNaN(v) ? v : 0),
   softplus: (v) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))),
   erf,
   floor: Math.floor,
@@ -269,10 +270,11 @@ export function referenceBackend(): Backend {
       const out = new Int32Array(outer * inner);
       for (let o = 0; o < outer; o++)
         for (let i = 0; i < inner; i++) {
+          // The first NaN wins, as in PyTorch (NaN compares greater and smaller than everything).
           let best = 0, bv = a[o * len * inner + i]!;
-          for (let k = 1; k < len; k++) {
+          for (let k = 1; k < len && !Number.isNaN(bv); k++) {
             const v = a[(o * len + k) * inner + i]!;
-            if (op === 'argmax' ? v > bv : v < bv) (best = k), (bv = v);
+            if (Number.isNaN(v) || (op === 'argmax' ? v > bv : v < bv)) (best = k), (bv = v);
           }
           out[o * inner + i] = best;
         }
@@ -442,7 +444,8 @@ export function referenceBackend(): Backend {
               for (let kh = 0; kh < KH; kh++)
                 for (let kw = 0; kw < KW; kw++) {
                   const i = ((n * H + oh * sh + kh) * W + ow * sw + kw) * C + c;
-                  if (best < 0 || a[i]! > bv) (best = i), (bv = a[i]!);
+                  // The gradient goes to the first NaN of the window, as the forward returns it (PyTorch).
+                  if (best < 0 || (!Number.isNaN(bv) && (a[i]! > bv || Number.isNaN(a[i]!)))) (best = i), (bv = a[i]!);
                 }
               out[best] += gy[((n * OH + oh) * OW + ow) * C + c]!;
             }
@@ -485,7 +488,7 @@ function pool(x: TensorRef, g: Pool2dGeometry, outShape: Shape, kind: 'max' | 'a
           for (let kh = 0; kh < KH; kh++)
             for (let kw = 0; kw < KW; kw++) {
               const v = a[((n * H + oh * sh + kh) * W + ow * sw + kw) * C + c]!;
-              s = kind === 'max' ? (v > s ? v : s) : s + v;
+              s = kind === 'max' ? (v > s || Number.isNaN(v) ? v : s) : s + v; // max: NaN propagates (sticks once s is NaN)
             }
           out[((n * OH + oh) * OW + ow) * C + c] = kind === 'max' ? s : s / (KH * KW);
         }

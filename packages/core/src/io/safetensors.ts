@@ -5,15 +5,107 @@ import { tensor } from '../ops';
 import type { Tensor } from '../tensor';
 import { writeFileAtomic } from './atomic';
 
-/** Data types of the safetensors format that nn reads. */
-type StDType = 'F32' | 'F64' | 'I32' | 'I64' | 'BOOL' | 'U8' | 'F16';
+/** Element types of the safetensors format that nn reads (F16/BF16 widen to float32; I64/U8 narrow to int32). */
+export type SafetensorsDType = 'F32' | 'F64' | 'I32' | 'I64' | 'BOOL' | 'U8' | 'F16' | 'BF16';
+type StDType = SafetensorsDType;
 
-/** Raised for a malformed or unsupported safetensors file. */
+/**
+ * A malformed or unsupported safetensors file (or one that does not fit what it is loaded into).
+ * The message names the file (or `<bytes>`) and, when one is involved, the tensor.
+ */
 export class SafetensorsError extends NNError {
   override name = 'SafetensorsError';
+  constructor(
+    /** File path or `<bytes>`. */
+    readonly source: string,
+    /** What is wrong. */
+    readonly detail: string,
+    /** Tensor name involved, when one is. */
+    readonly tensor?: string,
+  ) {
+    super(`${source}${tensor !== undefined ? ` tensor "${tensor}"` : ''}: ${detail}.`, source);
+  }
 }
 
-const BYTES: Record<StDType, number> = { F32: 4, F64: 8, I32: 4, I64: 8, BOOL: 1, U8: 1, F16: 2 };
+/** Bytes per element of each safetensors dtype. */
+export const SAFETENSORS_DTYPE_BYTES: Readonly<Record<SafetensorsDType, number>> = { F32: 4, F64: 8, I32: 4, I64: 8, BOOL: 1, U8: 1, F16: 2, BF16: 2 };
+const BYTES = SAFETENSORS_DTYPE_BYTES;
+const MAX_HEADER = 100 * 1024 * 1024;
+
+/** One tensor of a checked safetensors header; `begin`/`end` are byte offsets into the data section. */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * Parse and check a safetensors header, strictly, before any data is read: an 8-byte little-endian
+ * length, a UTF-8 JSON object; every entry an object with a known `dtype`, a `shape` of
+ * non-negative integers and `data_offsets` `[begin, end]` of non-negative integers whose span is
+ * exactly shape × dtype size; the entries tile the data section with no gap, overlap or trailing
+ * bytes (as the reference Rust implementation requires); `__metadata__` maps strings to strings.
+ * The one safetensors validator of nn: `decodeSafetensors` here and `@nn/onnx`'s reader use it.
+ *
+ * @param bytes - The whole file.
+ * @param source - Named in errors (a path). @default '<bytes>'
+ * @returns The entries sorted by offset, the metadata and where the data section starts.
+ * @throws SafetensorsError naming the file and the tensor.
+ * @example
+ * ```ts
+ * const { entries } = parseSafetensorsHeader(await readFile('model.safetensors'), 'model.safetensors');
+ * ```
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, source = '<bytes>'): { entries: SafetensorsEntry[]; metadata: Record<string, string>; dataStart: number } {
+  const fail = (detail: string, name?: string) => new SafetensorsError(source, detail, name);
+  if (bytes.length < 8) throw fail(`the file is ${bytes.length} bytes long, too short for the 8-byte header length (truncated or not safetensors)`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const big = dv.getBigUint64(0, true);
+  if (big > BigInt(MAX_HEADER) || 8 + Number(big) > bytes.length) {
+    throw fail(`the header claims ${big} bytes but the file has ${bytes.length - 8} after the length (truncated or not safetensors)`);
+  }
+  const n = Number(big);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (e) {
+    throw fail(`the JSON header does not parse (${(e as Error).message})`);
+  }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw fail('the header is not a JSON object');
+  const dataStart = 8 + n, dataLen = bytes.length - dataStart;
+  const entries: SafetensorsEntry[] = [];
+  let metadata: Record<string, string> = {};
+  const isCount = (d: unknown): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0;
+  for (const [name, e] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (!e || typeof e !== 'object' || Array.isArray(e) || !Object.values(e).every((v) => typeof v === 'string')) throw fail('__metadata__ is not an object of strings');
+      metadata = e as Record<string, string>;
+      continue;
+    }
+    if (!e || typeof e !== 'object' || Array.isArray(e)) throw fail(`the entry is ${JSON.stringify(e)}, not {dtype, shape, data_offsets}`, name);
+    const { dtype, shape, data_offsets: offs } = e as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (typeof dtype !== 'string' || !(dtype in BYTES)) throw fail(`unsupported dtype ${typeof dtype === 'string' ? dtype : JSON.stringify(dtype)} (supported: ${Object.keys(BYTES).join(', ')})`, name);
+    if (!Array.isArray(shape) || !shape.every(isCount)) throw fail(`invalid shape ${JSON.stringify(shape)} (expected non-negative integers)`, name);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount) || offs[1] < offs[0]) {
+      throw fail(`invalid data_offsets ${JSON.stringify(offs)} (expected [begin, end], 0 ≤ begin ≤ end)`, name);
+    }
+    const size = (shape as number[]).reduce((p, d) => p * d, 1) * BYTES[dtype as StDType];
+    const [begin, end] = offs as [number, number];
+    if (end - begin !== size) throw fail(`data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} [${shape.join(', ')}] needs ${size}`, name);
+    if (end > dataLen) throw fail(`data_offsets end at ${end} but the data section has ${dataLen} bytes (truncated file)`, name);
+    entries.push({ name, dtype: dtype as StDType, shape: [...(shape as number[])], begin, end });
+  }
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const { begin, end, name } of entries) {
+    if (begin !== at) throw fail(begin < at ? `data_offsets overlap the previous tensor's bytes (begins at ${begin}, previous ends at ${at})` : `leaves a hole of ${begin - at} bytes before its data_offsets (a gap)`, name);
+    at = end;
+  }
+  if (at !== dataLen) throw fail(`the data section has ${dataLen - at} trailing bytes no tensor uses`);
+  return { entries, metadata, dataStart };
+}
 
 /**
  * Encode named tensors as safetensors bytes: an 8-byte little-endian header length, a JSON header
@@ -67,47 +159,45 @@ export function encodeSafetensors(tensors: Readonly<Record<string, Tensor>>, met
   return out;
 }
 
-/** Decode safetensors bytes into tensors (F64/F16 become float32 tensors — F64 keeps its precision on the float64 reference backend —, I64/U8 int32). */
+/**
+ * Decode safetensors bytes into tensors, after {@link parseSafetensorsHeader} checked the whole
+ * header (so a bad file allocates nothing): F32/F16/BF16 → float32, F64 → float32 keeping its
+ * precision on the float64 reference backend, I32/U8 → int32, I64 → int32 (range-checked), BOOL → bool.
+ *
+ * @param bytes - The whole file.
+ * @param source - Named in errors (a path). @default 'safetensors'
+ * @throws SafetensorsError naming the file and the tensor.
+ */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new SafetensorsError(`${source}: file is ${bytes.length} bytes, too short for a safetensors header.`, source);
+  const { entries, metadata, dataStart } = parseSafetensorsHeader(bytes, source);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (n > bytes.length - 8 || n > 100_000_000) throw new SafetensorsError(`${source}: header length ${n} exceeds the file size (${bytes.length} bytes): truncated or not a safetensors file.`, source);
-  let header: Record<string, { dtype: StDType; shape: number[]; data_offsets: [number, number] }>;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  } catch (e) {
-    throw new SafetensorsError(`${source}: header is not valid JSON (${(e as Error).message}).`, source);
-  }
-  const base = 8 + n;
-  const tensors: Record<string, Tensor> = {};
-  let metadata: Record<string, string> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = info as unknown as Record<string, string>;
-      continue;
-    }
-    const size = BYTES[info.dtype];
-    if (!size) throw new SafetensorsError(`${source}: tensor "${name}" has unsupported dtype ${info.dtype} (supported: ${Object.keys(BYTES).join(', ')}).`, source);
-    const count = info.shape.reduce((p, d) => p * d, 1);
-    const [s, e] = info.data_offsets;
-    if (e - s !== count * size || base + e > bytes.length) {
-      throw new SafetensorsError(`${source}: tensor "${name}" (${info.dtype} [${info.shape.join(', ')}]) has data offsets [${s}, ${e}] that do not fit its size or the file (truncated?).`, source);
-    }
-    const at = base + s;
-    let dtype: DType = 'float32';
+  // Host values first, tensors after: nothing is allocated on the backend for a file that fails.
+  const host = entries.map(({ name, dtype, shape, begin, end }) => {
+    const at = dataStart + begin, count = (end - begin) / BYTES[dtype];
     let values: Float32Array | Float64Array | Int32Array | Uint8Array;
-    switch (info.dtype) {
+    let out: DType = 'float32';
+    switch (dtype) {
       case 'F32': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = dv.getFloat32(at + 4 * i, true); break;
       case 'F64': values = new Float64Array(count); for (let i = 0; i < count; i++) values[i] = dv.getFloat64(at + 8 * i, true); break;
       case 'F16': values = new Float32Array(count); for (let i = 0; i < count; i++) values[i] = half(dv.getUint16(at + 2 * i, true)); break;
-      case 'I32': dtype = 'int32'; values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = dv.getInt32(at + 4 * i, true); break;
-      case 'I64': dtype = 'int32'; values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = Number(dv.getBigInt64(at + 8 * i, true)); break;
-      case 'U8': dtype = 'int32'; values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = bytes[at + i]!; break;
-      case 'BOOL': dtype = 'bool'; values = bytes.slice(at, at + count); break;
+      case 'BF16': { const u = new Uint32Array(count); for (let i = 0; i < count; i++) u[i] = dv.getUint16(at + 2 * i, true) << 16; values = new Float32Array(u.buffer); break; }
+      case 'I32': out = 'int32'; values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = dv.getInt32(at + 4 * i, true); break;
+      case 'I64':
+        out = 'int32';
+        values = new Int32Array(count);
+        for (let i = 0; i < count; i++) {
+          const v = dv.getBigInt64(at + 8 * i, true);
+          if (v > 2147483647n || v < -2147483648n) throw new SafetensorsError(source, `I64 value ${v} at index ${i} does not fit in int32`, name);
+          values[i] = Number(v);
+        }
+        break;
+      case 'U8': out = 'int32'; values = new Int32Array(count); for (let i = 0; i < count; i++) values[i] = bytes[at + i]!; break;
+      case 'BOOL': out = 'bool'; values = bytes.slice(at, at + count); break;
     }
-    tensors[name] = tensor(values, info.shape, { dtype });
-  }
+    return { name, shape, values, out };
+  });
+  const tensors: Record<string, Tensor> = {};
+  for (const h of host) tensors[h.name] = tensor(h.values, h.shape, { dtype: h.out });
   return { tensors, metadata };
 }
 
@@ -129,7 +219,7 @@ export async function loadSafetensors(path: string): Promise<{ tensors: Record<s
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new SafetensorsError(`Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, path);
+    throw new SafetensorsError(path, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return decodeSafetensors(bytes, path);
 }

@@ -6,7 +6,7 @@ import * as o from '../ops';
 import { Tensor } from '../tensor';
 import { regConfig, reviveArgs, type Config } from './config';
 import { getInitializer, type InitializerSpec } from './initializers';
-import { inModule, LayerInputError, Module, Parameter, setSymbolicHook, type CallOptions } from './module';
+import { classNameOf, inModule, LayerInputError, Module, Parameter, setSymbolicHook, type CallOptions } from './module';
 import type { Regularizer } from './regularizers';
 import { hasSymbolic, SymbolicTensor, type SymShape } from './symbolic';
 
@@ -49,7 +49,8 @@ function uniqueName(base: string): string {
   nameCounts.set(base, n + 1);
   return n === 0 ? base : `${base}_${n}`;
 }
-const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+/** Keras's `to_snake_case`: `Conv2D` → `conv2d`, `MaxPooling2D` → `max_pooling2d`, `LeakyReLU` → `leaky_re_lu`. */
+export const snake = (s: string) => s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** Reset the automatic layer-name counters (tests). */
 export function resetLayerNames(): void {
@@ -109,7 +110,7 @@ export class Layer extends Module {
     Object.defineProperty(this, '_weights', { value: [], writable: true, enumerable: false });
     Object.defineProperty(this, '_activityLosses', { value: [], writable: true, enumerable: false });
     if (args.name !== undefined) reserveName(args.name);
-    this.name = args.name ?? uniqueName(snake((new.target as typeof Layer).className ?? new.target.name));
+    this.name = args.name ?? uniqueName(snake(classNameOf(new.target)));
     this.trainable = args.trainable ?? true;
     if (args.activityRegularizer) this.activityRegularizer = args.activityRegularizer;
     if (args.inputShape) this.inputShapeArg = args.inputShape;
@@ -149,7 +150,7 @@ export class Layer extends Module {
   override call(inputs: any, options?: CallOptions): any {
     void inputs;
     void options;
-    throw new NNError(`${this.constructor.name}.call() is not implemented.`, this.name, 'Override call(inputs, { training }) in your layer.');
+    throw new NNError(`${classNameOf(this.constructor as never)}.call() is not implemented.`, this.name, 'Override call(inputs, { training }) in your layer.');
   }
 
   /** Output shape for an input shape (null batch allowed). Default: run the layer on zeros. */
@@ -196,7 +197,7 @@ export class Layer extends Module {
 
   /** Where the layer is, for messages: `Dense "dense_2" (model.layers[3])`. */
   describe(): string {
-    return `${this.constructor.name} "${this.name}"${this._path ? ` (${this._path})` : ''}`;
+    return `${classNameOf(this.constructor as never)} "${this.name}"${this._path ? ` (${this._path})` : ''}`;
   }
 
   override __call__(...args: unknown[]): unknown {
@@ -291,7 +292,7 @@ export function callSymbolic(m: Module, args: readonly unknown[]): SymbolicTenso
     if (e instanceof NNError) throw e;
     throw new NNError(`${describeModule(m)} failed on input ${list.map((t) => fmtShape(t.shape.map((d) => d ?? -1))).join(', ')}: ${(e as Error).message}`, describeModule(m));
   }
-  const base = m instanceof Layer ? m.name : m.constructor.name.toLowerCase();
+  const base = m instanceof Layer ? m.name : classNameOf(m.constructor as never).toLowerCase();
   if (Array.isArray(outShape[0]) || (Array.isArray(outShape) && Array.isArray(outShape[0]))) {
     const shapes = outShape as SymShape[];
     return shapes.map((s, i) => new SymbolicTensor(s, 'float32', { module: m, inputs, options, outputIndex: i, numOutputs: shapes.length }, `${base}_out${i}`));
@@ -301,7 +302,7 @@ export function callSymbolic(m: Module, args: readonly unknown[]): SymbolicTenso
 
 /** A readable name for any module. */
 export function describeModule(m: Module): string {
-  return m instanceof Layer ? m.describe() : m.constructor.name;
+  return m instanceof Layer ? m.describe() : classNameOf(m.constructor as never);
 }
 
 setSymbolicHook({ isSymbolic: hasSymbolic, call: callSymbolic });

@@ -2,7 +2,7 @@ import { fmtShape, type Shape } from '../dtype';
 import { NNError, ValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { Layer, describeModule, type LayerArgs } from './layer';
-import { Module, type CallOptions } from './module';
+import { classNameOf, Module, type CallOptions } from './module';
 import { SymbolicTensor, type SymShape } from './symbolic';
 import type { Config } from './config';
 import { moduleRows, renderSummary, summaryOptions, symStr, type SummaryArg, type SummaryRow } from './summary';
@@ -28,6 +28,8 @@ export interface ModelArgs {
  * nestable, trainable with `fit`.
  */
 export class FunctionalModel extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Functional';
   readonly inputs: SymbolicTensor[];
   readonly outputs: SymbolicTensor[];
   readonly outputNames: string[] | null;
@@ -109,13 +111,13 @@ export class FunctionalModel extends Layer {
   }
 
   override *namedChildren(): Generator<[string, Module]> {
-    for (const m of this.layers) yield [m instanceof Layer ? m.name : `${m.constructor.name.toLowerCase()}_${m._uid}`, m];
+    for (const m of this.layers) yield [m instanceof Layer ? m.name : `${classNameOf(m.constructor as never).toLowerCase()}_${m._uid}`, m];
   }
 
   /** A layer by name (Keras `get_layer`). */
   getLayer(name: string): Module {
     const m = this.layers.find((l) => l instanceof Layer && l.name === name);
-    if (!m) throw new ValueError(`No layer named "${name}". Layers: ${this.layers.map((l) => (l instanceof Layer ? l.name : l.constructor.name)).join(', ')}.`, this.name);
+    if (!m) throw new ValueError(`No layer named "${name}". Layers: ${this.layers.map((l) => (l instanceof Layer ? l.name : classNameOf(l.constructor as never))).join(', ')}.`, this.name);
     return m;
   }
 
@@ -165,10 +167,10 @@ export class FunctionalModel extends Layer {
     for (const n of this.nodes) {
       const k = calls.get(n.module) ?? 0;
       calls.set(n.module, k + 1);
-      const name = n.module instanceof Layer ? n.module.name : n.module.constructor.name.toLowerCase();
+      const name = n.module instanceof Layer ? n.module.name : classNameOf(n.module.constructor as never).toLowerCase();
       const ins = Array.isArray(n.inputs) ? (n.inputs as SymbolicTensor[]) : [n.inputs as SymbolicTensor];
       rows.push({
-        layer: `${name} (${n.module.constructor.name})`, outputShape: n.outputs.map((o) => symStr(o.shape)).join(', '),
+        layer: `${name} (${classNameOf(n.module.constructor as never)})`, outputShape: n.outputs.map((o) => symStr(o.shape)).join(', '),
         params: k === 0 ? n.module.numParameters() : 0, connectedTo: ins.map((t) => label.get(t) ?? t.name).join(', '),
       });
       n.outputs.forEach((o, i) => o && label.set(o, `${name}[${k}][${i}]`));
@@ -198,6 +200,8 @@ const nodeKey = (t: SymbolicTensor): string => {
  * list with an `Input`) to build it at once; otherwise it builds on the first call.
  */
 export class Sequential extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Sequential';
   readonly layers: Module[] = [];
   private inputSym: SymbolicTensor | null = null;
   private outShapes: SymShape[] = [];
@@ -287,7 +291,7 @@ export class Sequential extends Layer {
     const o = summaryOptions(opts);
     if (!this.inputSym && o.inputShape) this.build(o.inputShape as Shape);
     const rows = this.layers.map((l, i) => ({
-      layer: `${l instanceof Layer ? l.name : String(i)} (${l.constructor.name})`,
+      layer: `${l instanceof Layer ? l.name : String(i)} (${classNameOf(l.constructor as never)})`,
       outputShape: this.outShapes[i] ? symStr(this.outShapes[i]!) : '? (unbuilt)',
       params: l.numParameters(),
     }));

@@ -89,6 +89,24 @@ export function inModule<T>(m: object, f: () => T): T {
 }
 
 /**
+ * The class name users see in summaries, messages and saved configs: the class's OWN static
+ * `className` (every registered Keras layer sets one, and so do PyTorch-door classes exported under
+ * another name, e.g. `TorchDropout` as `nn.Dropout`), else the JavaScript class name. Only an own
+ * property counts, so `class MyDense extends Dense` is "MyDense", not "Dense". Explicit names keep
+ * bundlers that rename classes (esbuild's `class _Dense`) out of configs.
+ *
+ * @param ctor - A class (a module's `constructor`).
+ * @example
+ * ```ts
+ * classNameOf(layers.Dense(3).constructor); // 'Dense'
+ * ```
+ */
+export function classNameOf(ctor: abstract new (...args: never[]) => unknown): string {
+  const own = Object.prototype.hasOwnProperty.call(ctor, 'className') ? (ctor as { className?: unknown }).className : undefined;
+  return typeof own === 'string' ? own : ctor.name;
+}
+
+/**
  * The base of every PyTorch-style module and every Keras-style layer.
  *
  * Submodules and parameters are found from the instance's own properties (in declaration order),
@@ -140,7 +158,7 @@ export class Module {
 
   /** The computation. Subclasses override it (PyTorch door) — Keras layers override `call`. */
   forward(...args: any[]): any {
-    throw new NNError(`${this.constructor.name}.forward() is not implemented.`, this.constructor.name, 'Override forward(x) in your module.');
+    throw new NNError(`${classNameOf(this.constructor as never)}.forward() is not implemented.`, classNameOf(this.constructor as never), 'Override forward(x) in your module.');
   }
 
   /** @internal What `module(...)` runs. */
@@ -287,7 +305,7 @@ export class Module {
         unexpectedKeys.length ? `unexpected keys: ${unexpectedKeys.join(', ')}` : '',
         mismatched.length ? `shape mismatches: ${mismatched.join('; ')}` : '',
       ].filter(Boolean);
-      throw new StateDictError(`loadStateDict(${this.constructor.name}): ${parts.join('; ')}.`, missingKeys, unexpectedKeys, mismatched);
+      throw new StateDictError(`loadStateDict(${classNameOf(this.constructor as never)}): ${parts.join('; ')}.`, missingKeys, unexpectedKeys, mismatched);
     }
     noGrad(() => {
       for (const [k, t] of Object.entries(own)) {

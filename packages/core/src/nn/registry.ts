@@ -13,7 +13,7 @@ import { Add, Concatenate, Flatten, Reshape } from './layers/reshaping';
 import { SerializationError, type Config } from './config';
 import { Layer } from './layer';
 import { FunctionalModel, Sequential } from './model';
-import { Module } from './module';
+import { classNameOf, Module } from './module';
 
 /** A layer class that can be rebuilt from its config. */
 export type LayerClass = (abstract new (...args: never[]) => Layer) & { fromConfig(config: Config): Layer; className?: string };
@@ -36,7 +36,7 @@ function ensureBuiltins(): void {
     Dense, Activation, KerasLeakyReLU, Dropout, BatchNormalization, LayerNormalization, Normalization, Flatten, Reshape,
     Concatenate, Add, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Embedding, Sequential,
   ];
-  for (const c of builtins) put(c, c.className ?? c.name);
+  for (const c of builtins) put(c, classNameOf(c));
   put(FunctionalModel, 'Functional');
 }
 
@@ -56,7 +56,7 @@ function put(cls: LayerClass, name: string): void {
  * `static fromConfig(config)`; `getConfig()` must return every constructor argument.
  *
  * @param cls - The layer class.
- * @param name - The name written to saved configs. @default `cls.className ?? cls.name`
+ * @param name - The name written to saved configs. @default the class's own static `className`, else `cls.name`
  * @example
  * ```ts
  * class Scale extends Layer {
@@ -67,7 +67,7 @@ function put(cls: LayerClass, name: string): void {
  * registerLayer(Scale);
  * ```
  */
-export function registerLayer<C extends LayerClass>(cls: C, name: string = cls.className ?? cls.name): C {
+export function registerLayer<C extends LayerClass>(cls: C, name: string = classNameOf(cls)): C {
   ensureBuiltins();
   if (!(cls.prototype instanceof Layer)) throw new SerializationError(`registerLayer: ${cls.name} is not a Layer subclass.`, 'registerLayer');
   put(cls, name);
@@ -86,14 +86,14 @@ export function serializeLayer(m: Module): LayerConfig {
   const ctor = m.constructor as LayerClass;
   if (!(m instanceof Layer)) {
     throw new SerializationError(
-      `Cannot save ${ctor.name} as a config: it is a PyTorch-style module, not a Keras layer. Use the Keras layer (e.g. layers.Dense for nn.Linear), or save its weights with stateDict() and saveSafetensors().`,
-      ctor.name,
+      `Cannot save ${classNameOf(ctor)} as a config: it is a PyTorch-style module, not a Keras layer. Use the Keras layer (e.g. layers.Dense for nn.Linear), or save its weights with stateDict() and saveSafetensors().`,
+      classNameOf(ctor),
     );
   }
   const className = byClass.get(ctor);
   if (!className) {
     throw new SerializationError(
-      `Cannot save ${m.describe()}: its class ${ctor.name} is not registered. Call registerLayer(${ctor.name}) first, and make sure getConfig() returns every constructor argument (or define static fromConfig).`,
+      `Cannot save ${m.describe()}: its class ${classNameOf(ctor)} is not registered. Call registerLayer(${classNameOf(ctor)}) first, and make sure getConfig() returns every constructor argument (or define static fromConfig).`,
       m.name,
     );
   }

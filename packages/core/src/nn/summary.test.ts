@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { memory } from '../engine';
 import type { Tensor } from '../tensor';
-import { Concatenate, Dense, Dropout, Flatten } from './index';
+import { Concatenate, Dense, Dropout, Flatten, layers } from './index';
+import { snake } from './layer';
 import { Model, Sequential, summary } from './model';
-import { Module, SequentialModule } from './module';
+import { classNameOf, Module, SequentialModule } from './module';
 import { Input } from './symbolic';
 import * as nn from './torch';
 
@@ -84,5 +85,21 @@ describe('summary of Keras models', () => {
     expect(c2.lines.find((l) => l.includes('(Flatten)'))).toContain('(None, 6)');
     expect(c2.lines.filter((l) => l.includes('(Dense)'))[1]).toMatch(/\(None, 2\)\s+12$/);
     expect(c2.lines.join('\n')).toContain('Total params: 47');
+  });
+});
+
+describe('names users see (Keras/PyTorch class names, Keras snake_case)', () => {
+  it('default layer names follow Keras to_snake_case, summaries show the Keras class names', () => {
+    expect(['Conv2D', 'MaxPooling2D', 'GlobalAveragePooling2D', 'BatchNormalization', 'LeakyReLU', 'Dense'].map(snake))
+      .toEqual(['conv2d', 'max_pooling2d', 'global_average_pooling2d', 'batch_normalization', 'leaky_re_lu', 'dense']);
+    const lrelu = layers.LeakyReLU();
+    expect(lrelu.name).toMatch(/^leaky_re_lu(_\d+)?$/);
+    expect(classNameOf(lrelu.constructor as never)).toBe('LeakyReLU');
+    expect(lrelu.describe()).toMatch(/^LeakyReLU "leaky_re_lu/);
+    expect(classNameOf(nn.Dropout)).toBe('Dropout');
+    expect(classNameOf(nn.Flatten)).toBe('Flatten');
+    // Only an own className counts: a user's subclass of Dense is not "Dense".
+    class MyDense extends Dense {}
+    expect(classNameOf(MyDense)).toBe('MyDense');
   });
 });

@@ -9,7 +9,7 @@ import { ValueError } from '../errors';
 import * as o from '../ops';
 import { Tensor } from '../tensor';
 import { Layer } from './layer';
-import type { Module } from './module';
+import { classNameOf, type Module } from './module';
 import type { SymShape } from './symbolic';
 
 /** One row of a model summary. */
@@ -62,7 +62,7 @@ export function renderSummary(model: Module, rows: SummaryRow[], print: (text: s
   const all = model.numParameters();
   const trainable = model.parameters().reduce((s, p) => s + p.size, 0);
   const out = [
-    title ?? `Model: "${model instanceof Layer ? model.name : model.constructor.name}"`,
+    title ?? `Model: "${model instanceof Layer ? model.name : classNameOf(model.constructor as never)}"`,
     '━'.repeat(width),
     row('Layer (type)', 'Output Shape', 'Param #', 'Connected to'),
     '━'.repeat(width),
@@ -77,7 +77,7 @@ export function renderSummary(model: Module, rows: SummaryRow[], print: (text: s
 }
 
 /** The class name users know (PyTorch-door classes exported under another name carry `className`). */
-export const typeName = (m: Module): string => (m.constructor as { className?: string }).className ?? m.constructor.name;
+export const typeName = (m: Module): string => classNameOf(m.constructor as never);
 
 const torchShape = (v: unknown): string => {
   if (v instanceof Tensor) return `[${v.shape.join(', ')}]`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gradCheck, opSpecs, runConformance } from '../testing';
+import { gradCheck, opSpecs, runConformance, runSpecialValues } from '../testing';
 import { referenceBackend } from '../backend/reference';
 
 // Finite differences on the float64 reference: central differences with eps 1e-6 have truncation
@@ -17,4 +17,10 @@ describe('conformance suite runs against itself', () => {
     const bad = runConformance(referenceBackend(), [3]).filter((r) => r.problems.length);
     expect(bad).toEqual([]);
   });
+});
+
+describe('NaN/±∞ semantics match PyTorch (reference backend)', () => {
+  for (const r of runSpecialValues(referenceBackend())) {
+    it(r.name, () => expect(r.problems).toEqual([]));
+  }
 });

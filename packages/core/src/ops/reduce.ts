@@ -2,7 +2,7 @@ import type { ReduceOp } from '../backend/backend';
 import { record } from '../autograd';
 import { sizeOf } from '../dtype';
 import type { Tensor } from '../tensor';
-import { add, cast, div, equal, exp, log, logicalAnd, mul, sqrt, sub, where } from './elementwise';
+import { abs, add, cast, div, equal, exp, less, log, logicalAnd, mul, sqrt, sub, where } from './elementwise';
 import { broadcastTo, reshape } from './shape';
 import { engine, normAxes, normAxis, out } from './util';
 
@@ -102,7 +102,9 @@ export function std(x: Tensor, axis?: number | readonly number[], keepDims = fal
 export function logSumExp(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const axes = normAxes('logSumExp', axis, x.rank);
   const m = max(x, axes, true).detach();
-  const finiteM = where(equal(m, m), m, 0);
+  // Shift by the max only where it is finite: a row of −∞ gives −∞ and a row holding +∞ gives +∞
+  // (PyTorch), instead of the NaN of ∞ − ∞.
+  const finiteM = where(less(abs(m), Infinity), m, 0);
   const s = log(sum(exp(sub(x, finiteM)), axes, true));
   const r = add(s, finiteM);
   return keepDims ? r : reshape(r, reducedShape(x.shape, axes, false));

@@ -95,6 +95,34 @@ describe('TerminateOnNaN with ModelCheckpoint', () => {
   });
 });
 
+describe('TerminateOnNaN through relu', () => {
+  it('one NaN input element in a relu network makes the loss NaN and stops training at that step', async () => {
+    // relu must pass NaN (PyTorch, tfjs): a reference relu that mapped NaN to 0 trained on with finite losses.
+    const { x } = data(32);
+    const xs = x.dataSync().slice();
+    xs[8 * 2 + 1] = NaN; // sample 8 (step 2 of batches of 8), one element
+    const xn = tensor(xs, [32, 2]);
+    const yn = tensor(new Float32Array(32).fill(1), [32, 1]);
+    // A stream (fit checks in-memory tensors for NaN up front; a stream is not checked).
+    const source = {
+      async *[Symbol.asyncIterator]() {
+        for (let s = 0; s < 32; s += 8) yield [xn.slice([s, 0], [8, 2]), yn.slice([s, 0], [8, 1])] as const;
+      },
+    };
+    const model = new Sequential([layers.Dense(4, { name: 'h', inputShape: [2], activation: 'relu' }), layers.Dense(1, { name: 'o' })]);
+    model.compile({ optimizer: optimizers.SGD({ learningRate: 0.01 }), loss: 'mse' });
+    const stop = new TerminateOnNaN();
+    const orig = console.warn;
+    console.warn = () => {};
+    try {
+      await model.fit(source, { epochs: 3, verbose: 0, callbacks: [stop] });
+    } finally {
+      console.warn = orig;
+    }
+    expect(stop.triggered).toEqual({ epoch: 0, batch: 1 });
+  });
+});
+
 describe('ModelCheckpoint saveBestOnly', () => {
   it('writes only the epochs whose monitored value improves (min mode), and the folder holds the best one', async () => {
     const { x, y } = data();

@@ -234,6 +234,28 @@ function checkBatchPart(v: unknown, part: 'x' | 'y', where: string): Tensor | Te
   );
 }
 
+/**
+ * Tell a batch source which epoch comes next, when the run was given an explicit `initialEpoch`
+ * and the source can be told (an @nn/data `DataLoader`'s `setEpoch`, like PyTorch's
+ * `DistributedSampler.set_epoch`): `fit` calls it at the start of every epoch, so a run resumed
+ * with `fit({ initialEpoch: 5 })` on a fresh loader reads epoch 5's shuffle order instead of
+ * replaying epoch 0's. Without `initialEpoch` the source keeps its own count, so repeated
+ * `fit({ epochs: 1 })` calls on one loader still see a new order each time.
+ *
+ * @param source - The training data (any value; only a `setEpoch` function is used).
+ * @param epoch - The epoch about to start (0-based, as `fit` counts).
+ * @param initialEpoch - The `initialEpoch` given to `fit`; nothing happens when it is undefined.
+ * @example
+ * ```ts
+ * setSourceEpoch(loader, 3, 2); // loader.setEpoch(3)
+ * ```
+ */
+export function setSourceEpoch(source: unknown, epoch: number, initialEpoch: number | undefined): void {
+  if (initialEpoch === undefined) return;
+  const s = source as { setEpoch?: unknown } | null;
+  if (typeof s === 'object' && s !== null && typeof s.setEpoch === 'function') (s.setEpoch as (e: number) => void).call(s, epoch);
+}
+
 /** True for async-iterable batch sources. */
 export function isBatchSource(v: unknown): v is BatchSource {
   return typeof v === 'object' && v !== null && !(v instanceof Tensor) && !Array.isArray(v) && Symbol.asyncIterator in v;

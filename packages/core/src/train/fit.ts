@@ -7,7 +7,7 @@ import { Tensor } from '../tensor';
 import { canonicalLossName } from '../losses';
 import { KerasOptimizer } from '../optim/keras-optimizer';
 import type { Callback, Logs } from './callbacks';
-import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
+import { ArrayData, isBatchSource, setSourceEpoch, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError } from './bias-variance';
 import { autoFitEngine, namedFitEngine, type FitEngine, type FitEngineName, type FitEngineSession } from './fit-engine';
@@ -233,6 +233,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       model.train();
+      setSourceEpoch(train, epoch, args.initialEpoch); // resumed: a DataLoader reads this epoch's order
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
       progress.epochBegin(epoch, steps);
       for (const b of metrics) b.m.reset();

@@ -34,6 +34,6 @@ describe('checkpoints and resume', () => {
     const s = JSON.parse(readFileSync(join(dir, 'sigint.json'), 'utf8'));
     expect(s.interrupted).toBe(true);
     expect(s.epochs).toBe(0); // interrupted inside the first epoch
-    expect(existsSync(join(dir, 'ckpt', 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(dir, 'ckpt', 'checkpoint.json'))).toBe(true); // the published pointer (files in a version folder)
   });
 });

@@ -40,6 +40,8 @@ export function getActivation(a: ActivationSpec): (x: Tensor) => Tensor {
 
 /** Applies an activation function (Keras `Activation`). */
 export class Activation extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Activation';
   readonly fn: (x: Tensor) => Tensor;
   constructor(readonly activation: ActivationSpec, args: LayerArgs = {}) {
     super(args);

@@ -30,6 +30,8 @@ export interface Conv2DArgs extends LayerArgs {
 
 /** Keras `Conv2D(filters, kernelSize)`: NHWC input, HWIO kernel, glorot_uniform. */
 export class Conv2D extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Conv2D';
   kernel!: Parameter;
   bias?: Parameter;
   readonly act: (x: Tensor) => Tensor;

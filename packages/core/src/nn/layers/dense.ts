@@ -28,6 +28,8 @@ export interface DenseArgs extends LayerArgs {
  * Defaults follow Keras: glorot_uniform kernel, zero bias.
  */
 export class Dense extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Dense';
   kernel!: Parameter;
   bias?: Parameter;
   readonly act: (x: Tensor) => Tensor;

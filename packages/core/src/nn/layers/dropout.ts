@@ -12,6 +12,8 @@ import { Module } from '../module';
  * ones by 1/(1 − rate) (inverted dropout); identity in inference.
  */
 export class Dropout extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Dropout';
   readonly generator: Generator;
   /** The seed given at construction, if any. */
   readonly seed?: number;

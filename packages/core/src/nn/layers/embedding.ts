@@ -22,6 +22,8 @@ function lookup(table: Tensor, ids: Tensor, who: string): Tensor {
 
 /** Keras `Embedding(inputDim, outputDim)`: embeddings U(±0.05). */
 export class Embedding extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Embedding';
   embeddings!: Parameter;
   constructor(readonly inputDim: number, readonly outputDim: number, readonly args: LayerArgs & { embeddingsInitializer?: InitializerSpec; embeddingsRegularizer?: Regularizer } = {}) {
     super(args);

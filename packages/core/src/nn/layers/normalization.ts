@@ -6,7 +6,7 @@ import { Tensor } from '../../tensor';
 import { inputError, Layer, type LayerArgs } from '../layer';
 import type { Config } from '../config';
 import type { CallOptions } from '../module';
-import { Module, Parameter } from '../module';
+import { classNameOf, Module, Parameter } from '../module';
 
 /** Which framework's running-statistics rule a batch-norm layer follows. */
 interface BnRule {
@@ -60,6 +60,8 @@ export interface BatchNormalizationArgs extends LayerArgs {
  * γ and β are trainable; the moving statistics are non-trainable weights.
  */
 export class BatchNormalization extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'BatchNormalization';
   gamma?: Parameter;
   beta?: Parameter;
   movingMean!: Parameter;
@@ -135,7 +137,7 @@ class TorchBatchNorm extends Module {
   }
   override forward(x: Tensor): Tensor {
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
-      throw new ValueError(`${this.constructor.name}(${this.numFeatures}) expected input of rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels on axis 1, got input ${fmtShape(x.shape)}.`, this.constructor.name);
+      throw new ValueError(`${classNameOf(this.constructor as never)}(${this.numFeatures}) expected input of rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels on axis 1, got input ${fmtShape(x.shape)}.`, classNameOf(this.constructor as never));
     }
     const rm = this.runningMean, rv = this.runningVar;
     if (!rm || !rv) {
@@ -174,6 +176,8 @@ function layerNorm(x: Tensor, axes: number[], eps: number, gamma: Tensor | null,
 
 /** Keras `LayerNormalization(axis = -1, epsilon = 1e-3)`: per-sample normalisation with γ, β. */
 export class LayerNormalization extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'LayerNormalization';
   gamma?: Parameter;
   beta?: Parameter;
   constructor(readonly args: LayerArgs & { axis?: number; epsilon?: number; center?: boolean; scale?: boolean } = {}) {
@@ -349,6 +353,8 @@ export interface NormalizationArgs extends LayerArgs {
  * ```
  */
 export class Normalization extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Normalization';
   meanW?: Parameter;
   varianceW?: Parameter;
   readonly ddof: number;

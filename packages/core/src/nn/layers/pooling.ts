@@ -35,18 +35,24 @@ abstract class KerasPool extends Layer {
 
 /** Keras `MaxPooling2D`. */
 export class MaxPooling2D extends KerasPool {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'MaxPooling2D';
   override call(x: Tensor): Tensor {
     return o.maxPool2d(x, this.opts());
   }
 }
 /** Keras `AveragePooling2D` ('same' padding excludes the padded cells, as Keras). */
 export class AveragePooling2D extends KerasPool {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'AveragePooling2D';
   override call(x: Tensor): Tensor {
     return o.avgPool2d(x, { ...this.opts(), countIncludePad: false });
   }
 }
 /** Keras `GlobalAveragePooling2D`: mean over height and width. */
 export class GlobalAveragePooling2D extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'GlobalAveragePooling2D';
   constructor(readonly args: LayerArgs & { dataFormat?: 'channelsLast' | 'channelsFirst' } = {}) {
     super(args);
   }

@@ -8,6 +8,8 @@ import { Module } from '../module';
 
 /** Keras `Flatten`: every axis but the batch axis into one. */
 export class Flatten extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Flatten';
   override call(x: Tensor): Tensor {
     return x.rank <= 1 ? x.reshape([x.shape[0] ?? 1, 1]) : o.flatten(x, 1);
   }
@@ -27,6 +29,8 @@ export class TorchFlatten extends Module {
 
 /** Keras `Reshape(targetShape)`: the shape WITHOUT the batch axis (one entry may be -1). */
 export class Reshape extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Reshape';
   constructor(readonly targetShape: readonly number[], args: LayerArgs = {}) {
     super(args);
     if (targetShape.filter((d) => d === -1).length > 1) throw new ValueError('Reshape: at most one -1 in targetShape.', this.name);
@@ -52,6 +56,8 @@ export class Reshape extends Layer {
 
 /** Keras `Concatenate(axis = -1)`: joins a list of tensors. */
 export class Concatenate extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Concatenate';
   constructor(readonly args: LayerArgs & { axis?: number } = {}) {
     super(args);
   }
@@ -72,6 +78,8 @@ export class Concatenate extends Layer {
 
 /** Keras `Add`: sums a list of tensors of one shape (or shapes that broadcast). */
 export class Add extends Layer {
+  /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
+  static override className = 'Add';
   override call(xs: Tensor[]): Tensor {
     if (!Array.isArray(xs) || xs.length < 2) throw new ValueError(`${this.describe()}: expects a list of at least 2 tensors.`, this.name);
     // Keras merge layers accept equal shapes and broadcasting (a size-1 axis).

@@ -1,0 +1,50 @@
+// Dist smoke check shared by smoke.mjs (ESM import) and smoke.cjs (CJS require): runs against the
+// BUILT package (@nn/core resolved by Node through package.json "exports" to dist/), never the sources.
+'use strict';
+const assert = require('node:assert/strict');
+const { mkdtempSync, rmSync, readFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+/** @param nn the @nn/core module object @param how 'esm' | 'cjs' */
+module.exports = async function check(nn, how) {
+  const { Sequential, layers, saveModel, loadModel, nn: torch, summary } = nn;
+  const model = new Sequential([
+    layers.Conv2D(2, 3, { inputShape: [6, 6, 1] }), layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(3),
+    layers.LeakyReLU(), layers.Dropout(0.1), layers.BatchNormalization(), layers.Dense(2, { activation: 'softmax' }),
+  ]);
+  const text = model.summary(() => {});
+  for (const row of ['conv2d (Conv2D)', 'max_pooling2d (MaxPooling2D)', 'flatten (Flatten)', 'dense (Dense)', 'leaky_re_lu (LeakyReLU)', 'dropout (Dropout)', 'batch_normalization (BatchNormalization)', 'dense_1 (Dense)']) {
+    assert.ok(text.includes(row), `${how}: summary lacks "${row}":\n${text}`);
+  }
+  assert.ok(!/\b_[A-Z]|Keras|Torch/.test(text), `${how}: a bundler or internal class name leaked into the summary:\n${text}`);
+
+  const dir = mkdtempSync(join(tmpdir(), `nn-dist-smoke-${how}-`));
+  try {
+    await saveModel(model, dir);
+    const saved = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    const classNames = JSON.stringify(saved).match(/"className":"[^"]*"/g) ?? [];
+    assert.deepEqual(
+      [...new Set(classNames)].sort(),
+      ['Sequential', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'LeakyReLU', 'Dropout', 'BatchNormalization'].map((n) => `"className":"${n}"`).sort(),
+      `${how}: saved class names`,
+    );
+    const again = await loadModel(dir);
+    assert.equal(again.summary(() => {}).replace(/"[^"]*"/, ''), text.replace(/"[^"]*"/, ''), `${how}: the reloaded model's summary differs`);
+    // Same outputs after the round trip (inference mode, so dropout is off).
+    const x = nn.randn([2, 6, 6, 1]);
+    const a = await model.predict(x);
+    const b = await again.predict(x);
+    assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()), `${how}: outputs differ after save/load`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // PyTorch door: classes exported under another name show the PyTorch name.
+  const net = new torch.Sequential(new torch.Linear(4, 3), new torch.Dropout(0.1), new torch.Flatten(), new torch.BatchNorm1d(3));
+  const t = summary(net, { inputShape: [2, 4], print: () => {} });
+  assert.ok(t.startsWith('Model: "Sequential"'), `${how}: torch summary title:\n${t}`);
+  for (const n of ['(Linear)', '(Dropout)', '(Flatten)', '(BatchNorm1d)']) assert.ok(t.includes(n), `${how}: torch summary lacks ${n}:\n${t}`);
+  assert.ok(!/\b_[A-Z]|Keras|Torch/.test(t), `${how}: internal class name in the torch summary:\n${t}`);
+  return `${how}: ok`;
+};

@@ -1,0 +1,6 @@
+// CJS: `require` the built @nn/monitor (package.json exports → dist/index.cjs).
+const check = require('./check.cjs');
+check(require('@nn/monitor'), require('@nn/core'), 'cjs').then(console.log, (e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+// ESM: `import` the built @nn/monitor (package.json exports → dist/index.js).
+import { createRequire } from 'node:module';
+import * as core from '@nn/core';
+import * as mod from '@nn/monitor';
+const check = createRequire(import.meta.url)('./check.cjs');
+console.log(await check(mod, core, 'esm'));

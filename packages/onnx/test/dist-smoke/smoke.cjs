@@ -1,0 +1,6 @@
+// CJS: `require` the built @nn/onnx (package.json exports → dist/index.cjs).
+const check = require('./check.cjs');
+check(require('@nn/onnx'), require('@nn/core'), 'cjs').then(console.log, (e) => {
+  console.error(e);
+  process.exit(1);
+});

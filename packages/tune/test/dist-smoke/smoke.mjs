@@ -1,0 +1,6 @@
+// ESM: `import` the built @nn/tune (package.json exports → dist/index.js).
+import { createRequire } from 'node:module';
+import * as core from '@nn/core';
+import * as mod from '@nn/tune';
+const check = createRequire(import.meta.url)('./check.cjs');
+console.log(await check(mod, core, 'esm'));
