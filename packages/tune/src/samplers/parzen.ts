@@ -13,6 +13,8 @@ export class NumericalParzen {
   readonly logWeights: number[];
   private readonly weights: number[];
   private readonly logZ: number[];
+  /** Added to each continuous component's log density: log σᵢ when bandwidth-weighted, else 0. */
+  private readonly logScoreBoost: number[];
   /** Support bounds; for a discrete space these are widened by half a step on each side. */
   readonly low: number;
   readonly high: number;
@@ -23,7 +25,7 @@ export class NumericalParzen {
     low: number,
     high: number,
     readonly step: number | null,
-    opts: { priorWeight: number; considerMagicClip: boolean; considerEndpoints: boolean },
+    opts: { priorWeight: number; considerMagicClip: boolean; considerEndpoints: boolean; bandwidthWeighted?: boolean },
   ) {
     this.low = step === null ? low : low - step / 2;
     this.high = step === null ? high : high + step / 2;
@@ -53,6 +55,7 @@ export class NumericalParzen {
     this.logWeights = this.weights.map((x) => Math.log(x));
     this.mus = mus;
     this.sigmas = sigmas;
+    this.logScoreBoost = sigmas.map((s) => (opts.bandwidthWeighted && step === null ? Math.log(s) : 0));
     this.logZ = mus.map((mu, i) => {
       const s = sigmas[i]!;
       return Math.log(Math.max(normCdf((this.high - mu) / s) - normCdf((this.low - mu) / s), 1e-300));
@@ -84,11 +87,17 @@ export class NumericalParzen {
     return Math.min(high, Math.max(low, low + Math.round((x - low) / this.step) * this.step));
   }
 
-  /** Log density (continuous) or log probability mass of the bin (discrete) at x. */
+  /**
+   * Log density (continuous) or log probability mass of the bin (discrete) at x. With
+   * `bandwidthWeighted`, each continuous component is scaled by its σ (as Optuna 3.1's
+   * `truncnorm.logpdf`, which leaves out the 1/σ factor): the score of a mixture whose weights are
+   * ∝ wᵢσᵢ, up to a constant, so isolated observations and the prior count for more than
+   * clustered ones. Samples are still drawn with the plain weights wᵢ.
+   */
   logPdf(x: number): number {
     const terms = this.mus.map((mu, i) => {
       const s = this.sigmas[i]!;
-      if (this.step === null) return this.logWeights[i]! + normLogPdf(x, mu, s) - this.logZ[i]!;
+      if (this.step === null) return this.logWeights[i]! + normLogPdf(x, mu, s) - this.logZ[i]! + this.logScoreBoost[i]!;
       const mass = normCdf((x + this.step / 2 - mu) / s) - normCdf((x - this.step / 2 - mu) / s);
       return this.logWeights[i]! + Math.log(Math.max(mass, 1e-300)) - this.logZ[i]!;
     });
@@ -96,14 +105,23 @@ export class NumericalParzen {
   }
 }
 
-/** A categorical Parzen estimator: weighted counts plus a uniform prior. */
+/**
+ * A categorical Parzen estimator, as Optuna's: a mixture (weights wᵢ and the prior weight) of one
+ * smoothed one-hot kernel per observation, (1[c = oᵢ] + v)/(1 + K·v) with v = priorWeight/(n + 1),
+ * and a uniform prior kernel.
+ */
 export class CategoricalParzen {
   readonly probs: number[];
   constructor(observations: readonly number[], obsWeights: readonly number[], nChoices: number, priorWeight: number) {
-    const p = new Array<number>(nChoices).fill(priorWeight / nChoices);
-    observations.forEach((o, i) => (p[o] = p[o]! + obsWeights[i]!));
-    const total = p.reduce((a, b) => a + b, 0);
-    this.probs = p.map((x) => x / total);
+    const n = observations.length;
+    const v = priorWeight / (n + 1);
+    const total = obsWeights.reduce((a, b) => a + b, 0) + priorWeight;
+    const p = new Array<number>(nChoices).fill(priorWeight / total / nChoices);
+    observations.forEach((o, i) => {
+      const w = obsWeights[i]! / total / (1 + nChoices * v);
+      for (let c = 0; c < nChoices; c++) p[c] = p[c]! + w * ((c === o ? 1 : 0) + v);
+    });
+    this.probs = p;
   }
   sample(rng: Rng): number {
     return rng.choice(this.probs);

@@ -23,6 +23,12 @@ export interface TpeOptions {
   considerMagicClip?: boolean;
   /** Use the search bounds as neighbours for the extreme observations' bandwidth. @default false */
   considerEndpoints?: boolean;
+  /**
+   * Score candidates with each continuous kernel weighted by its bandwidth, as Optuna 3.1 does
+   * (its truncated-normal log density leaves out 1/σ). Measured more sample-efficient on every
+   * problem of apps/bench's `tpe` bench; `false` gives the textbook mixture density. @default true
+   */
+  bandwidthWeighted?: boolean;
 }
 
 const DEFAULTS: Required<TpeOptions> = {
@@ -33,6 +39,7 @@ const DEFAULTS: Required<TpeOptions> = {
   priorWeight: 1,
   considerMagicClip: true,
   considerEndpoints: false,
+  bandwidthWeighted: true,
 };
 
 /** Optuna's default_weights: flat for the last 25 trials, a linear ramp from 1/n for older ones. */
@@ -89,8 +96,7 @@ export class TpeSampler implements Sampler {
   }
 
   spec(): SamplerSpec {
-    const { considerMagicClip, considerEndpoints, ...nums } = this.options;
-    return { type: 'tpe', options: { ...nums, considerMagicClip: +considerMagicClip, considerEndpoints: +considerEndpoints } };
+    return { type: 'tpe', options: { ...this.options } };
   }
 
   sample(name: string, dist: Distribution, ctx: SamplerContext): number {
