@@ -153,16 +153,16 @@ export function objectiveOf(p: Problem, seed: number): (t: Trial) => number {
   };
 }
 
-/** Regret of one nn study per seed (seeds 1000, 1001, …), in memory, and the mean ms per study. */
+/** Regret of one nn study per seed (seeds `seedBase` (1000), 1001, …), in memory, and the mean ms per study. */
 export async function nnRegrets(
   p: Problem,
   sampler: SamplerLike,
-  opts: { seeds: number; trials: number },
+  opts: { seeds: number; trials: number; seedBase?: number },
 ): Promise<{ regrets: number[]; msPerStudy: number }> {
   const regrets: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < opts.seeds; i++) {
-    const seed = 1000 + i;
+    const seed = (opts.seedBase ?? 1000) + i;
     const s = study({ sampler, seed, onWarning: () => {} });
     await s.optimize(objectiveOf(p, seed), { trials: opts.trials });
     regrets.push((s.bestTrial.userAttrs.clean as number) - p.minimum);

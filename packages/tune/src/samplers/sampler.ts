@@ -12,6 +12,11 @@ export interface SamplerContext {
   readonly direction: Direction;
   /** The study's seed (0 when none was given). */
   readonly seed: number;
+  /**
+   * A map that lives as long as the trial being sampled, where a sampler may keep what it drew for
+   * several parameters at once (the multivariate TPE's joint sample). Absent outside a trial.
+   */
+  readonly scratch?: Map<string, unknown>;
 }
 
 /** A serialisable description of a sampler, used to rebuild it inside worker threads/processes. */
