@@ -28,7 +28,8 @@ export interface StudyOptions {
   pruner?: PrunerLike;
   /**
    * Where trials live: `'memory'`, `'sqlite:path/to/file.db'`, `'postgres://user@host:port/db'`, or
-   * a {@link Storage} object. @default 'memory'
+   * a {@link Storage} object. In memory, a crash loses every trial and the study cannot be resumed
+   * or shared: pass `'sqlite:…'` to keep it (rerun with the same name to resume). @default 'memory'
    */
   storage?: string | Storage;
   /** Seed of every random draw; the same seed and history give the same suggestions. @default 0 */
