@@ -159,3 +159,12 @@ describe('constant liar', () => {
     expect(s.bestValue).toBeLessThan(0.01);
   });
 });
+
+describe('tpe spec', () => {
+  it('rebuilds the same options in workers (booleans included)', async () => {
+    const { samplerFromSpec } = await import('../resolve.js');
+    const s = tpe({ multivariate: true, group: true, constantLiar: true, bandwidthWeighted: false, nEiCandidates: 32 });
+    const rebuilt = samplerFromSpec(structuredClone(s.spec()));
+    expect((rebuilt as ReturnType<typeof tpe>).options).toEqual(s.options);
+  });
+});
