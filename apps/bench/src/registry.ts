@@ -9,7 +9,7 @@ export const BENCHES: Record<string, { title: string; issues: number[]; load: ()
   'ort-train': { title: 'Compiled ort training', issues: [7], load: () => import('./benches/ort-train') },
   'csv-stream': { title: 'CSV streaming (2 GB)', issues: [5], load: () => import('./benches/csv-stream') },
   'prefetch-workers': { title: 'Workers + prefetch', issues: [5], load: () => import('./benches/prefetch-workers') },
-  'tpe': { title: 'TPE vs random search', issues: [9], load: () => import('./benches/tpe') },
+  'tpe': { title: 'TPE vs Optuna TPE', issues: [9, 19], load: () => import('./benches/tpe') },
   'fmnist-tune': { title: 'Tuning FMNIST-MLP vs its default', issues: [9], load: () => import('./benches/fmnist-tune') },
 };
 

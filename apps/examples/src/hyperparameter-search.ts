@@ -1,14 +1,18 @@
 /**
  * Random versus Bayesian (TPE) search on the right scales: a learning rate α = 10^k with
  * k ∈ [−5, 1] (`loguniform`) and a momentum β = 1 − 10^k with k ∈ [−3, −1] (`oneMinusLog`), on
- * a tiny objective — a few steps of SGD with momentum (PyTorch door) — and then `tuneModel` on a
- * Keras-style model.
+ * a tiny objective — a few steps of SGD with momentum (PyTorch door) — then which of the two
+ * mattered (`study.importance()`, fANOVA), and `tuneModel` on a Keras-style model. The studies
+ * live in a SQLite file (`storage: 'sqlite:…'`): a crashed run resumes by rerunning with the same
+ * study name, where the default in-memory storage would lose every trial.
  *
  *   npx tsx src/hyperparameter-search.ts
  */
 import { Sequential, layers, losses, nn, optim, optimizers, tensor, manualSeed, scope } from '@nn/core';
-import { study, loguniform, oneMinusLog, uniform, random, tuneModel, int } from '@nn/tune';
-import { check, fmt, makeClassification, printTable, runIfMain, setup, type ExampleOptions } from './common';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { study, loguniform, oneMinusLog, uniform, random, tuneModel, int, type Study } from '@nn/tune';
+import { check, fmt, makeClassification, printTable, runIfMain, setup, tempDir, type ExampleOptions } from './common';
 
 /** How many of `values` fall in each decade of [lo, hi]. */
 function decades(values: number[], lo: number, hi: number): string {
@@ -52,8 +56,11 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
   const trials = opts.small ? 20 : 40;
   const rows: Record<string, string | number>[] = [];
   const best = new Map<string, number>();
+  const dir = await tempDir('tune');
+  const storage = `sqlite:${join(dir, 'tune.db')}`; // kept on disk: rerun with the same name to resume
+  let tpeStudy: Study | null = null;
   for (const sampler of ['random', 'tpe'] as const) {
-    const s = study({ sampler, direction: 'minimize', seed: 3 }); // storage 'memory' (default); 'sqlite:tune.db' persists
+    const s = study({ name: `sgd-${sampler}`, sampler, direction: 'minimize', seed: 3, storage });
     await s.optimize((t) => {
       const lr = t.suggest('lr', loguniform(1e-5, 10));        // α = 10^k, k ∈ [−5, 1]
       const beta = t.suggest('beta', oneMinusLog(-3, -1));      // β = 1 − 10^k ∈ [0.9, 0.999]
@@ -63,6 +70,7 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
     const bestSoFar = values.map((_, i) => Math.min(...values.slice(0, i + 1)));
     best.set(sampler, s.bestValue);
     const q = (k: number) => fmt(bestSoFar[Math.min(k, trials) - 1]!);
+    if (sampler === 'tpe') tpeStudy = s;
     rows.push({ sampler, trials, 'best after 5 / 10 / all': `${q(5)} / ${q(10)} / ${q(trials)}`, 'best lr': fmt(s.bestParams.lr as number), 'best β': fmt(s.bestParams.beta as number),
                 'trials with lr in [1e-2, 1]': s.trials.filter((t) => (t.params.lr!.value as number) >= 1e-2 && (t.params.lr!.value as number) <= 1).length });
   }
@@ -70,6 +78,15 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
   printTable(rows);
   console.log('TPE starts like random search (10 start-up trials), then samples where good trials were: more trials near the best α.');
   check(best.get('tpe')! <= best.get('random')! * 1.1, 'TPE finds a configuration at least about as good as random search'); // a small study: allow 10%
+
+  // ---- Which hyperparameter mattered: fANOVA importance of the TPE study, and its bar chart ----
+  const importance = tpeStudy!.importance();
+  console.log(`\nImportance (fANOVA: share of the validation loss's variance each parameter explains on its own, ${trials} TPE trials):`);
+  printTable(Object.entries(importance).map(([param, share]) => ({ param, importance: share })));
+  await writeFile(join(dir, 'importance.vl.json'), JSON.stringify(tpeStudy!.plotImportance(), null, 2));
+  console.log(`Trials in ${storage}; bar chart (Vega-Lite) in ${join(dir, 'importance.vl.json')}.`);
+  check(Object.keys(importance)[0] === 'lr', 'the learning rate matters more than the momentum for 20 SGD steps');
+  await tpeStudy!.close();
 
   // ---- Keras door: tuneModel builds, compiles and fits a model per trial ----
   const res = await tuneModel({

@@ -96,3 +96,21 @@ export function intermediateValuesSpec(trials: readonly FrozenTrial[], name: str
     },
   };
 }
+
+/** Horizontal bars: each parameter's importance (they sum to 1), the most important on top. */
+export function importanceSpec(importances: Record<string, number>, name: string): VegaLiteSpec {
+  const values = Object.entries(importances).map(([param, importance]) => ({ param, importance }));
+  return {
+    $schema: SCHEMA,
+    title: `Hyperparameter importance: ${name}`,
+    width: 400,
+    height: Math.max(60, 24 * values.length),
+    data: { values },
+    mark: 'bar',
+    encoding: {
+      y: { field: 'param', type: 'nominal', sort: '-x', title: 'parameter' },
+      x: { field: 'importance', type: 'quantitative', title: 'importance', scale: { domain: [0, 1] } },
+      tooltip: [{ field: 'param' }, { field: 'importance', format: '.3f' }],
+    },
+  };
+}

@@ -32,10 +32,8 @@ export function samplerFromSpec(spec: SamplerSpec): Sampler {
   switch (spec.type) {
     case 'random':
       return new RandomSampler();
-    case 'tpe': {
-      const { considerMagicClip, considerEndpoints, ...rest } = spec.options;
-      return new TpeSampler({ ...rest, considerMagicClip: !!considerMagicClip, considerEndpoints: !!considerEndpoints });
-    }
+    case 'tpe':
+      return new TpeSampler(spec.options);
     case 'grid':
       return new GridSampler(spec.space, { ...spec.options, onWarning: () => {} });
   }

@@ -134,7 +134,7 @@ describe('study', () => {
     expect(panels[1]!.encoding.x.scale?.type).toBe('log'); // lr
     const vl = await import('vega-lite');
     const vega = await import('vega');
-    for (const spec of [hist, slice, s.plotIntermediateValues()]) {
+    for (const spec of [hist, slice, s.plotIntermediateValues(), s.plotImportance()]) {
       const compiled = vl.compile(spec as never).spec;
       const svg = await new vega.View(vega.parse(compiled), { renderer: 'none' }).toSVG();
       expect(svg.startsWith('<svg')).toBe(true);

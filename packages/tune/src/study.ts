@@ -9,7 +9,8 @@ import { openStorage } from './storage/open.js';
 import { Trial } from './trial.js';
 import type { Direction, FrozenTrial, Storage, StudyRecord } from './types.js';
 import { trialsToCsv, trialsTable, type TrialRow } from './results.js';
-import { optimizationHistorySpec, sliceSpec, intermediateValuesSpec, type VegaLiteSpec } from './plots.js';
+import { optimizationHistorySpec, sliceSpec, intermediateValuesSpec, importanceSpec, type VegaLiteSpec } from './plots.js';
+import { parameterImportance, type ImportanceOptions } from './importance.js';
 import { runWorkers, type ObjectiveModule } from './workers.js';
 
 /** An objective: receives a trial, returns the value to minimise or maximise. */
@@ -27,7 +28,8 @@ export interface StudyOptions {
   pruner?: PrunerLike;
   /**
    * Where trials live: `'memory'`, `'sqlite:path/to/file.db'`, `'postgres://user@host:port/db'`, or
-   * a {@link Storage} object. @default 'memory'
+   * a {@link Storage} object. In memory, a crash loses every trial and the study cannot be resumed
+   * or shared: pass `'sqlite:…'` to keep it (rerun with the same name to resume). @default 'memory'
    */
   storage?: string | Storage;
   /** Seed of every random draw; the same seed and history give the same suggestions. @default 0 */
@@ -313,6 +315,30 @@ export class Study {
   /** Vega-Lite spec: every trial's intermediate values against the step. */
   plotIntermediateValues(): VegaLiteSpec {
     return intermediateValuesSpec(this.cache, this.name);
+  }
+
+  /**
+   * Which parameters mattered, from the complete trials as of the last `optimize()`/`refresh()`:
+   * by default fANOVA (as Optuna's default `FanovaImportanceEvaluator`: a random forest fitted to
+   * the trials, each parameter's share of the variance its main effect explains), or PED-ANOVA
+   * (`{ evaluator: 'ped-anova' }`). Scores sum to 1.
+   *
+   * @param options - See {@link ImportanceOptions}.
+   * @returns Importance by parameter name, from the most to the least important.
+   * @throws {@link NotEnoughTrialsError} with fewer than 2 complete trials.
+   * @example
+   * ```ts
+   * await s.optimize(objective, { trials: 100 });
+   * s.importance(); // e.g. { lr: 0.81, width: 0.15, dropout: 0.04 }
+   * ```
+   */
+  importance(options: ImportanceOptions = {}): Record<string, number> {
+    return parameterImportance(this.cache, this.direction, this.name, options);
+  }
+
+  /** Vega-Lite spec: a bar per parameter, its {@link Study.importance}. */
+  plotImportance(options: ImportanceOptions = {}): VegaLiteSpec {
+    return importanceSpec(this.importance(options), this.name);
   }
 
   /** Closes the storage (connections, file handles). */

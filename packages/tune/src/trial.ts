@@ -40,6 +40,7 @@ export class Trial {
   private history: readonly FrozenTrial[];
   private writes: Promise<void> = Promise.resolve();
   private writeError: unknown = null;
+  private readonly scratch = new Map<string, unknown>();
 
   /** @internal Created by the study; objectives receive it. */
   constructor(
@@ -65,7 +66,7 @@ export class Trial {
   }
 
   private ctx(): SamplerContext {
-    return { trialNumber: this.number, history: this.history, direction: this.rt.direction, seed: this.rt.seed };
+    return { trialNumber: this.number, history: this.history, direction: this.rt.direction, seed: this.rt.seed, scratch: this.scratch };
   }
 
   /**

@@ -1,7 +1,7 @@
 // Smoke test of the fmnist-tune experiment's pieces on a tiny budget (not a timed or accuracy test):
 //   npx vitest run apps/bench/src/benches/fmnist-tune.test.ts
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS, buildMlp, fmnistTune, summaryTable, trialsTable } from './fmnist-tune';
+import { DEFAULT_PARAMS, buildMlp, fmnistTune, importanceTable, summaryTable, trialsTable } from './fmnist-tune';
 
 describe('fmnist-tune (tiny budget)', () => {
   it('builds FMNIST-MLP with the tuned width', () => {
@@ -31,5 +31,8 @@ describe('fmnist-tune (tiny budget)', () => {
     expect(r.best.testAccuracy).toBeGreaterThan(0);
     expect(summaryTable(r).split('\n')).toHaveLength(4);
     expect(trialsTable(r)).toContain('| 0 (default) |');
+    expect(Object.keys(r.importance).sort()).toEqual(['batchSize', 'lr', 'width']);
+    expect(Object.values(r.importance).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(importanceTable(r).split('\n')).toHaveLength(5);
   });
 });

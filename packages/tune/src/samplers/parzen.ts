@@ -1,114 +1,176 @@
 /**
- * Parzen estimators of the TPE sampler (after Optuna's univariate `_ParzenEstimator` and Bergstra
- * et al. 2011): a mixture of truncated Gaussians, one per observation plus a broad prior, with
- * bandwidths from the distance to neighbouring observations, clipped by the "magic clip".
+ * Parzen estimators of the TPE sampler (after Optuna 3.1's `_ParzenEstimator` and Bergstra et al.
+ * 2011): a mixture with one component per observation plus a broad prior component. Over several
+ * parameters a component is a product of one kernel per parameter (the multivariate TPE); over
+ * one parameter it is the classic univariate estimator. Numerical kernels are Gaussians truncated
+ * to the space, with bandwidths from the gaps to neighbouring observations (univariate) or Scott's
+ * rule (multivariate), clipped by the "magic clip"; categorical kernels are smoothed one-hots.
  */
+import type { Distribution } from '../distributions.js';
 import { Rng } from '../prng.js';
-import { logSumExp, normCdf, normLogPdf } from '../math.js';
+import { logSumExp, normCdf } from '../math.js';
 
-/** A truncated-Gaussian mixture over [low, high] (internal space); discrete when `step` is set. */
-export class NumericalParzen {
-  readonly mus: number[];
-  readonly sigmas: number[];
-  readonly logWeights: number[];
-  private readonly weights: number[];
-  private readonly logZ: number[];
-  /** Support bounds; for a discrete space these are widened by half a step on each side. */
-  readonly low: number;
-  readonly high: number;
+/** Options shared by every estimator of one TPE sampler. */
+export interface ParzenOptions {
+  priorWeight: number;
+  considerMagicClip: boolean;
+  considerEndpoints: boolean;
+  /** Scale each continuous kernel by its σ when scoring (Optuna 3.1's `truncnorm.logpdf`). */
+  bandwidthWeighted: boolean;
+  /** Scott's-rule bandwidths shared by all observations, for a joint (multivariate) estimator. */
+  multivariate: boolean;
+}
 
-  constructor(
-    observations: readonly number[],
-    obsWeights: readonly number[],
-    low: number,
-    high: number,
-    readonly step: number | null,
-    opts: { priorWeight: number; considerMagicClip: boolean; considerEndpoints: boolean },
-  ) {
-    this.low = step === null ? low : low - step / 2;
-    this.high = step === null ? high : high + step / 2;
-    const range = this.high - this.low;
-    const priorMu = 0.5 * (this.low + this.high);
-    const mus = [...observations, priorMu];
+interface NumericalDim {
+  kind: 'numerical';
+  low: number;
+  high: number;
+  step: number | null;
+  mus: number[];
+  sigmas: number[];
+  /** log of the mass of each component's Gaussian inside [low, high]. */
+  logZ: number[];
+}
+
+interface CategoricalDim {
+  kind: 'categorical';
+  /** probs[c][k]: the probability of choice k under component c. */
+  logProbs: number[][];
+  probs: number[][];
+}
+
+type Dim = NumericalDim | CategoricalDim;
+
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * A Parzen estimator over one or more parameters, in their internal spaces.
+ *
+ * @param observations - `observations[i][d]`: the internal value of parameter d in observation i.
+ * @param obsWeights - One non-negative weight per observation (e.g. {@link defaultWeights}).
+ * @param dists - The distribution of each parameter.
+ */
+export class ParzenEstimator {
+  /** Normalised component weights: the observations', then the prior's. */
+  readonly weights: number[];
+  private readonly logWeights: number[];
+  private readonly dims: Dim[];
+  private readonly bandwidthWeighted: boolean;
+
+  constructor(observations: readonly (readonly number[])[], obsWeights: readonly number[], dists: readonly Distribution[], opts: ParzenOptions) {
     const n = observations.length;
-    // Bandwidth of each observation: the larger gap to its sorted neighbours (the ends use the
-    // bounds as neighbours; without consider_endpoints the extreme points use their inner gap).
-    const order = mus.map((_, i) => i).sort((a, b) => mus[a]! - mus[b]!);
-    const sorted = order.map((i) => mus[i]!);
-    const withEnds = [this.low, ...sorted, this.high];
-    const sortedSigmas = sorted.map((_, i) => Math.max(withEnds[i + 1]! - withEnds[i]!, withEnds[i + 2]! - withEnds[i + 1]!));
-    if (!opts.considerEndpoints && sorted.length >= 2) {
-      sortedSigmas[0] = withEnds[2]! - withEnds[1]!;
-      sortedSigmas[sorted.length - 1] = withEnds[sorted.length]! - withEnds[sorted.length - 1]!;
-    }
-    const sigmas = new Array<number>(mus.length);
-    order.forEach((orig, pos) => (sigmas[orig] = sortedSigmas[pos]!));
-    const maxSigma = range;
-    const minSigma = opts.considerMagicClip ? range / Math.min(100, 1 + mus.length) : 1e-12 * range;
-    for (let i = 0; i < n; i++) sigmas[i] = Math.min(maxSigma, Math.max(minSigma, sigmas[i]!));
-    sigmas[n] = range; // the prior: one wide Gaussian over the whole space
     const w = [...obsWeights, opts.priorWeight];
     const total = w.reduce((a, b) => a + b, 0);
     this.weights = w.map((x) => x / total);
     this.logWeights = this.weights.map((x) => Math.log(x));
-    this.mus = mus;
-    this.sigmas = sigmas;
-    this.logZ = mus.map((mu, i) => {
-      const s = sigmas[i]!;
-      return Math.log(Math.max(normCdf((this.high - mu) / s) - normCdf((this.low - mu) / s), 1e-300));
+    this.bandwidthWeighted = opts.bandwidthWeighted;
+    // Scott's rule for the joint estimator: σ = 0.2 · n^(−1/(d+4)) of each parameter's range.
+    const sigma0 = 0.2 * Math.max(n, 1) ** (-1 / (dists.length + 4));
+    this.dims = dists.map((dist, d) => {
+      const obs = observations.map((o) => o[d]!);
+      if (dist.kind === 'categorical') return categoricalDim(obs, obsWeights.length, dist.internalHigh + 1, opts.priorWeight);
+      return numericalDim(obs, dist, opts, opts.multivariate ? sigma0 : null);
     });
   }
 
-  /** Draws one value (on the grid for a discrete space). */
-  sample(rng: Rng): number {
-    const k = rng.choice(this.weights);
-    const mu = this.mus[k]!;
-    const s = this.sigmas[k]!;
-    let x = NaN;
-    // Rejection sampling: mu lies inside the support and sigma ≤ range, so acceptance ≥ ~34%.
-    for (let tries = 0; tries < 100; tries++) {
-      const c = mu + s * rng.normal();
-      if (c >= this.low && c <= this.high) {
-        x = c;
-        break;
+  /** Draws one point (internal values, on the grid for discrete spaces). */
+  sample(rng: Rng): number[] {
+    const c = rng.choice(this.weights);
+    return this.dims.map((dim) => {
+      if (dim.kind === 'categorical') return rng.choice(dim.probs[c]!);
+      const mu = dim.mus[c]!;
+      const s = dim.sigmas[c]!;
+      let x = NaN;
+      // Rejection sampling: mu lies inside the support and sigma ≤ range, so acceptance ≥ ~34%.
+      for (let tries = 0; tries < 100; tries++) {
+        const v = mu + s * rng.normal();
+        if (v >= dim.low && v <= dim.high) {
+          x = v;
+          break;
+        }
       }
-    }
-    if (Number.isNaN(x)) x = rng.uniform(this.low, this.high);
-    return this.snap(x);
+      if (Number.isNaN(x)) x = rng.uniform(dim.low, dim.high);
+      return snap(dim, x);
+    });
   }
 
-  private snap(x: number): number {
-    if (this.step === null) return x;
-    const low = this.low + this.step / 2;
-    const high = this.high - this.step / 2;
-    return Math.min(high, Math.max(low, low + Math.round((x - low) / this.step) * this.step));
-  }
-
-  /** Log density (continuous) or log probability mass of the bin (discrete) at x. */
-  logPdf(x: number): number {
-    const terms = this.mus.map((mu, i) => {
-      const s = this.sigmas[i]!;
-      if (this.step === null) return this.logWeights[i]! + normLogPdf(x, mu, s) - this.logZ[i]!;
-      const mass = normCdf((x + this.step / 2 - mu) / s) - normCdf((x - this.step / 2 - mu) / s);
-      return this.logWeights[i]! + Math.log(Math.max(mass, 1e-300)) - this.logZ[i]!;
+  /**
+   * The score density at x: log Σ_c w_c Π_d k_cd(x_d). Continuous kernels are truncated Gaussian
+   * densities; with `bandwidthWeighted` each is scaled by its σ (Optuna 3.1 leaves out the 1/σ of
+   * the normal density), which ranks candidates as a mixture with weights ∝ w_c·Π σ_cd would, so
+   * isolated observations and the prior count for more than clustered ones. Discrete kernels are the
+   * probability mass of the value's bin; categorical ones the kernel's probability.
+   */
+  logPdf(x: readonly number[]): number {
+    const terms = this.logWeights.map((lw, c) => {
+      let s = lw;
+      this.dims.forEach((dim, d) => {
+        const v = x[d]!;
+        if (dim.kind === 'categorical') {
+          s += dim.logProbs[c]![v]!;
+          return;
+        }
+        const mu = dim.mus[c]!;
+        const sigma = dim.sigmas[c]!;
+        if (dim.step === null) {
+          const z = (v - mu) / sigma;
+          s += -0.5 * z * z - LOG_SQRT_2PI - dim.logZ[c]! - (this.bandwidthWeighted ? 0 : Math.log(sigma));
+        } else {
+          const lo = Math.max(dim.low, v - dim.step / 2);
+          const hi = Math.min(dim.high, v + dim.step / 2);
+          const mass = normCdf((hi - mu) / sigma) - normCdf((lo - mu) / sigma);
+          s += Math.log(Math.max(mass, 1e-300)) - dim.logZ[c]!;
+        }
+      });
+      return s;
     });
     return logSumExp(terms);
   }
 }
 
-/** A categorical Parzen estimator: weighted counts plus a uniform prior. */
-export class CategoricalParzen {
-  readonly probs: number[];
-  constructor(observations: readonly number[], obsWeights: readonly number[], nChoices: number, priorWeight: number) {
-    const p = new Array<number>(nChoices).fill(priorWeight / nChoices);
-    observations.forEach((o, i) => (p[o] = p[o]! + obsWeights[i]!));
-    const total = p.reduce((a, b) => a + b, 0);
-    this.probs = p.map((x) => x / total);
+function snap(dim: NumericalDim, x: number): number {
+  if (dim.step === null) return x;
+  const low = dim.low + dim.step / 2;
+  const high = dim.high - dim.step / 2;
+  return Math.min(high, Math.max(low, low + Math.round((x - low) / dim.step) * dim.step));
+}
+
+function numericalDim(obs: number[], dist: Distribution, opts: ParzenOptions, sigma0: number | null): NumericalDim {
+  const step = dist.internalStep;
+  // A discrete space's support is widened by half a step on each side.
+  const low = step === null ? dist.internalLow : dist.internalLow - step / 2;
+  const high = step === null ? dist.internalHigh : dist.internalHigh + step / 2;
+  const range = high - low;
+  const mus = [...obs, 0.5 * (low + high)];
+  const n = obs.length;
+  let sigmas: number[];
+  if (sigma0 !== null) {
+    sigmas = mus.map(() => sigma0 * range);
+  } else {
+    // The larger gap to the sorted neighbours (prior included; the ends use the bounds, or
+    // without consider_endpoints the extreme points use their inner gap).
+    const order = mus.map((_, i) => i).sort((a, b) => mus[a]! - mus[b]!);
+    const sorted = order.map((i) => mus[i]!);
+    const withEnds = [low, ...sorted, high];
+    const sortedSigmas = sorted.map((_, i) => Math.max(withEnds[i + 1]! - withEnds[i]!, withEnds[i + 2]! - withEnds[i + 1]!));
+    if (!opts.considerEndpoints && sorted.length >= 2) {
+      sortedSigmas[0] = withEnds[2]! - withEnds[1]!;
+      sortedSigmas[sorted.length - 1] = withEnds[sorted.length]! - withEnds[sorted.length - 1]!;
+    }
+    sigmas = new Array<number>(mus.length);
+    order.forEach((orig, pos) => (sigmas[orig] = sortedSigmas[pos]!));
   }
-  sample(rng: Rng): number {
-    return rng.choice(this.probs);
-  }
-  logPdf(x: number): number {
-    return Math.log(this.probs[x]!);
-  }
+  const minSigma = opts.considerMagicClip ? range / Math.min(100, 1 + mus.length) : 1e-12;
+  sigmas = sigmas.map((s) => Math.min(range, Math.max(minSigma, s)));
+  sigmas[n] = range; // the prior: one wide Gaussian over the whole space
+  const logZ = mus.map((mu, i) => Math.log(Math.max(normCdf((high - mu) / sigmas[i]!) - normCdf((low - mu) / sigmas[i]!), 1e-300)));
+  return { kind: 'numerical', low, high, step, mus, sigmas, logZ };
+}
+
+/** Optuna's kernels: (1[k = oᵢ] + v)/(1 + K·v) with v = priorWeight/(n + 1); the prior is uniform. */
+function categoricalDim(obs: number[], n: number, nChoices: number, priorWeight: number): CategoricalDim {
+  const v = priorWeight / (n + 1);
+  const probs = obs.map((o) => Array.from({ length: nChoices }, (_, k) => ((k === o ? 1 : 0) + v) / (1 + nChoices * v)));
+  probs.push(new Array<number>(nChoices).fill(1 / nChoices));
+  return { kind: 'categorical', probs, logProbs: probs.map((r) => r.map((p) => Math.log(p))) };
 }

@@ -1,6 +1,7 @@
 /** The sampler interface shared by random, TPE and grid search. */
 import type { Distribution, ParamValue } from '../distributions.js';
 import type { Direction, FrozenTrial } from '../types.js';
+import type { TpeOptions } from './tpe.js';
 
 /** What a sampler sees when it draws one parameter. */
 export interface SamplerContext {
@@ -11,12 +12,17 @@ export interface SamplerContext {
   readonly direction: Direction;
   /** The study's seed (0 when none was given). */
   readonly seed: number;
+  /**
+   * A map that lives as long as the trial being sampled, where a sampler may keep what it drew for
+   * several parameters at once (the multivariate TPE's joint sample). Absent outside a trial.
+   */
+  readonly scratch?: Map<string, unknown>;
 }
 
 /** A serialisable description of a sampler, used to rebuild it inside worker threads/processes. */
 export type SamplerSpec =
   | { type: 'random' }
-  | { type: 'tpe'; options: Record<string, number> }
+  | { type: 'tpe'; options: Required<TpeOptions> }
   | { type: 'grid'; space: Record<string, ParamValue[]>; options: { shuffle: boolean; warnAbove: number } };
 
 /** Draws parameter values; every draw is a pure function of (seed, trial number, name, history). */
