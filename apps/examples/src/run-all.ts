@@ -25,6 +25,7 @@ import { main as saddlePoints } from './saddle-points';
 import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
 import { main as onnxExport } from './onnx-export';
+import { main as sampleWeights } from './sample-weights';
 
 /** Every example, in the order of the course. */
 export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
@@ -46,6 +47,7 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['lr-decay', lrDecay],
   ['saddle-points', saddlePoints],
   ['hyperparameter-search', hyperparameterSearch],
+  ['sample-weights', sampleWeights],
   ['onnx-export', onnxExport],
 ];
 
