@@ -133,7 +133,7 @@ manualSeed(1);
 const probe = toOnnxBytes((t) => t.relu(), { inputs: { x: [null, 4] }, outputs: ['y'] });
 const devices = ['cpu'];
 const web = await openSession(probe, { device: 'webgpu' }).then((s) => s, (err) => err);
-if (web instanceof Error) summary.notes.push(`webgpu: ${first(web)}`);
+if (web instanceof Error) summary.notes.push(`webgpu: ${web.detail ?? first(web)}`);
 else { devices.push('webgpu'); await web.session.release(); }
 if (cudaProviderInstalled().installed) devices.push('cuda');
 else summary.notes.push('cuda: onnxruntime-node has no CUDA provider here (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node)');
