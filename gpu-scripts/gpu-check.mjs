@@ -24,6 +24,7 @@ const ROOT = join(HERE, '..');
 const argv = process.argv.slice(2);
 const arg = (k, d) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : d);
 const SMOKE = argv.includes('--smoke');
+const HOST_STATE = argv.includes('--host-state'); // webgpu: state through the host each call (stateOnDevice: false)
 const SECONDS = Number(arg('--seconds', SMOKE ? '0.3' : '3'));
 const PARITY_STEPS = SMOKE ? 10 : 50;
 const K = SMOKE ? 2 : 8;
@@ -69,7 +70,7 @@ const sample = (a, n = 20000) => { const s = Math.max(1, Math.floor(a.length / n
 async function cell(kind, name, device) {
   // --smoke plays "webgpu" on the CPU provider with webgpu's graph forms.
   const dev = SMOKE && device === 'webgpu' ? 'cpu' : device;
-  const webgpuForms = device === 'webgpu' ? { target: 'webgpu', multiStep: 'unroll' } : {};
+  const webgpuForms = device === 'webgpu' ? { target: 'webgpu', multiStep: 'unroll', stateOnDevice: !HOST_STATE } : {};
   const model = makeModel(name);
   if (kind === 'infer') {
     model.eval();
@@ -104,8 +105,9 @@ async function cell(kind, name, device) {
   const step1 = await timeIt(() => e.step(x1, y1), b);
   const stepK = await timeIt(() => e.steps(xk, yk, K), K * b);
   const info = e.graphInfo;
+  const ran = e.device;
   await e.dispose();
-  return { kind, name, device, ran: e.device, batch: b, k: K, firstCallsMs: g(compileMs), step1, stepK, losses: Array.from(losses, Number), weights, counts: e.counts, nodes: Object.values(info)[0]?.nodes };
+  return { kind, name, device, ran, stateOnDevice: device === 'webgpu' && !HOST_STATE, batch: b, k: K, firstCallsMs: g(compileMs), step1, stepK, losses: Array.from(losses, Number), weights, counts: e.counts, nodes: Object.values(info)[0]?.nodes };
 }
 
 if (argv[0] === '--cell') {
@@ -152,10 +154,18 @@ for (const kind of ['infer', 'train']) {
     const byDevice = {};
     for (const device of devices) {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cell', kind, name, device, ...(SMOKE ? ['--smoke'] : []), '--seconds', String(SECONDS)], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 600_000 });
-      const last = (r.stdout || '').trim().split('\n').pop() || '';
-      let res;
-      try { res = JSON.parse(last); } catch { res = { kind, name, device, error: `cell exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' / ')}` }; }
+      const runCell = (extra) => {
+        const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cell', kind, name, device, ...(SMOKE ? ['--smoke'] : []), ...extra, '--seconds', String(SECONDS)], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 600_000 });
+        const last = (r.stdout || '').trim().split('\n').pop() || '';
+        try { return JSON.parse(last); } catch { return { kind, name, device, error: `cell exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' / ')}` }; }
+      };
+      let res = runCell(HOST_STATE ? ['--host-state'] : []);
+      if (res.error && kind === 'train' && device === 'webgpu' && !HOST_STATE) {
+        // GPU-resident state failed (never run before this script): say so, and measure the host-state path.
+        console.log(`train ${name} webgpu with state on the GPU: ERROR ${res.error}; again with --host-state`);
+        summary.cells.push({ ...res, stateOnDevice: true });
+        res = runCell(['--host-state']);
+      }
       const { out, losses, weights, ...shown } = res;
       console.log(`${kind} ${name} ${device}: ${res.error ? `ERROR ${res.error}` : JSON.stringify({ ...shown, ...(losses ? { lastLoss: losses.at(-1) } : {}) })} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
       byDevice[device] = res;
