@@ -542,9 +542,9 @@ export class CompiledTrainStep {
   }
 
   /**
-   * Run `k` training steps in ONE onnxruntime call (an ONNX Loop over the k batches): weights and
+   * Run `k` training steps in ONE onnxruntime call (an ONNX Loop over the k batches; on webgpu the step graph unrolled k times): weights and
    * optimizer state cross between JS and onnxruntime once per call instead of once per step, which
-   * is what makes a GPU worthwhile (onnxruntime-node has no IO binding). Same results as `k` calls of
+   * is what makes a GPU worthwhile (onnxruntime-node keeps outputs on the GPU only for WebGPU). Same results as `k` calls of
    * {@link step}. Each `k` compiles a Loop graph once.
    *
    * @param x - k batches of equal size, back to back: `[k · batch, ...inputShape]` values.
