@@ -31,7 +31,7 @@ vi.mock('../runtime/open-session', async (importOriginal) => {
                 if (!host[k]) throw new Error(`input ${k}: a disposed GPU tensor was fed`);
               } else host[k] = t;
             }
-            const out = await target.run(host);
+            const out: Record<string, ort.Tensor> = { ...(await target.run(host)) } as Record<string, ort.Tensor>;
             for (const n of gpuOut) {
               const h = out[n]!;
               const g = ort.Tensor.fromGpuBuffer({} as never, {
