@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // gpu-check.mjs: issue 16's GPU parity tests and timings, against the BUILT packages (npm run build).
-//   node gpu-scripts/gpu-check.mjs [--smoke] [--seconds 3] [--devices webgpu,cuda]
+//   node gpu-scripts/gpu-check.mjs [--smoke] [--seconds 3] [--devices webgpu,cuda] [--models fmnist,large]
+//        [--cell-timeout 300] [--host-state]
 //   on the GPU machine: bash .gpu/remote.sh gpu-scripts/gpu-check.mjs
 // Models: FMNIST-MLP (784-512-BN-256-10, Adam, batch 256) and a large MLP (784-4096-4096-10, Adam,
 // batch 1024). For each device (cpu = the reference, then webgpu, and cuda when onnxruntime-node has
@@ -30,7 +31,7 @@ const PARITY_STEPS = SMOKE ? 10 : 50;
 const K = SMOKE ? 2 : 8;
 const LOSS_TOL = 1e-4; // issue 16: 50 training steps, loss rel ≤ 1e-4 (webgpu vs cpu)
 const INFER_TOL = 1e-4; // max |Δ| / max |cpu output|; measured 3.1e-7 on the H200 for FMNIST-MLP
-const MODELS = {
+const ALL_MODELS = {
   fmnist: { sizes: SMOKE ? [784, 64, 32, 10] : [784, 512, 256, 10], bn: true, batch: SMOKE ? 32 : 256 },
   large: { sizes: SMOKE ? [784, 128, 128, 10] : [784, 4096, 4096, 10], bn: false, batch: SMOKE ? 64 : 1024 },
 };
@@ -39,6 +40,9 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.leng
 const first = (e) => String(e?.message ?? e).split('\n').find((l) => l.trim()) ?? String(e);
 const relToMax = (a, ref) => { let d = 0, m = 0; for (let i = 0; i < ref.length; i++) { d = Math.max(d, Math.abs(a[i] - ref[i])); m = Math.max(m, Math.abs(ref[i])); } return m ? d / m : d; };
 const g = (x, p = 3) => (Number.isFinite(x) ? Number(x.toPrecision(p)) : x);
+
+const MODELS = Object.fromEntries(Object.entries(ALL_MODELS).filter(([k]) => arg('--models', 'fmnist,large').split(',').includes(k)));
+const CELL_TIMEOUT_S = Number(arg('--cell-timeout', '300'));
 
 function makeModel(name) {
   const { sizes, bn } = MODELS[name];
@@ -92,6 +96,9 @@ async function cell(kind, name, device) {
   const t0 = performance.now();
   const e = await compileTrainStep(model, { optimizer: opt, loss: (yt, p) => nn.functional.crossEntropy(p, yt), inputShape: [784], device: dev, ...webgpuForms });
   const { x, y, b } = data(name, PARITY_STEPS);
+  // The first step of a fresh optimizer runs eagerly (it creates the Adam moments) on core's JS
+  // backend: on 2 rows, not a whole batch (a 1024-row eager step of the large MLP takes minutes in JS).
+  await e.step(x.subarray(0, 2 * 784), y.subarray(0, 2));
   const losses = [];
   const half = PARITY_STEPS - K * Math.floor(PARITY_STEPS / (2 * K)); // single steps, then calls of K: PARITY_STEPS in all
   for (let i = 0; i < half; i++) losses.push(await e.step(x.subarray(i * b * 784, (i + 1) * b * 784), y.subarray(i * b, (i + 1) * b)));
@@ -155,7 +162,7 @@ for (const kind of ['infer', 'train']) {
     for (const device of devices) {
       const t = performance.now();
       const runCell = (extra) => {
-        const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cell', kind, name, device, ...(SMOKE ? ['--smoke'] : []), ...extra, '--seconds', String(SECONDS)], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 600_000 });
+        const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cell', kind, name, device, ...(SMOKE ? ['--smoke'] : []), ...extra, '--seconds', String(SECONDS), '--models', Object.keys(MODELS).join(',')], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: CELL_TIMEOUT_S * 1000 });
         const last = (r.stdout || '').trim().split('\n').pop() || '';
         try { return JSON.parse(last); } catch { return { kind, name, device, error: `cell exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' / ')}` }; }
       };
