@@ -14,7 +14,8 @@
 //   --smoke: no GPU needed — tiny sizes, and the "webgpu" cells run on the CPU provider with the
 //            graph forms webgpu gets (target 'webgpu', k steps unrolled): checks this script.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { manualSeed, nn, optim, randint, randn, tensor } from '@nn/core';
@@ -117,6 +118,43 @@ async function cell(kind, name, device) {
   return { kind, name, device, ran, stateOnDevice: device === 'webgpu' && !HOST_STATE, batch: b, k: K, firstCallsMs: g(compileMs), step1, stepK, losses: Array.from(losses, Number), weights, counts: e.counts, nodes: Object.values(info)[0]?.nodes };
 }
 
+/**
+ * Where onnxruntime ran each node of the step graphs (its profiler's per-node events): op types by
+ * execution provider, for one step per call and for K steps per call. On webgpu everything should be
+ * WebGpuExecutionProvider; anything on CPUExecutionProvider is a node the provider had no kernel for.
+ */
+async function placement(name, device) {
+  const dir = mkdtempSync(join(tmpdir(), 'nn-gpu-prof-'));
+  process.env.NN_ORT_PROFILE = join(dir, 'p');
+  const dev = SMOKE && device === 'webgpu' ? 'cpu' : device;
+  const model = makeModel(name);
+  const e = await compileTrainStep(model, { optimizer: new optim.Adam(model.parameters(), { lr: 1e-3 }), loss: (yt, p) => nn.functional.crossEntropy(p, yt), inputShape: [784], device: dev, ...(device === 'webgpu' ? { target: 'webgpu', multiStep: 'unroll' } : {}) });
+  const { x, y, b } = data(name, K);
+  await e.step(x.subarray(0, 2 * 784), y.subarray(0, 2));
+  await e.step(x.subarray(0, b * 784), y.subarray(0, b));
+  await e.steps(x, y, K);
+  await e.dispose(); // releasing the sessions writes their profiles
+  delete process.env.NN_ORT_PROFILE;
+  const byProvider = {};
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    for (const ev of JSON.parse(readFileSync(join(dir, f), 'utf8'))) {
+      if (ev.cat !== 'Node' || !ev.args?.provider || !ev.name?.endsWith('_kernel_time')) continue;
+      const p = (byProvider[ev.args.provider] ??= {});
+      p[ev.args.op_name] = (p[ev.args.op_name] ?? 0) + 1;
+    }
+  }
+  return { kind: 'placement', name, device, ran: e.device, byProvider };
+}
+
+if (argv[0] === '--cell' && argv[1] === 'placement') {
+  try {
+    writeSync(1, `${JSON.stringify(await placement(argv[2], argv[3]))}\n`);
+  } catch (err) {
+    writeSync(1, `${JSON.stringify({ kind: 'placement', name: argv[2], device: argv[3], error: first(err) })}\n`);
+  }
+  process.exit(0);
+}
+
 if (argv[0] === '--cell') {
   const [, kind, name, device] = argv;
   try {
@@ -194,6 +232,18 @@ for (const kind of ['infer', 'train']) {
       console.log(`parity ${kind} ${name} ${device} vs cpu: ${JSON.stringify(p)}`);
       if (!p.ok) failed = true;
     }
+  }
+}
+
+// Node placement of the webgpu training graphs (what runs on the CPU provider instead)
+summary.placement = [];
+for (const device of devices.filter((d) => d !== 'cpu')) {
+  for (const name of Object.keys(MODELS)) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cell', 'placement', name, device, ...(SMOKE ? ['--smoke'] : []), '--models', Object.keys(MODELS).join(',')], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: CELL_TIMEOUT_S * 1000 });
+    let res;
+    try { res = JSON.parse((r.stdout || '').trim().split('\n').pop()); } catch { res = { kind: 'placement', name, device, error: `exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' / ')}` }; }
+    summary.placement.push(res);
+    console.log(`placement ${name} ${device}: ${JSON.stringify(res.byProvider ?? res.error)}`);
   }
 }
 

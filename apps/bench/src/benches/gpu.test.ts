@@ -31,6 +31,8 @@ describe('gpu bench report', () => {
     expect(s.headlines.find((h) => h.measure === 'FMNIST-MLP inference, batch 1024 on webgpu')!.met).toBe(false);
     expect(s.headlines.find((h) => h.measure.startsWith('parity'))!.met).toBe(false);
     expect(s.tables[0]).toMatch(/PyTorch 2.11 CUDA/);
+    const placed = summarizeGpu({ ...r, placement: [{ name: 'fmnist', device: 'webgpu', byProvider: { WebGpuExecutionProvider: { Gemm: 3 }, CPUExecutionProvider: { LogSoftmax: 1 } } }] });
+    expect(placed.notes.join(' ')).toMatch(/on webgpu \(onnxruntime profiler\): on the CPU provider: LogSoftmax ×1/);
   });
 
   it('a malformed last line is a clear error', () => {

@@ -20,7 +20,9 @@ interface Cell { kind: 'infer' | 'train'; name: 'fmnist' | 'large'; device: stri
 interface Parity { kind: string; name: string; device: string; ok: boolean; maxRelDiff?: number; maxLossRel?: number; steps?: number; tol?: number; why?: string }
 interface TorchSide { cuda: boolean; reason?: string; torch?: string; gpu?: string; infer?: Record<string, { b1024: Timing; b1: Timing }>; train?: Record<string, { batch: number; adam: string; step1: Timing }> }
 /** What gpu-check.mjs prints on its last line (and writes to $OUT/gpu-check.json). */
-export interface GpuCheckReport { noGpu?: boolean; smoke: boolean; cells: Cell[]; parity: Parity[]; torch: TorchSide | null; notes: string[] }
+/** Where onnxruntime's profiler saw each node of the training graphs run: op type counts by execution provider. */
+interface Placement { name: string; device: string; error?: string; byProvider?: Record<string, Record<string, number>> }
+export interface GpuCheckReport { noGpu?: boolean; smoke: boolean; cells: Cell[]; parity: Parity[]; torch: TorchSide | null; notes: string[]; placement?: Placement[] }
 
 /** Parse the script's last stdout line; says what was wrong otherwise. */
 export function parseGpuCheck(stdout: string): GpuCheckReport {
@@ -71,6 +73,14 @@ export function summarizeGpu(r: GpuCheckReport): Pick<BenchResult, 'headlines' |
       rows.push(['train', LABEL[name], `PyTorch ${r.torch.torch} CUDA (${r.torch.train![name]!.adam} Adam)`, `${fmt(r.torch.train![name]!.step1.samplesPerS)} /s`]);
     }
   } else notes.push(`PyTorch CUDA peer: ${r.torch?.reason ?? 'not run'}.`);
+  for (const p of r.placement ?? []) {
+    if (p.error) notes.push(`Node placement of the ${LABEL[p.name as 'fmnist']} training graphs on ${p.device}: not measured (${p.error}).`);
+    else {
+      const cpu = p.byProvider?.CPUExecutionProvider ?? {};
+      const ops = Object.entries(cpu).map(([op, n]) => `${op} ×${n}`).join(', ');
+      notes.push(`Node placement of the ${LABEL[p.name as 'fmnist']} training graphs on ${p.device} (onnxruntime profiler): ${ops ? `on the CPU provider: ${ops}` : 'no node on the CPU provider'}.`);
+    }
+  }
   return { status: 'ok', headlines, tables: [table(['what', 'model', 'device', 'samples/s (median call)'], rows)], notes };
 }
 
