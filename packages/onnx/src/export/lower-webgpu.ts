@@ -32,7 +32,8 @@ export function lowerLogSoftmax(g: IrGraph): number {
     let axis = ax && ax.kind === 'int' ? ax.v : -1;
     const rank = g.shapes.get(x)?.length;
     if (axis < 0 && rank !== undefined) axis += rank;
-    const axes = g.i64([axis]);
+    // A fresh initializer, not g.i64(): its constant cache may name one a simplifier pass has since removed.
+    const axes = g.addInit({ name: g.fresh('lsm_axes'), dtype: 'int64', dims: [1], data: BigInt64Array.of(BigInt(axis)) });
     const dt = g.dtypes.get(x) ?? 'float32';
     const v = (p: string) => {
       const name = g.fresh(p);

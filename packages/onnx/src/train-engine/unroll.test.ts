@@ -127,3 +127,25 @@ describe('GPU-resident state: the CPU path is untouched', () => {
     await s.release();
   });
 });
+
+describe("exportOnnx({ target: 'webgpu' })", () => {
+  it('writes no LogSoftmax and gives the same outputs', async () => {
+    const { toOnnxBytes } = await import('../export/export');
+    manualSeed(6);
+    const net = new nn.Sequential(new nn.Linear(5, 4), new nn.LogSoftmax(-1));
+    const plain = toOnnxBytes(net, { inputs: { x: [null, 5] }, outputs: ['y'] });
+    const web = toOnnxBytes(net, { inputs: { x: [null, 5] }, outputs: ['y'], target: 'webgpu' });
+    const opsOf = (b: Uint8Array) => fromBinary(ModelProtoSchema, b).graph!.node.map((n) => n.opType);
+    expect(opsOf(plain)).toContain('LogSoftmax');
+    expect(opsOf(web)).not.toContain('LogSoftmax');
+    const x = Float32Array.from(randn([3, 5]).dataSync() as Float64Array, (v) => v * 30);
+    const run = async (b: Uint8Array) => {
+      const s = await ort.InferenceSession.create(b, { executionProviders: ['cpu'] });
+      const y = (await s.run({ x: new ort.Tensor('float32', x, [3, 5]) })).y!.data as Float32Array;
+      await s.release();
+      return y;
+    };
+    const [a, c] = [await run(plain), await run(web)];
+    a.forEach((v, i) => expect(Math.abs(v - c[i]!)).toBeLessThanOrEqual(2e-6 * Math.max(1, Math.abs(v))));
+  });
+});
