@@ -1,8 +1,8 @@
 import type { IrGraph, IrNode } from './ir';
 
 // onnxruntime's WebGPU execution provider registers no LogSoftmax kernel (its kernel table in
-// onnxruntime/core/providers/webgpu/webgpu_execution_provider.cc has Softmax, ReduceMax, ReduceSum,
-// Sub, Exp, Log … but not LogSoftmax; measured on an H200: LogSoftmax is the one node of the
+// onnxruntime/core/providers/webgpu/webgpu_execution_provider.cc, read at commit 003f772, has Softmax,
+// ReduceMax, ReduceSum, Sub, Exp, Log … but not LogSoftmax; measured on an H200: LogSoftmax is the one node of the
 // FMNIST-MLP step graph that onnxruntime placed on the CPU, with a GPU→CPU→GPU copy around it).
 // `target: 'webgpu'` writes it with ops that provider runs.
 

@@ -83,7 +83,14 @@ export function ortReason(e: unknown): string {
 /**
  * Check a device name (what `device` options accept).
  *
+ * @param device - What the caller was given.
+ * @returns The device, typed.
  * @throws DeviceError for anything but 'auto', 'cpu', 'cuda', 'webgpu'.
+ * @example
+ * ```ts
+ * checkDevice('webgpu');   // 'webgpu'
+ * checkDevice('gpu');      // throws DeviceError: expected 'auto', 'cpu', 'cuda' or 'webgpu'
+ * ```
  */
 export function checkDevice(device: unknown): Device {
   if (!DEVICES.includes(device as Device)) throw new DeviceError(String(device), "expected 'auto', 'cpu', 'cuda' or 'webgpu'");
