@@ -29,7 +29,10 @@ const SMOKE = argv.includes('--smoke');
 const HOST_STATE = argv.includes('--host-state'); // webgpu: state through the host each call (stateOnDevice: false)
 const SECONDS = Number(arg('--seconds', SMOKE ? '0.3' : '3'));
 const PARITY_STEPS = SMOKE ? 10 : 50;
-const K = SMOKE ? 2 : 8;
+// --loop: the webgpu cell uses an ONNX Loop of LOOP_K steps (what the engine avoids on webgpu: the
+// Loop runs on the CPU provider there, and one measured run diverged) — a diagnostic row only.
+const LOOP = argv.includes('--loop');
+const K = LOOP ? (SMOKE ? 4 : 16) : SMOKE ? 2 : 8;
 const LOSS_TOL = 1e-4; // issue 16: 50 training steps, loss rel ≤ 1e-4 (webgpu vs cpu)
 const INFER_TOL = 1e-4; // max |Δ| / max |cpu output|; measured 3.1e-7 on the H200 for FMNIST-MLP
 const ALL_MODELS = {
@@ -75,7 +78,7 @@ const sample = (a, n = 20000) => { const s = Math.max(1, Math.floor(a.length / n
 async function cell(kind, name, device) {
   // --smoke plays "webgpu" on the CPU provider with webgpu's graph forms.
   const dev = SMOKE && device === 'webgpu' ? 'cpu' : device;
-  const webgpuForms = device === 'webgpu' ? { target: 'webgpu', multiStep: 'unroll', stateOnDevice: !HOST_STATE } : {};
+  const webgpuForms = device === 'webgpu' ? { target: 'webgpu', multiStep: LOOP ? 'loop' : 'unroll', stateOnDevice: !HOST_STATE } : {};
   const model = makeModel(name);
   if (kind === 'infer') {
     model.eval();
@@ -115,7 +118,7 @@ async function cell(kind, name, device) {
   const info = e.graphInfo;
   const ran = e.device;
   await e.dispose();
-  return { kind, name, device, ran, stateOnDevice: device === 'webgpu' && !HOST_STATE, batch: b, k: K, firstCallsMs: g(compileMs), step1, stepK, losses: Array.from(losses, Number), weights, counts: e.counts, nodes: Object.values(info)[0]?.nodes };
+  return { kind, name, device, ran, stateOnDevice: device === 'webgpu' && !HOST_STATE, ...(LOOP ? { variant: 'loop' } : {}), batch: b, k: K, firstCallsMs: g(compileMs), step1, stepK, losses: Array.from(losses, Number), weights, counts: e.counts, nodes: Object.values(info)[0]?.nodes };
 }
 
 /**
@@ -233,6 +236,24 @@ for (const kind of ['infer', 'train']) {
       if (!p.ok) failed = true;
     }
   }
+}
+
+// Diagnostic: the Loop form on webgpu (FMNIST-MLP), against the cpu reference's losses and weights.
+// Reported, never failing the run: the engine does not use a Loop on webgpu.
+for (const device of devices.filter((d) => d === 'webgpu')) {
+  if (!MODELS.fmnist) break;
+  const cpuRef = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cell', 'train', 'fmnist', 'cpu', '--loop', ...(SMOKE ? ['--smoke'] : []), '--seconds', String(SECONDS), '--models', 'fmnist'], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: CELL_TIMEOUT_S * 1000 });
+  const web = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--cell', 'train', 'fmnist', device, '--loop', ...(SMOKE ? ['--smoke'] : []), '--seconds', String(SECONDS), '--models', 'fmnist'], { encoding: 'utf8', maxBuffer: 256 << 20, timeout: CELL_TIMEOUT_S * 1000 });
+  const parse = (r) => { try { return JSON.parse((r.stdout || '').trim().split('\n').pop()); } catch { return { error: `exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-2).join(' / ')}` }; } };
+  const [a, w] = [parse(cpuRef), parse(web)];
+  if (a.error || w.error) summary.loopDiagnostic = { device, error: a.error ?? w.error };
+  else {
+    const lossRel = Math.max(...w.losses.map((v, i) => Math.abs(v - a.losses[i]) / Math.max(1e-12, Math.abs(a.losses[i]))));
+    const wRel = Math.max(...w.weights.map(([, x], i) => relToMax(x, a.weights[i][1])));
+    const { losses, weights, ...shown } = w; // eslint-disable-line no-unused-vars
+    summary.loopDiagnostic = { device, k: w.k, steps: w.losses.length, maxLossRel: g(lossRel), weightsRelToMax: g(wRel), withinTol: lossRel <= LOSS_TOL, cell: shown };
+  }
+  console.log(`loop diagnostic fmnist ${device} (ONNX Loop, not what the engine uses there): ${JSON.stringify(summary.loopDiagnostic)}`);
 }
 
 // Node placement of the webgpu training graphs (what runs on the CPU provider instead)
