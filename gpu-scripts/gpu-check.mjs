@@ -250,7 +250,7 @@ for (const device of devices.filter((d) => d === 'webgpu')) {
   else {
     const lossRel = Math.max(...w.losses.map((v, i) => Math.abs(v - a.losses[i]) / Math.max(1e-12, Math.abs(a.losses[i]))));
     const wRel = Math.max(...w.weights.map(([, x], i) => relToMax(x, a.weights[i][1])));
-    const { losses, weights, ...shown } = w; // eslint-disable-line no-unused-vars
+    const { losses, weights, ...shown } = w;
     summary.loopDiagnostic = { device, k: w.k, steps: w.losses.length, maxLossRel: g(lossRel), weightsRelToMax: g(wRel), withinTol: lossRel <= LOSS_TOL, cell: shown };
   }
   console.log(`loop diagnostic fmnist ${device} (ONNX Loop, not what the engine uses there): ${JSON.stringify(summary.loopDiagnostic)}`);
