@@ -82,6 +82,19 @@ describe('every entry point takes device and reports it', () => {
     expect(c.device).toBe('cpu');
   });
 
+  it("compileTrainStep 'auto' says which device it chose and why (graphInfo)", async () => {
+    manualSeed(14);
+    const m = new nn.Sequential(new nn.Linear(8, 3));
+    const e = await compileTrainStep(m, { optimizer: new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }), loss: (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y), inputShape: [8] });
+    const x = randn([4, 8]), y = randint(0, 3, [4]);
+    await e.step(x, y);
+    await e.step(x, y);
+    const info = Object.values(e.graphInfo)[0]!;
+    expect(info.device).toBe(e.device);
+    if (e.device === 'cpu') expect(info.deviceReason).toMatch(/CUDA execution provider/);
+    await e.dispose();
+  });
+
   it("compileTrainStep(model, { device: 'webgpu' }) and fit with ortEngine({ device: 'webgpu' })", async () => {
     manualSeed(13);
     const make = () => new nn.Sequential(new nn.Linear(8, 6), new nn.ReLU(), new nn.Linear(6, 3));

@@ -78,6 +78,8 @@ export interface CompileTrainStepOptions {
 export interface GraphInfo {
   nodes: number;
   device: RunDevice;
+  /** Why it runs on `device` when that is not what was asked for (`'auto'` on CPU: why not CUDA). */
+  deviceReason?: string;
   /** Random tensors (dropout masks, noise …) drawn in JS per step, from the same generators and in the same order as eager steps. */
   masks: number;
   /** Optimizer scalars fed per step (learning rates, bias corrections, from `optimizer.hostStep()`). */
@@ -96,6 +98,7 @@ interface OrtGraph {
   readonly kind: 'ort';
   readonly session: ort.InferenceSession;
   readonly device: RunDevice;
+  readonly deviceReason?: string;
   readonly inputs: readonly InputSlot[];
   readonly outputs: readonly OutputSlot[];
   /** The random host values, in draw order (an input `random.<i>` each). */
@@ -280,7 +283,7 @@ export class CompiledTrainStep {
     if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
     const s = await this.open(g.bytes, g.outputs.flatMap((o) => (o.kind === 'state' ? [o.name] : [])));
     return {
-      kind: 'ort', session: s.session, device: s.device, step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
+      kind: 'ort', session: s.session, device: s.device, ...(s.fallbackReason ? { deviceReason: s.fallbackReason } : {}), step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
       randoms, scalars, gradParams: a.gradParams, nodeCount: g.nodeCount,
     };
   }
@@ -346,7 +349,7 @@ export class CompiledTrainStep {
     }
     this.graphs.set(key, g);
     if (g.kind === 'ort') {
-      this.info[key] = { nodes: g.nodeCount, device: g.device, masks: g.randoms.length, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
+      this.info[key] = { nodes: g.nodeCount, device: g.device, ...(g.deviceReason ? { deviceReason: g.deviceReason } : {}), masks: g.randoms.length, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
     }
     return g;
   }
