@@ -11,6 +11,7 @@ export const BENCHES: Record<string, { title: string; issues: number[]; load: ()
   'prefetch-workers': { title: 'Workers + prefetch', issues: [5], load: () => import('./benches/prefetch-workers') },
   'tpe': { title: 'TPE vs Optuna TPE', issues: [9, 19], load: () => import('./benches/tpe') },
   'fmnist-tune': { title: 'Tuning FMNIST-MLP vs its default', issues: [9], load: () => import('./benches/fmnist-tune') },
+  'gpu': { title: 'GPU: webgpu / cuda vs cpu vs PyTorch CUDA', issues: [16], load: () => import('./benches/gpu') },
 };
 
 export async function loadBench(name: string): Promise<Bench> {

@@ -95,11 +95,13 @@ export class DeviceError extends NNError {
     readonly detail: string,
   ) {
     super(
-      `InferenceSession: device "${device}" is not available: ${detail}.`,
+      `onnxruntime: device "${device}" is not available: ${detail}.`,
       device,
       device === 'cuda'
         ? "onnxruntime-node's CUDA provider is installed separately: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node (needs CUDA 12 and cuDNN 9), or use device 'auto' / 'cpu'."
-        : undefined,
+        : device === 'webgpu'
+          ? "onnxruntime-node's WebGPU provider needs a GPU and its driver's Vulkan (Linux), Metal (macOS) or D3D12 (Windows) loader; on Linux check that libvulkan.so.1 and the GPU's ICD are installed. Or use device 'auto' / 'cpu'."
+          : undefined,
     );
   }
 }

@@ -52,3 +52,7 @@ export {
 import { registerFitEngine } from '@nn/core';
 import { ortEngine as defaultOrtEngine } from './train-engine/index';
 registerFitEngine('ort', () => defaultOrtEngine());
+// Opening onnxruntime sessions on a device (the one owner InferenceSession and the ort engine use).
+export { openSession, checkDevice, type RunDevice, type OpenSessionOptions, type OpenedSession } from './runtime/open-session';
+export { TrainStepStateError } from './train-engine/errors';
+export type { LoweringTarget } from './export/lower-webgpu';

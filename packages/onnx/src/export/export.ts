@@ -5,6 +5,7 @@ import { VERSION } from '../version';
 import { buildGraph, type GraphInput } from './build';
 import { batchDims, staticDims } from './dynamic';
 import { serializeModel } from './serialize';
+import { lowerForTarget, type LoweringTarget } from './lower-webgpu';
 import { simplify } from './simplify';
 
 /**
@@ -46,6 +47,12 @@ export interface ExportOptions {
   params?: Iterable<[string, Tensor]>;
   /** Run the peephole simplifier. @default true */
   simplify?: boolean;
+  /**
+   * Write the graph for an execution provider: `'webgpu'` expresses the ops onnxruntime's WebGPU
+   * provider has no kernel for (LogSoftmax) with ops it runs, so no node falls back to the CPU.
+   * @default 'default'
+   */
+  target?: LoweringTarget;
   /** Name of the symbolic batch dimension. @default 'batch' */
   batchDim?: string;
   /** Extra metadata_props key/values. */
@@ -162,6 +169,7 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
   if (dup) throw new ExportOptionsError(`exportOnnx: output name "${dup}" is used twice or is also an input name.`);
   let g = buildGraph({ trace: t, dims, opset, inputs, outputNames, layers, ...(opts.batchDim ? { batchDim: opts.batchDim } : {}) });
   if (opts.simplify !== false) g = simplify(g);
+  g = lowerForTarget(g, opts.target ?? 'default');
   return serializeModel(g, {
     opset,
     producerName: opts.producer?.name ?? 'nn',

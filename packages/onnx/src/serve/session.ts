@@ -1,20 +1,17 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-node';
 import { ModelProtoSchema, type ModelProto } from '../gen/onnx_pb';
-import { DeviceError, OnnxFormatError, SessionInputError } from '../errors';
+import { OnnxFormatError, SessionInputError } from '../errors';
+import { openSession, type Device, type RunDevice } from '../runtime/open-session';
 import { describeAll, prepareFeed, type FeedValue, type HostArray, type SessionOutput, type ValueSpec } from './feeds';
 import { unsupportedOpError } from './unsupported-op';
 
-/** Where a session runs. `auto` uses CUDA when onnxruntime-node has its CUDA provider, else CPU. */
-export type Device = 'auto' | 'cuda' | 'cpu';
+export { cudaProviderInstalled, type Device, type RunDevice } from '../runtime/open-session';
 
 /** Options of {@link InferenceSession.create}. */
 export interface SessionOptions {
-  /** @default 'auto' */
+  /** Where it runs: `'auto'` (CUDA when its provider is installed, else CPU), `'cpu'`, `'cuda'` or `'webgpu'` (opt-in). @default 'auto' */
   device?: Device;
   /** Intra-op threads (0 lets onnxruntime choose). @default 0 */
   threads?: number;
@@ -24,22 +21,6 @@ export interface SessionOptions {
 
 /** Inputs of {@link InferenceSession.run}: by name, or one value for a single-input model. */
 export type Feeds = Readonly<Record<string, FeedValue>> | FeedValue;
-
-/**
- * Where onnxruntime-node looks for its CUDA provider libraries, and whether they are there. The CPU
- * provider is built in; the CUDA one is a separate download (ONNXRUNTIME_NODE_INSTALL=cuda12).
- */
-export function cudaProviderInstalled(): { installed: boolean; dir: string } {
-  let dir = '';
-  try {
-    const req = createRequire(typeof __filename !== 'undefined' ? __filename : import.meta.url);
-    dir = join(dirname(req.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
-  } catch {
-    return { installed: true, dir }; // unknown layout: let onnxruntime try
-  }
-  const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-  return { installed: existsSync(join(dir, lib)), dir };
-}
 
 function specs(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueSpec[] {
   return meta.map((m) => ({
@@ -71,8 +52,8 @@ export class InferenceSession {
   private constructor(
     private readonly ort: ort.InferenceSession,
     /** The execution provider in use. */
-    readonly device: 'cuda' | 'cpu',
-    /** Why 'auto' fell back to CPU (the CUDA provider's error), when it did. */
+    readonly device: RunDevice,
+    /** Why 'auto' runs on CPU (why not CUDA), when it does. */
     readonly fallbackReason: string | undefined,
   ) {
     this.inputs = specs(ort.inputMetadata);
@@ -90,13 +71,15 @@ export class InferenceSession {
 
   /**
    * Load a model from a path or bytes. `device: 'auto'` asks for `['cuda', 'cpu']` and, because
-   * onnxruntime-node throws when its CUDA provider is not installed, retries on CPU; `session.device`
-   * says which one runs.
+   * onnxruntime-node throws when its CUDA provider is not installed, retries on CPU; `'webgpu'` asks
+   * for onnxruntime-node's bundled WebGPU provider (never chosen by 'auto'). `session.device` says
+   * which one runs, `session.fallbackReason` why 'auto' did not get CUDA. Sessions are opened by
+   * `openSession` (src/runtime/open-session.ts), as the training engine's are.
    *
    * @param source - Path to a `.onnx` file, or its bytes.
    * @param opts - Device, threads and optimization level.
    * @throws OnnxFormatError for a missing, corrupt or truncated model, or one with an op onnxruntime cannot run
-   *   (naming the op, its domain and node in the message and in `error.op`); DeviceError when 'cuda' is asked for and absent.
+   *   (naming the op, its domain and node in the message and in `error.op`); DeviceError when 'cuda' or 'webgpu' is asked for and cannot start (naming the device and onnxruntime's reason).
    */
   static async create(source: string | Uint8Array, opts: SessionOptions = {}): Promise<InferenceSession> {
     const where = typeof source === 'string' ? source : '<bytes>';
@@ -116,39 +99,10 @@ export class InferenceSession {
     } catch (e) {
       throw new OnnxFormatError(where, `the protobuf does not decode as an ONNX ModelProto (${(e as Error).message})`);
     }
-    const device = opts.device ?? 'auto';
-    if (!['auto', 'cuda', 'cpu'].includes(device)) throw new DeviceError(String(device), "expected 'auto', 'cuda' or 'cpu'");
-    const base: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: opts.graphOptimization ?? 'all',
-      intraOpNumThreads: opts.threads ?? 0,
-      interOpNumThreads: 1,
-    };
-    // The CUDA attempt logs at fatal level only: its failure is expected where the provider is absent.
-    const open = (eps: string[]) => ort.InferenceSession.create(bytes, { ...base, executionProviders: eps, ...(eps[0] === 'cuda' ? { logSeverityLevel: 4 as const } : {}) });
     // An op onnxruntime cannot run is named (op, domain, node, layer); anything else is wrapped as is.
     const wrap = (e: unknown) => unsupportedOpError(where, e, model) ?? new OnnxFormatError(where, `onnxruntime could not load it: ${(e as Error).message}`);
-    if (device === 'cpu') return new InferenceSession(await open(['cpu']).catch((e) => Promise.reject(wrap(e))), 'cpu', undefined);
-    const cuda = cudaProviderInstalled();
-    // NN_ORT_TRY_CUDA=1 always asks onnxruntime (for a provider installed somewhere unusual).
-    if (!cuda.installed && process.env.NN_ORT_TRY_CUDA !== '1') {
-      // Asking onnxruntime anyway would only throw (and log an error): skip straight to the fallback.
-      const why = `the CUDA execution provider is not installed (no CUDA provider library in ${cuda.dir})`;
-      if (device === 'cuda') throw new DeviceError('cuda', why);
-      return new InferenceSession(await open(['cpu']).catch((e) => Promise.reject(wrap(e))), 'cpu', why);
-    }
-    try {
-      return new InferenceSession(await open(['cuda', 'cpu']), 'cuda', undefined);
-    } catch (cudaErr) {
-      if (device === 'cuda') {
-        // Distinguish "no CUDA" from "bad model": a CPU load that also fails blames the model.
-        const cpu = await open(['cpu']).catch((e) => e as Error);
-        if (cpu instanceof Error) throw wrap(cpu);
-        await cpu.release();
-        throw new DeviceError('cuda', (cudaErr as Error).message.split('\n')[0]!);
-      }
-      const s = await open(['cpu']).catch((e) => Promise.reject(wrap(e)));
-      return new InferenceSession(s, 'cpu', (cudaErr as Error).message.split('\n')[0]);
-    }
+    const s = await openSession(bytes, { device: opts.device ?? 'auto', threads: opts.threads ?? 0, graphOptimization: opts.graphOptimization ?? 'all', where, wrap });
+    return new InferenceSession(s.session, s.device, s.fallbackReason);
   }
 
   private feeds(input: Feeds): Record<string, ort.Tensor> {

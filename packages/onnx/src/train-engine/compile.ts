@@ -2,13 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { getLoss, isKerasOptimizer, isLayer, NNError, noGrad, scope, tensor, Tensor, zeros, type DType, type Optimizer, type RandomHost, type ScalarHost } from '@nn/core';
-import { DeviceError, UnsupportedOpError } from '../errors';
-import type { Device } from '../serve/session';
-import { TrainStepCompileError, TrainStepInputError } from './errors';
+import { DeviceError, OnnxFormatError, UnsupportedOpError } from '../errors';
+import type { LoweringTarget } from '../export/lower-webgpu';
+import { checkDevice, openSession, type Device, type RunDevice } from '../runtime/open-session';
+import { buildReadbackGraph, readbackNames } from './device-state';
+import { TrainStepCompileError, TrainStepInputError, TrainStepStateError } from './errors';
 import { buildStepGraph, type InputSlot, type OutputSlot, type StepGraph } from './graph';
 import { buildLoopGraph, type LoopGraph } from './loop';
 import { bindIfNeeded, coreOptimizer, hyperKey, namedState } from './optim-state';
-import { openSession } from './ort-session';
+import { buildUnrolledGraph } from './unroll';
 import { forward, totalLoss, traceStep, type StepContext, type StepLoss, type TrainableModel } from './step-trace';
 
 /** A batch: an nn Tensor, or a typed array / number array of `batch × sample size` values. */
@@ -28,12 +30,41 @@ export interface CompileTrainStepOptions {
   targetDtype?: 'int32' | 'float32';
   /** Compile for this batch size now (other sizes compile on first use). */
   batchSize?: number;
-  /** Where onnxruntime runs: CUDA when its provider is installed, else CPU. @default 'auto' */
+  /**
+   * Where onnxruntime runs: `'auto'` (CUDA when its provider is installed, else CPU), `'cpu'`,
+   * `'cuda'` or `'webgpu'` (onnxruntime-node's bundled WebGPU provider; opt-in, never chosen by
+   * 'auto'). 'cuda' / 'webgpu' throw a `DeviceError` when they cannot start. @default 'auto'
+   */
   device?: Device;
   /** onnxruntime intra-op threads (0: onnxruntime's choice). @default 0 */
   threads?: number;
   /** ONNX opset of the compiled graph (16 – 18: max-pool gradients need ScatterElements add). @default 17 */
   opset?: number;
+  /**
+   * How `steps(x, y, k)` puts k steps in one call: an ONNX `Loop` (one copy of the step graph), or
+   * the step graph unrolled k times into one flat graph. The WebGPU provider has no Loop kernel (it
+   * runs on the CPU there, and one measured run gave wrong Adam moments), so webgpu unrolls.
+   * @default 'unroll' on webgpu, else 'loop'
+   */
+  multiStep?: 'loop' | 'unroll';
+  /**
+   * Write the graphs for this provider: `'webgpu'` expresses the ops the WebGPU provider has no
+   * kernel for (LogSoftmax) with ops it runs. @default 'webgpu' when device is 'webgpu', else 'default'
+   */
+  target?: LoweringTarget;
+  /**
+   * webgpu only: keep weights and optimizer state on the GPU between calls (outputs stay GPU
+   * buffers and are fed back as the next call's inputs); they come back to the host only on
+   * {@link CompiledTrainStep.flush} / `dispose()` (and after each call with `readbackEachCall`).
+   * Ignored on CPU and CUDA. @default true
+   */
+  stateOnDevice?: boolean;
+  /**
+   * webgpu with `stateOnDevice`: read the state back after every call, so that the synchronous
+   * `sync()` always works (what `ortEngine` uses for core `fit`, whose `sync()` cannot wait).
+   * @default false
+   */
+  readbackEachCall?: boolean;
   /**
    * Mode passed to a Keras model's call (`model(x, { training })`), as `fit` does. PyTorch-style
    * modules use their own `train()` / `eval()` flags; changing them compiles another graph. @default true
@@ -46,7 +77,9 @@ export interface CompileTrainStepOptions {
 /** Diagnostics of one compiled graph (see {@link CompiledTrainStep.graphInfo}). */
 export interface GraphInfo {
   nodes: number;
-  device: 'cuda' | 'cpu';
+  device: RunDevice;
+  /** Why it runs on `device` when that is not what was asked for (`'auto'` on CPU: why not CUDA). */
+  deviceReason?: string;
   /** Random tensors (dropout masks, noise …) drawn in JS per step, from the same generators and in the same order as eager steps. */
   masks: number;
   /** Optimizer scalars fed per step (learning rates, bias corrections, from `optimizer.hostStep()`). */
@@ -64,7 +97,8 @@ interface ScalarSlot {
 interface OrtGraph {
   readonly kind: 'ort';
   readonly session: ort.InferenceSession;
-  readonly device: 'cuda' | 'cpu';
+  readonly device: RunDevice;
+  readonly deviceReason?: string;
   readonly inputs: readonly InputSlot[];
   readonly outputs: readonly OutputSlot[];
   /** The random host values, in draw order (an input `random.<i>` each). */
@@ -123,6 +157,12 @@ export class CompiledTrainStep {
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
   private fresh: 'arrays' | 'tensors' = 'tensors';
   private busy = false;
+  /** webgpu: state tensors that live on the GPU (fed back as inputs), by state name. */
+  private readonly onDevice = new Map<string, ort.Tensor>();
+  /** The arrays are older than {@link onDevice} (nothing read back since the last call). */
+  private hostBehind = false;
+  /** The read-back session of {@link flush}, by the names it copies. */
+  private readback: { key: string; session: ort.InferenceSession } | undefined;
   private readonly info: Record<string, GraphInfo> = {};
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
@@ -144,8 +184,8 @@ export class CompiledTrainStep {
   }
 
   /** The device of the most recently compiled graph (`undefined` before the first compile). */
-  get device(): 'cuda' | 'cpu' | undefined {
-    let d: 'cuda' | 'cpu' | undefined;
+  get device(): RunDevice | undefined {
+    let d: RunDevice | undefined;
     for (const g of this.graphs.values()) if (g.kind === 'ort') d = g.device;
     return d;
   }
@@ -247,15 +287,35 @@ export class CompiledTrainStep {
     }
     const g = buildStepGraph({
       trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)), adamMoments: momentPairs(ctx.named.map(([n]) => n)),
-      randomIds, scalarIds, opset: this.opts.opset ?? 17,
+      randomIds, scalarIds, opset: this.opts.opset ?? 17, target: this.target(),
     });
     // NN_ORT_DUMP=dir writes each compiled step graph there (for netron / onnx.checker).
     if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
-    const s = await openSession(g.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
+    const s = await this.open(g.bytes, g.outputs.flatMap((o) => (o.kind === 'state' ? [o.name] : [])));
     return {
-      kind: 'ort', session: s.session, device: s.device, step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
+      kind: 'ort', session: s.session, device: s.device, ...(s.fallbackReason ? { deviceReason: s.fallbackReason } : {}), step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
       randoms, scalars, gradParams: a.gradParams, nodeCount: g.nodeCount,
     };
+  }
+
+  private target(): LoweringTarget {
+    return this.opts.target ?? (this.opts.device === 'webgpu' ? 'webgpu' : 'default');
+  }
+
+  /** webgpu keeps state on the GPU between calls unless told not to. */
+  private stateOnDevice(): boolean {
+    return this.opts.device === 'webgpu' && this.opts.stateOnDevice !== false;
+  }
+
+  /** Open a graph's session on the engine's device; `stateOutputs` stay GPU buffers when the state lives on the GPU. */
+  private open(bytes: Uint8Array, stateOutputs: readonly string[]) {
+    return openSession(bytes, {
+      device: this.opts.device ?? 'auto',
+      threads: this.opts.threads ?? 0,
+      where: '<train step>',
+      wrap: (e) => new OnnxFormatError('<train step>', `onnxruntime could not load the compiled step: ${(e as Error).message}`),
+      ...(this.stateOnDevice() ? { preferredOutputLocation: Object.fromEntries(stateOutputs.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+    });
   }
 
   /** 'train' / 'eval', or each module's flag when they differ (e.g. a frozen batch norm in eval mode). */
@@ -286,6 +346,7 @@ export class CompiledTrainStep {
     }
     // Optimizer buffers are created lazily by the first update: that step runs eagerly.
     if (!coreOptimizer(this.optimizer).hasState([...this.model.parameters()].filter((p) => p.requiresGrad))) return null;
+    await this.flush();
     if (this.fresh === 'arrays') this.sync();
     let g: Compiled;
     try {
@@ -298,7 +359,7 @@ export class CompiledTrainStep {
     }
     this.graphs.set(key, g);
     if (g.kind === 'ort') {
-      this.info[key] = { nodes: g.nodeCount, device: g.device, masks: g.randoms.length, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
+      this.info[key] = { nodes: g.nodeCount, device: g.device, ...(g.deviceReason ? { deviceReason: g.deviceReason } : {}), masks: g.randoms.length, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
     }
     return g;
   }
@@ -326,6 +387,7 @@ export class CompiledTrainStep {
           this.warned.add(g.reason);
           (this.opts.onFallback ?? ((r: string) => console.warn(`[nn ort engine] running eagerly: ${r}`)))(g.reason);
         }
+        await this.flush();
         return this.eagerStep(xs, ys);
       }
       return (await this.ortSteps(g, 1, xs, ys))[0]!;
@@ -373,6 +435,7 @@ export class CompiledTrainStep {
 
   /** Copy the model's tensors into the arrays (after eager steps or a user edit). */
   private load(): void {
+    this.dropDeviceState();
     this.context();
     // Nothing assigned since sync() wrote the arrays into the tensors (fit syncs every epoch): the
     // arrays still hold those values.
@@ -410,12 +473,18 @@ export class CompiledTrainStep {
     return g.scalars.map((sl) => k.get(sl.owner)![sl.seq]!);
   }
 
+  /** How k steps share one call: `multiStep`, by default unrolled on webgpu (no Loop kernel there) and a Loop elsewhere. */
+  private multiStep(): 'loop' | 'unroll' {
+    return this.opts.multiStep ?? (this.opts.device === 'webgpu' ? 'unroll' : 'loop');
+  }
+
   private async loopFor(g: OrtGraph, k: number): Promise<{ session: ort.InferenceSession; graph: LoopGraph }> {
     let l = g.loops.get(k);
     if (!l) {
-      const graph = buildLoopGraph(g.step, k);
-      if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-steps-k${k}.onnx`), graph.bytes);
-      const s = await openSession(graph.bytes, this.opts.device ?? 'auto', this.opts.threads ?? 0);
+      const unroll = this.multiStep() === 'unroll';
+      const graph = unroll ? buildUnrolledGraph(g.step, k) : buildLoopGraph(g.step, k);
+      if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-steps-k${k}${unroll ? '-unrolled' : ''}.onnx`), graph.bytes);
+      const s = await this.open(graph.bytes, graph.outputs.flatMap((o) => (o.kind === 'state' ? [o.fetch] : [])));
       g.loops.set(k, (l = { session: s.session, graph }));
     }
     return l;
@@ -424,6 +493,11 @@ export class CompiledTrainStep {
   /** Run `k` steps in one onnxruntime call (`k` = 1: the step graph itself, else its Loop); returns the k losses. */
   private async ortSteps(g: OrtGraph, k: number, x: { data: Float32Array | Int32Array; batch: number }, y: { data: Float32Array | Int32Array; batch: number }): Promise<Float32Array<ArrayBufferLike>> {
     if (this.fresh === 'tensors') this.load();
+    if (this.needsConversion(g.step.scales)) {
+      // The GPU copies hold the old representation: bring them home, convert there, upload again.
+      await this.flush();
+      this.dropDeviceState();
+    }
     this.represent(g.step.scales);
     const loop = k === 1 ? undefined : await this.loopFor(g, k);
     const session = loop ? loop.session : g.session;
@@ -449,7 +523,7 @@ export class CompiledTrainStep {
       switch (sl.kind) {
         case 'x': feeds[sl.feed] = new ort.Tensor('float32', x.data as Float32Array, [...lead, b, ...this.opts.inputShape]); break;
         case 'y': feeds[sl.feed] = new ort.Tensor(this.yDtype, y.data as Int32Array, [...lead, b, ...this.ySample]); break;
-        case 'state': feeds[sl.feed] = new ort.Tensor(sl.dtype as 'float32', this.arrays.get(sl.name)! as Float32Array, sl.shape as number[]); break;
+        case 'state': feeds[sl.feed] = this.onDevice.get(sl.name) ?? new ort.Tensor(sl.dtype as 'float32', this.arrays.get(sl.name)! as Float32Array, sl.shape as number[]); break;
         default: feeds[sl.feed] = new ort.Tensor(sl.dtype as 'float32', per.get(sl.feed) as Float32Array, [...lead, ...sl.shape]);
       }
     }
@@ -463,16 +537,27 @@ export class CompiledTrainStep {
       else if (o.kind === 'pred') {
         const t = out[o.fetch]!;
         this.lastPred = { data: t.data as Float32Array, dims: loop ? [k * t.dims[1]!, ...t.dims.slice(2)] : t.dims };
-      } else if (o.kind === 'state') this.arrays.set(o.state, out[o.fetch]!.data as Float32Array);
+      } else if (o.kind === 'state') {
+        const t = out[o.fetch]!;
+        if (t.location === 'gpu-buffer') {
+          // The new state stays on the GPU: the next call feeds it back; the previous buffer was
+          // this call's input and is free now. Never t.getData() here (see ./device-state.ts).
+          const old = this.onDevice.get(o.state);
+          this.onDevice.set(o.state, t);
+          if (old && old !== t) old.dispose();
+          this.hostBehind = true;
+        } else this.arrays.set(o.state, t.data as Float32Array);
+      }
     }
     this.counts.ort += k;
+    if (this.hostBehind && this.opts.readbackEachCall) await this.flush();
     return losses;
   }
 
   /**
-   * Run `k` training steps in ONE onnxruntime call (an ONNX Loop over the k batches): weights and
+   * Run `k` training steps in ONE onnxruntime call (an ONNX Loop over the k batches; on webgpu the step graph unrolled k times): weights and
    * optimizer state cross between JS and onnxruntime once per call instead of once per step, which
-   * is what makes a GPU worthwhile (onnxruntime-node has no IO binding). Same results as `k` calls of
+   * is what makes a GPU worthwhile (onnxruntime-node keeps outputs on the GPU only for WebGPU). Same results as `k` calls of
    * {@link step}. Each `k` compiles a Loop graph once.
    *
    * @param x - k batches of equal size, back to back: `[k · batch, ...inputShape]` values.
@@ -522,12 +607,62 @@ export class CompiledTrainStep {
    * copy is still theirs). Call {@link sync} first if the engine's newest weights must not be lost.
    */
   invalidate(): void {
+    if (this.hostBehind) throw new TrainStepStateError('invalidate', 'the newest weights are still on the GPU and would be lost');
+    this.dropDeviceState();
     this.ctx = undefined;
     this.fresh = 'tensors';
   }
 
-  /** Write the current weights, buffers and optimizer state into the model's tensors. */
+  /** State names whose stored scale differs from what a graph wants. */
+  private needsConversion(want: ReadonlyMap<string, number>): boolean {
+    for (const n of new Set([...this.scales.keys(), ...want.keys()])) if ((this.scales.get(n) ?? 1) !== (want.get(n) ?? 1)) return true;
+    return false;
+  }
+
+  /** Forget the GPU copies of the state (after the host arrays or the model's tensors became the newest). */
+  private dropDeviceState(): void {
+    for (const t of this.onDevice.values()) t.dispose();
+    this.onDevice.clear();
+    this.hostBehind = false;
+  }
+
+  /**
+   * Read the state the GPU holds (`device: 'webgpu'` keeps weights and optimizer state there between
+   * calls) back into the engine's host arrays, through a read-back session on the same provider (the
+   * one safe download path of onnxruntime-node 1.30: see src/train-engine/device-state.ts). The GPU
+   * copies stay the inputs of the next call. A no-op on CPU / CUDA or when nothing is pending.
+   *
+   * @example
+   * ```ts
+   * await engine.steps(x, y, 32);
+   * await engine.flush();   // state on the host
+   * engine.sync();          // and in the model's tensors
+   * ```
+   */
+  async flush(): Promise<void> {
+    if (!this.hostBehind) return;
+    const names = [...this.onDevice.keys()].sort();
+    const key = names.join('|');
+    if (this.readback?.key !== key) {
+      await this.readback?.session.release();
+      const bytes = buildReadbackGraph(names.map((n) => ({ name: n, dtype: this.onDevice.get(n)!.type, shape: [...this.onDevice.get(n)!.dims] })));
+      // Outputs at their default location (the host): onnxruntime copies GPU → CPU itself.
+      const s = await openSession(bytes, { device: 'webgpu', where: '<state read-back>' });
+      this.readback = { key, session: s.session };
+    }
+    const feeds = Object.fromEntries(names.map((n) => [readbackNames(n).input, this.onDevice.get(n)!]));
+    const out = await this.readback.session.run(feeds);
+    for (const n of names) this.arrays.set(n, out[readbackNames(n).output]!.data as Float32Array);
+    this.hostBehind = false;
+  }
+
+  /**
+   * Write the current weights, buffers and optimizer state into the model's tensors.
+   *
+   * @throws TrainStepStateError when the newest state is still on the GPU (webgpu): `await flush()` first.
+   */
   sync(): void {
+    if (this.hostBehind) throw new TrainStepStateError('sync', 'the newest weights and optimizer state are on the GPU (device webgpu keeps them there between calls)');
     if (this.fresh !== 'arrays') return;
     noGrad(() => {
       for (const [n, a] of this.arrays) {
@@ -540,9 +675,13 @@ export class CompiledTrainStep {
     this.synced = new Map([...this.tensorsByName].map(([n, t]) => [n, t.handle]));
   }
 
-  /** {@link sync}, then free the onnxruntime sessions. */
+  /** {@link flush} and {@link sync}, then free the onnxruntime sessions and GPU buffers. */
   async dispose(): Promise<void> {
+    await this.flush();
     this.sync();
+    this.dropDeviceState();
+    await this.readback?.session.release();
+    this.readback = undefined;
     for (const g of this.graphs.values()) {
       if (g.kind !== 'ort') continue;
       await g.session.release();
@@ -587,6 +726,7 @@ export async function compileTrainStep(model: TrainableModel, opts: CompileTrain
   if (!optimizer) throw new TrainStepCompileError('the model', 'no optimizer was given and the model is not compiled', 'Pass { optimizer } or call model.compile() first.');
   const lossSpec = opts.loss ?? compiled?.losses[0];
   if (!lossSpec) throw new TrainStepCompileError('the model', 'no loss was given and the model is not compiled', "Pass { loss: 'sparseCategoricalCrossentropy' } or a function.");
+  checkDevice(opts.device ?? 'auto');
   if (!Array.isArray(opts.inputShape) || opts.inputShape.some((d) => !(Number.isInteger(d) && d > 0))) {
     throw new TrainStepInputError('inputShape', 'positive integers, the shape of one sample (e.g. [784])', JSON.stringify(opts.inputShape));
   }

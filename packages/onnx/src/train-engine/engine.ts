@@ -1,5 +1,5 @@
 import type { FitEngine, FitEngineCompiled, FitEngineSample, Trainable } from '@nn/core';
-import type { Device } from '../serve/session';
+import type { Device } from '../runtime/open-session';
 import { compileTrainStep, type CompiledTrainStep, type LossArg } from './compile';
 
 /** @deprecated Use core's `FitEngineCompiled`. */
@@ -11,7 +11,11 @@ export type TrainEngine = FitEngine;
 
 /** Options of {@link ortEngine}. */
 export interface OrtEngineOptions {
-  /** Where onnxruntime runs: CUDA when its provider is installed, else CPU. @default 'auto' */
+  /**
+   * Where onnxruntime runs: `'auto'` (CUDA when its provider is installed, else CPU), `'cpu'`,
+   * `'cuda'` or `'webgpu'` (opt-in; k steps per call are unrolled there, the state stays on the GPU
+   * during a call and is read back after it, since core `fit`'s `sync()` cannot wait). @default 'auto'
+   */
   device?: Device;
   /** onnxruntime intra-op threads (0: onnxruntime's choice). @default 0 */
   threads?: number;
@@ -72,6 +76,8 @@ export function ortEngine(opts: OrtEngineOptions = {}): OrtEngine {
         inputShape: sample.x,
         targetShape: sample.y,
         targetDtype: sample.yDtype,
+        // core fit's sync() is synchronous: GPU-resident state (webgpu) comes back after each call.
+        readbackEachCall: true,
         ...compileOpts,
       }),
   };

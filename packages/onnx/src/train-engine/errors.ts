@@ -31,3 +31,14 @@ export class TrainStepInputError extends NNError {
     super(`CompiledTrainStep.step: ${input} should be ${expected}, got ${received}.`, 'CompiledTrainStep.step');
   }
 }
+
+/**
+ * A synchronous read of weights that live on the GPU (`device: 'webgpu'` keeps the state there
+ * between calls): they can only be read back asynchronously, with `await engine.flush()`.
+ */
+export class TrainStepStateError extends NNError {
+  override name = 'TrainStepStateError';
+  constructor(what: string, detail: string) {
+    super(`CompiledTrainStep.${what}: ${detail}.`, `CompiledTrainStep.${what}`, 'Call `await engine.flush()` first (it reads the state back from the GPU), or `await engine.dispose()`.');
+  }
+}

@@ -1,5 +1,5 @@
 import { compile, fit, tensor, Tensor, type Callback, type History, type LossSpec, type Optimizer, type Trainable } from '@nn/core';
-import type { Device } from '../serve/session';
+import type { Device } from '../runtime/open-session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
 import type { LossArg } from './compile';
 import { ortEngine } from './engine';

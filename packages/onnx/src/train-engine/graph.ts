@@ -2,6 +2,7 @@ import type { TraceResult, TraceValue } from '@nn/core';
 import { buildGraph, type GraphInput } from '../export/build';
 import { staticDims } from '../export/dynamic';
 import { serializeModel } from '../export/serialize';
+import { lowerForTarget, type LoweringTarget } from '../export/lower-webgpu';
 import { simplify } from '../export/simplify';
 import { VERSION } from '../version';
 import { scaleAdamMoments, type StateScales } from './adam-scale';
@@ -41,6 +42,8 @@ export interface StepGraphSpec {
   readonly opset?: number;
   /** State inputs `[m, v]` of Adam moment pairs to carry scaled when their update has core's form. */
   readonly adamMoments?: ReadonlyArray<readonly [string, string]>;
+  /** Write the graph for this execution provider (`'webgpu'`: no LogSoftmax, see ../export/lower-webgpu.ts). @default 'default' */
+  readonly target?: LoweringTarget;
 }
 
 const asInput = (v: TraceValue, name: string): TraceValue => ({ ...v, kind: 'input', name });
@@ -115,7 +118,7 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   // Each op's module (recorded by the trace) names the layer in lowering errors and node names.
   const layers = new Map(t.ops.flatMap((o) => (o.scope ? [[o, o.scope] as const] : [])));
   let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames, layers });
-  g = simplify(g);
+  g = lowerForTarget(simplify(g), spec.target ?? 'default');
   const scales = scaleAdamMoments(g, spec.adamMoments ?? []);
   const bytes = serializeModel(g, { opset, producerName: 'nn', producerVersion: VERSION, graphName: 'nn_train_step' });
   return { bytes, inputs: slots, outputs: outs, nodeCount: g.nodes.length, scales };

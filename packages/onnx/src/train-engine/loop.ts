@@ -32,14 +32,14 @@ export interface LoopGraph {
   readonly outputs: readonly (OutputSlot & { readonly fetch: string })[];
 }
 
-const scalarInfo = (name: string, elemType: DT): ValueInfoProto =>
+export const scalarInfo = (name: string, elemType: DT): ValueInfoProto =>
   create(ValueInfoProtoSchema, {
     name,
     type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, shape: create(TensorShapeProtoSchema, { dim: [] }) }) } }),
   });
 
 /** The same value info with a new name and, optionally, a leading dimension. */
-function renamed(v: ValueInfoProto, name: string, lead?: number): ValueInfoProto {
+export function renamed(v: ValueInfoProto, name: string, lead?: number): ValueInfoProto {
   const c = create(ValueInfoProtoSchema, { ...v, name });
   if (lead !== undefined && c.type?.value.case === 'tensorType') {
     const t = c.type.value.value;
