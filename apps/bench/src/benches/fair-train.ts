@@ -55,7 +55,8 @@ export async function runGroup(model: string, batch: number, threads: number, en
   const live: { cell: Cell; result: CellResult }[] = [];
   const torch = torchAvailable();
   const names = [...engines, 'torch'] as const;
-  for (const engine of names) {
+  // The cells start together (start-up is not timed), then run one at a time.
+  await Promise.all(names.map(async (engine) => {
     const result: CellResult = { engine, info: '' };
     results.push(result);
     try {
@@ -72,7 +73,11 @@ export async function runGroup(model: string, batch: number, threads: number, en
       result.error = (e as Error).message;
       console.log(`  ${engine}: ${result.error}`);
     }
-  }
+  }));
+  // Table order: the engines as listed, PyTorch last (whatever order they started in).
+  const rank = (e: string) => names.indexOf(e as (typeof names)[number]);
+  results.sort((a, b) => rank(a.engine) - rank(b.engine));
+  live.sort((a, b) => rank(a.result.engine) - rank(b.result.engine));
   let gflops: number | undefined;
   const peer = live.find((l) => l.result.engine === 'torch');
   let gflopsWall: number | undefined;
