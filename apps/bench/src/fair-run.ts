@@ -122,7 +122,7 @@ class ProcessCell implements Cell {
   }
 }
 
-/** The environment of a PyTorch peer: OPENBLAS_CORETYPE removed, OpenMP threads sleeping when idle. */
+/** The environment of a PyTorch peer: OPENBLAS_CORETYPE removed, OMP_WAIT_POLICY=PASSIVE (see {@link peerEnv}). */
 export function torchEnv(): NodeJS.ProcessEnv {
   return { ...peerEnv(), OMP_WAIT_POLICY: 'PASSIVE' };
 }

@@ -167,9 +167,9 @@ async function tfjsWasm(batch: number): Promise<Rate | string> {
   }
 }
 
-/** PyTorch's environment: ours without OPENBLAS_CORETYPE (it can pin OpenBLAS to a slow kernel), as apps/bench's peerEnv. */
+/** PyTorch's environment: ours without OPENBLAS_CORETYPE (it can pin OpenBLAS to a slow kernel) and with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep), as apps/bench's peerEnv. */
 function peerEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
   return env;
 }
