@@ -42,7 +42,8 @@ def load_safetensors(path):
         if k == '__metadata__':
             continue
         s, e = v['data_offsets']
-        sd[k] = torch.frombuffer(bytearray(b[8 + n + s:8 + n + e]), dtype=torch.float32).reshape(v['shape'])
+        dt = {'F32': torch.float32, 'F64': torch.float64}[v['dtype']]  # a float64 backend saves F64
+        sd[k] = torch.frombuffer(bytearray(b[8 + n + s:8 + n + e]), dtype=dt).reshape(v['shape']).float()
     return sd
 
 
