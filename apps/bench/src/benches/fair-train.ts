@@ -133,8 +133,11 @@ export function groupTable(groups: GroupResult[]): string {
   return table(['batch', 'threads', 'cell', 'samples/s wall', 'samples per CPU-s', 'cores used', '÷ PyTorch, wall', '÷ PyTorch, per CPU-s', 'steps per round (PyTorch: sgemm check)', 'load 1-min, start → end'], rows);
 }
 
-/** The headline of one group: ort ÷ PyTorch per CPU-second (wall in the peer column). */
-function headline(g: GroupResult, title: string, engine: Engine, target: number | null): Headline | null {
+/**
+ * The headline of one group: an nn cell ÷ PyTorch per CPU-second (the wall ratio in the measure);
+ * no target is judged (met: null) when the peer's sgemm check failed.
+ */
+export function groupHeadline(g: GroupResult, title: string, engine: Engine, target: number | null): Headline | null {
   const v = groupRatio(g, engine);
   if (!v) return null;
   const check = sgemmCheck(g.gflops, undefined, g.gflopsWall);
@@ -184,10 +187,10 @@ function trainBench(name: keyof typeof SPECS): Bench {
     }
     const headlines: Headline[] = [];
     for (const g of groups) {
-      const h = headline(g, spec.title, 'ort', g.threads === 1 ? spec.target : null);
+      const h = groupHeadline(g, spec.title, 'ort', g.threads === 1 ? spec.target : null);
       if (h) headlines.push(h);
       if (g.threads === 1) {
-        const f = spec.fit ? headline(g, spec.title, 'ort-fit', null) : null;
+        const f = spec.fit ? groupHeadline(g, spec.title, 'ort-fit', null) : null;
         if (f) headlines.push(f);
       }
     }
