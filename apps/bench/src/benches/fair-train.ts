@@ -21,9 +21,10 @@ const NODE_CELL = 'apps/bench/src/cells/train-cell.ts';
 const TORCH_CELL = 'apps/bench/peers/train_cell_torch.py';
 const ROWS = 8192;
 
-type Engine = 'ort' | 'ort-fit' | 'eager';
+type Engine = 'ort' | 'ort-k' | 'ort-fit' | 'eager';
 const LABEL: Record<Engine | 'torch', string> = {
   ort: 'nn ort (compileTrainStep loop)',
+  'ort-k': 'nn ort, k batches per call (steps())',
   'ort-fit': 'nn model.fit + ortEngine()',
   eager: 'nn eager (tfjs-wasm, 1 thread)',
   torch: 'PyTorch (Adam foreach=True)',
@@ -181,7 +182,7 @@ function trainBench(name: keyof typeof SPECS): Bench {
     const groups: GroupResult[] = [];
     for (const threads of [1, 2]) {
       for (const batch of spec.batches) {
-        const engines: Engine[] = ['ort', ...(spec.fit ? (['ort-fit'] as const) : []), ...(threads === 1 ? (['eager'] as const) : [])];
+        const engines: Engine[] = ['ort', 'ort-k', ...(spec.fit ? (['ort-fit'] as const) : []), ...(threads === 1 ? (['eager'] as const) : [])];
         groups.push(await runGroup(spec.model, batch, threads, engines, rounds, spec.model === 'cnn' && opts.quick ? 0.2 : seconds));
       }
     }
@@ -190,8 +191,10 @@ function trainBench(name: keyof typeof SPECS): Bench {
       const h = groupHeadline(g, spec.title, 'ort', g.threads === 1 ? spec.target : null);
       if (h) headlines.push(h);
       if (g.threads === 1) {
-        const f = spec.fit ? groupHeadline(g, spec.title, 'ort-fit', null) : null;
-        if (f) headlines.push(f);
+        for (const e of ['ort-k', 'ort-fit'] as const) {
+          const f = groupHeadline(g, spec.title, e, null);
+          if (f) headlines.push(f);
+        }
       }
     }
     const infos = [...new Set(groups.flatMap((g) => g.cells.filter((c) => c.info).map((c) => `${LABEL[c.engine]}: ${c.info}`)))];

@@ -10,7 +10,8 @@
  *   dropout .2-256 relu-dropout .2-10), Adam lr 2e-3, eps 1e-7 (the main job's, without its cosine schedule);
  * - `cnn`: conv16 3×3-relu-maxpool2-conv32 3×3-relu-maxpool2-flatten-dense10 on 1×28×28, Adam lr 1e-3.
  *
- * Engines: `ort` (a `compileTrainStep` loop, one batch per call), `ort-fit` (`model.fit` with
+ * Engines: `ort` (a `compileTrainStep` loop, one batch per call), `ort-k` (the same, `steps(x, y, k)`:
+ * k = `autoStepsPerCall(batch)` batches per onnxruntime call, as `ortEngine()` runs), `ort-fit` (`model.fit` with
  * `ortEngine()`: fit's own shuffle, batching and bookkeeping; for `fmnist` the main job's Keras
  * model), `eager` (the same loop as `ort` eagerly on tfjs-wasm, the default engine; one thread).
  *
@@ -20,14 +21,14 @@
  */
 import { manualSeed, nn, optim, optimizers, scope, tensor, useBackend, type Callback, type Module, type Optimizer, type Tensor } from '@nn/core';
 import { tfjs } from '@nn/backend-tfjs';
-import { compileTrainStep, ortEngine } from '@nn/onnx';
+import { autoStepsPerCall, compileTrainStep, ortEngine } from '@nn/onnx';
 import { kerasModel, TorchMlp } from '../../../fashion-mnist/src/models';
 import { loadFmnist } from '../fmnist';
 import { serveCell, type CellBody } from './protocol';
 
 export interface TrainCellConfig {
   model: string;
-  engine: 'ort' | 'ort-fit' | 'eager';
+  engine: 'ort' | 'ort-k' | 'ort-fit' | 'eager';
   batch: number;
   threads: number;
   rows: number;
@@ -144,10 +145,28 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     pos += cfg.batch;
   };
 
-  let step: () => Promise<number> | number;
+  let step: () => Promise<unknown> | unknown;
   let info: string;
+  let perStep = 1;
   const extra: Record<string, unknown> = {};
-  if (cfg.engine === 'ort') {
+  if (cfg.engine === 'ort-k') {
+    const k = autoStepsPerCall(cfg.batch);
+    perStep = k;
+    const fallbacks: string[] = [];
+    const e = await compileTrainStep(m, { optimizer: opt, loss, inputShape: sample, batchSize: cfg.batch, device: 'cpu', threads: cfg.threads, onFallback: (r) => fallbacks.push(r) });
+    const xk = new Float32Array(k * xb.length), yk = new Int32Array(k * cfg.batch);
+    step = () => {
+      for (let j = 0; j < k; j++) {
+        gather();
+        xk.set(xb, j * xb.length);
+        yk.set(yb, j * cfg.batch);
+      }
+      return e.steps(xk, yk, k);
+    };
+    for (let i = 0; i < 2; i++) await step();
+    if (fallbacks.length) throw new Error(`ort fell back to eager: ${fallbacks.join('; ')}`);
+    info = `compileTrainStep steps(x, y, ${k}): ${k} batches per onnxruntime call, ${cfg.threads} thread(s)`;
+  } else if (cfg.engine === 'ort') {
     const fallbacks: string[] = [];
     const e = await compileTrainStep(m, { optimizer: opt, loss, inputShape: sample, batchSize: cfg.batch, device: 'cpu', threads: cfg.threads, onFallback: (r) => fallbacks.push(r) });
     step = () => {
@@ -177,7 +196,10 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     info,
     extra,
     run: async (steps) => {
-      for (let i = 0; i < steps; i++) await step();
+      // ort-k runs k batches per call: whole calls, at least one.
+      const calls = Math.max(1, Math.round(steps / perStep));
+      for (let i = 0; i < calls; i++) await step();
+      return calls * perStep;
     },
   };
 }
