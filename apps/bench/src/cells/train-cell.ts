@@ -19,7 +19,7 @@
  * epoch a random permutation; each step gathers its batch's rows by that permutation into a batch
  * buffer (`ort-fit`: fit's own shuffle-and-gather does the same).
  */
-import { manualSeed, nn, optim, optimizers, scope, tensor, useBackend, type Callback, type Module, type Optimizer, type Tensor } from '@nn/core';
+import { losses, manualSeed, nn, optim, optimizers, scope, tensor, useBackend, type Callback, type Module, type Optimizer, type Tensor } from '@nn/core';
 import { tfjs } from '@nn/backend-tfjs';
 import { autoStepsPerCall, compileTrainStep, ortEngine } from '@nn/onnx';
 import { kerasModel, TorchMlp } from '../../../fashion-mnist/src/models';
@@ -78,7 +78,7 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     const a = adamArgs(cfg.model);
     (m as unknown as { compile(c: object): void }).compile({
       optimizer: keras ? optimizers.Adam({ learningRate: a.lr, epsilon: a.eps }) : new optim.Adam(m.parameters(), { lr: a.lr, eps: a.eps }),
-      loss: keras ? 'sparseCategoricalCrossentropy' : 'crossentropy',
+      loss: keras ? losses.SparseCategoricalCrossentropy({ fromLogits: true }) : 'crossentropy',
     });
     const fallbacks: string[] = [];
     const engine = ortEngine({ device: 'cpu', threads: cfg.threads, onFallback: (r) => fallbacks.push(r) });
