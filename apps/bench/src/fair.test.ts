@@ -1,6 +1,6 @@
 // The fair method's pure logic (no processes, no timing): npx vitest run src/fair.test.ts
 import { describe, expect, it } from 'vitest';
-import { fmtSpread, mlpTrainFlopsPerSample, rate, ratesOf, ratioOf, roundOrder, sgemmCheck, spreadOf, stepsFor, type Sample } from './fair';
+import { fmtSpread, loadWarning, mlpTrainFlopsPerSample, rate, ratesOf, ratioOf, roundOrder, sgemmCheck, spreadOf, stepsFor, type Sample } from './fair';
 
 const s = (steps: number, batch: number, wall: number, cpu: number): Sample => ({ steps, batch, wall, cpu });
 
@@ -80,5 +80,13 @@ describe('stepsFor and FLOP counts', () => {
     // 784-256-128-10: forward 2·(784·256 + 256·128 + 128·10) = 469,504; training 4·784·256 + 6·(256·128 + 128·10).
     expect(mlpTrainFlopsPerSample([784, 256, 128, 10])).toBe(4 * 784 * 256 + 6 * (256 * 128 + 128 * 10));
     expect(mlpTrainFlopsPerSample([784, 256, 128, 10])).toBe(3 * 469_504 - 2 * 784 * 256);
+  });
+});
+
+describe('loadWarning', () => {
+  it('warns only when the load went above the core count', () => {
+    expect(loadWarning([1.2, 1.9, 2], 2)).toBeUndefined();
+    expect(loadWarning([1.2, 7.46, 3], 2)).toMatch(/reached 7.5 on 2 cores/);
+    expect(loadWarning([], 2)).toBeUndefined();
   });
 });

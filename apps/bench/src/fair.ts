@@ -129,3 +129,18 @@ export function mlpTrainFlopsPerSample(widths: readonly number[]): number {
   for (let i = 0; i + 1 < widths.length; i++) f += (i === 0 ? 4 : 6) * widths[i]! * widths[i + 1]!;
   return f;
 }
+
+/**
+ * A warning when the 1-minute load average went above the machine's core count during a run: the
+ * cells then share cores with other work, and even per-CPU-second rates move (caches, SMT), so the
+ * ratios are smoke, not measurements.
+ *
+ * @param loads - Every 1-minute load average sampled around the groups.
+ * @param cores - The machine's logical cores.
+ * @returns The note, or undefined when the load stayed at or below the core count.
+ */
+export function loadWarning(loads: readonly number[], cores: number): string | undefined {
+  const max = Math.max(...loads.filter(Number.isFinite));
+  if (!Number.isFinite(max) || max <= cores) return undefined;
+  return `**Loaded machine**: the 1-minute load average reached ${max.toFixed(1)} on ${cores} cores during this run, so other work shared the cores; even per-CPU-second rates move under such load (caches, SMT). Treat these ratios as a smoke test and rerun on a quiet machine.`;
+}

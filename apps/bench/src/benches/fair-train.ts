@@ -11,7 +11,8 @@
  * 1 thread, GFLOP/s as a fraction of the peer's sgemm).
  */
 import { fmt, table } from '../stats';
-import { fmtSpread, mlpTrainFlopsPerSample, ratesOf, ratioOf, sgemmCheck, type Sample, type Spread } from '../fair';
+import { cpus } from 'node:os';
+import { fmtSpread, loadWarning, mlpTrainFlopsPerSample, ratesOf, ratioOf, sgemmCheck, type Sample, type Spread } from '../fair';
 import { interleave, startNodeCell, startPythonCell, type Cell } from '../fair-run';
 import { fmnistDir } from '../fmnist';
 import { torchAvailable } from '../python';
@@ -102,6 +103,12 @@ export async function runGroup(model: string, batch: number, threads: number, en
   }
   return { model, batch, threads, cells: results, ...(gflops !== undefined ? { gflops } : {}), ...(gflopsWall !== undefined ? { gflopsWall } : {}), load };
 }
+
+/** The loaded-machine warning of a list of groups, as a notes entry (or none). */
+const warnOf = (groups: GroupResult[]): string[] => {
+  const w = loadWarning(groups.flatMap((g) => [...g.load.start.slice(0, 1), ...g.load.end.slice(0, 1)]), cpus().length);
+  return w ? [w] : [];
+};
 
 const loadText = (l: GroupResult['load']) => (l.start.length ? `${l.start[0]!.toFixed(2)} → ${l.end[0]!.toFixed(2)}` : '—');
 
@@ -205,6 +212,7 @@ function trainBench(name: keyof typeof SPECS): Bench {
       headlines,
       tables: [groupTable(groups)],
       notes: [
+        ...warnOf(groups),
         METHOD(rounds, seconds),
         `Targets (issue 20): ort ÷ PyTorch per CPU-second at 1 thread each ≥ ${spec.target}; 2 threads reported${spec.model === 'mlp' ? '; model.fit + ortEngine() ≥ 1.0 at batch 256 (issue 15)' : ''}. Eager tfjs-wasm is single-threaded in Node, so it runs in the 1-thread groups only.`,
         ...(spec.model === 'fmnist' ? ["The `model.fit` row trains the main job's own Keras model (apps/fashion-mnist kerasModel(): Glorot init, Keras BatchNormalization defaults, sparse categorical cross-entropy on logits) — the same shapes and ops as the PyTorch-door model of the other rows; Adam lr 2e-3, eps 1e-7 as the main job, without its cosine schedule."] : []),
@@ -262,6 +270,7 @@ async function scaling(opts: BenchOptions): Promise<BenchResult> {
     headlines,
     tables: [table(['model', 'batch', 'nn ort: samples/s wall · GFLOP per CPU-s (fraction of sgemm)', 'PyTorch: samples/s wall · GFLOP per CPU-s (fraction of sgemm)', 'ort ÷ PyTorch, wall', 'ort ÷ PyTorch, per CPU-s', 'peer sgemm 1024³, 1 thread', 'load 1-min, start → end'], rows)],
     notes: [
+      ...warnOf(groups),
       METHOD(rounds, seconds),
       'GFLOP/s counts the matmuls only: forward 2·in·out per layer, backward the weight gradient (as many) and the input gradient of every layer but the first (no side computes the data\'s gradient) — 3× the forward matmul FLOPs less the first layer\'s input gradient. The limit is the PyTorch cell\'s own 1024³ sgemm on one thread (best of 5, per CPU-second; issue 20\'s audit found onnxruntime\'s MLAS at the same speed as OpenBLAS here). Both sides\' GFLOP are per CPU-second of the median round (1 thread, so per CPU-second ≈ per wall-second on an idle machine and steadier on a loaded one).',
       ...(opts.quick ? ['Quick run: few rounds and short cells; a smoke test, not a measurement.'] : []),
