@@ -26,7 +26,7 @@ export interface CellReady {
   ready: true;
   /** Free text: versions, device, graph size, BLAS … */
   info?: string;
-  /** Peer cells: the 1024³ sgemm GFLOP/s on one thread. */
+  /** Peer cells: the 1024³ sgemm, GFLOP per CPU-second of the process (`gflopsWall`: per wall-second). */
   gflops?: number;
   /** Anything else the cell wants the bench to see (e.g. `fallbacks`). */
   [k: string]: unknown;
@@ -122,9 +122,16 @@ class ProcessCell implements Cell {
   }
 }
 
-/** The environment of a PyTorch peer: OPENBLAS_CORETYPE removed, OMP_WAIT_POLICY=PASSIVE (see {@link peerEnv}). */
-export function torchEnv(): NodeJS.ProcessEnv {
-  return { ...peerEnv(), OMP_WAIT_POLICY: 'PASSIVE' };
+/**
+ * The environment of a PyTorch peer cell: OPENBLAS_CORETYPE removed, OMP_WAIT_POLICY=PASSIVE (see
+ * {@link peerEnv}), and the BLAS and OpenMP pools sized to the cell's thread count. Debian's torch
+ * uses the pthreads OpenBLAS (libopenblasp), whose pool is NOT sized by `torch.set_num_threads`:
+ * without OPENBLAS_NUM_THREADS a "1-thread" PyTorch runs its GEMMs on every core (measured here: a
+ * process with `set_num_threads(1)` had 2 OS threads and used 2× its thread's CPU time in sgemm).
+ */
+export function torchEnv(threads: number): NodeJS.ProcessEnv {
+  const n = String(threads);
+  return { ...peerEnv(), OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n };
 }
 
 /**
@@ -136,9 +143,9 @@ export function startNodeCell(name: string, batch: number, file: string, config:
   return new ProcessCell(name, batch, child).start(timeoutMs);
 }
 
-/** Starts a Python peer cell: `/usr/bin/python3 file config` with {@link torchEnv}. */
-export function startPythonCell(name: string, batch: number, file: string, config: object, timeoutMs = 600_000): Promise<Cell> {
-  const child = spawn(PYTHON, [join(ROOT, file), JSON.stringify(config)], { env: torchEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts a Python peer cell: `/usr/bin/python3 file config` with {@link torchEnv} for `config.threads`. */
+export function startPythonCell(name: string, batch: number, file: string, config: { threads: number } & Record<string, unknown>, timeoutMs = 600_000): Promise<Cell> {
+  const child = spawn(PYTHON, [join(ROOT, file), JSON.stringify(config)], { env: torchEnv(config.threads), stdio: ['pipe', 'pipe', 'pipe'] });
   return new ProcessCell(name, batch, child).start(timeoutMs);
 }
 

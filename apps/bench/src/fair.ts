@@ -11,12 +11,12 @@
  * - each round gives one ratio per pair of cells, per wall-second and per CPU-second (the process's
  *   user + system time over all its threads); a ratio is reported as the median over the rounds,
  *   with its min–max;
- * - the PyTorch peer reports its 1024³ sgemm rate; below {@link SGEMM_MIN_GFLOPS} the peer is not
+ * - the PyTorch peer reports its 1024³ sgemm rate (GFLOP per CPU-second); below {@link SGEMM_MIN_GFLOPS} the peer is not
  *   running on a tuned BLAS (or the machine is too loaded) and its rows are marked INVALID.
  */
 import { fmt, summarize } from './stats';
 
-/** Below this sgemm rate (GFLOP/s, 1024³, one thread) the peer's rows are marked INVALID. */
+/** Below this sgemm rate (1024³, GFLOP per CPU-second of the peer's process) the peer's rows are marked INVALID. */
 export const SGEMM_MIN_GFLOPS = 100;
 
 /** What a cell reports for one round: the steps it ran and the time they took. */
@@ -96,7 +96,7 @@ export function ratesOf(samples: readonly Sample[]): { wall: Spread; cpu: Spread
  * The peer sanity check: whether a measured sgemm rate shows a tuned BLAS (a reference BLAS gives
  * about 8 GFLOP/s here, OpenBLAS about 180).
  *
- * @param gflops - The peer's 1024³ sgemm GFLOP/s per CPU-second, one thread (undefined: not measured).
+ * @param gflops - The peer's 1024³ sgemm, GFLOP per CPU-second of its process (undefined: not measured).
  * @param min - Threshold. @default {@link SGEMM_MIN_GFLOPS}
  * @param wall - The same per wall-second, shown beside it when given.
  * @returns `ok` and the text a table shows ("181 GFLOP/s" or "INVALID: sgemm 7.7 GFLOP/s < 100").

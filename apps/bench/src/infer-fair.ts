@@ -100,11 +100,11 @@ export async function inferVsTorch(what: string, model: 'mlp' | 'fmnist', onnxFi
     const warn = loadWarning([r.load.start[0]!, r.load.end[0]!], cpus().length);
     if (warn) notes.unshift(warn);
     notes.push(
-      `nn vs PyTorch eager by the fair method: 4 cells (nn and PyTorch × batch 1 and 1024), ${rounds} rounds, order reversed each round, fixed calls per cell from a probe; nn's session runs in this process (process.cpuUsage), PyTorch in a warmed /usr/bin/python3 (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, time.process_time). Input: the first Fashion-MNIST test rows (x/255), the same on both sides; each call's output is read back as a float32 array on both sides. ${pairs[0]![2].ready.info ?? ''}.`,
+      `nn vs PyTorch eager by the fair method: 4 cells (nn and PyTorch × batch 1 and 1024), ${rounds} rounds, order reversed each round, fixed calls per cell from a probe; nn's session runs in this process (process.cpuUsage), PyTorch in a warmed /usr/bin/python3 (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, OPENBLAS_NUM_THREADS=1, time.process_time). Input: the first Fashion-MNIST test rows (x/255), the same on both sides; each call's output is read back as a float32 array on both sides. ${pairs[0]![2].ready.info ?? ''}.`,
     );
     return {
       headlines, notes,
-      table: table(['batch', 'side', 'latency (median)', 'rate, wall: median (min–max)', 'samples per CPU-s', 'nn ÷ PyTorch, wall', 'nn ÷ PyTorch, per CPU-s', 'peer sgemm 1024³, 1 thread', 'load 1-min, start → end'], rows),
+      table: table(['batch', 'side', 'latency (median)', 'rate, wall: median (min–max)', 'samples per CPU-s', 'nn ÷ PyTorch, wall', 'nn ÷ PyTorch, per CPU-s', 'peer sgemm 1024³ (GFLOP per CPU-s)', 'load 1-min, start → end'], rows),
     };
   } finally {
     for (const c of cells) await c.close().catch(() => {});

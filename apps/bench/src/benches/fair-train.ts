@@ -163,7 +163,7 @@ export function groupHeadline(g: GroupResult, title: string, engine: Engine, tar
 }
 
 const METHOD = (rounds: number, seconds: number) =>
-  `Fair method (apps/bench/README.md): each cell is a warmed process (Node under tsx; /usr/bin/python3 with OMP_WAIT_POLICY=PASSIVE and OPENBLAS_CORETYPE unset) timing a fixed number of steps per round (chosen from a probe for about ${seconds} s of work); ${rounds} rounds, the cells one at a time, the order reversed every round; rates per wall-second and per CPU-second (user + system of the cell's process, all threads: process.cpuUsage / time.process_time); ratios are per round, median (min–max). Same data path on both sides: ${ROWS} Fashion-MNIST training rows (x/255) in memory, a random permutation per epoch, each batch gathered by index (model.fit: fit's own shuffle-and-gather). PyTorch's default init and nn's PyTorch door (the same distributions); Adam with the same hyperparameters (PyTorch foreach=True).`;
+  `Fair method (apps/bench/README.md): each cell is a warmed process (Node under tsx; /usr/bin/python3 with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset and OPENBLAS_NUM_THREADS/OMP_NUM_THREADS = the cell's threads) timing a fixed number of steps per round (chosen from a probe for about ${seconds} s of work); ${rounds} rounds, the cells one at a time, the order reversed every round; rates per wall-second and per CPU-second (user + system of the cell's process, all threads: process.cpuUsage / time.process_time); ratios are per round, median (min–max). Same data path on both sides: ${ROWS} Fashion-MNIST training rows (x/255) in memory, a random permutation per epoch, each batch gathered by index (model.fit: fit's own shuffle-and-gather). PyTorch's default init and nn's PyTorch door (the same distributions); Adam with the same hyperparameters (PyTorch foreach=True).`;
 
 interface Spec {
   title: string;
@@ -268,11 +268,11 @@ async function scaling(opts: BenchOptions): Promise<BenchResult> {
     name: 'scaling', title: 'Training scaling: MLP widths × batch sizes, ort vs PyTorch (1 thread each)', issues: [20],
     status: groups.some((g) => g.cells.some((c) => c.engine === 'ort' && c.samples)) ? 'ok' : 'failed',
     headlines,
-    tables: [table(['model', 'batch', 'nn ort: samples/s wall · GFLOP per CPU-s (fraction of sgemm)', 'PyTorch: samples/s wall · GFLOP per CPU-s (fraction of sgemm)', 'ort ÷ PyTorch, wall', 'ort ÷ PyTorch, per CPU-s', 'peer sgemm 1024³, 1 thread', 'load 1-min, start → end'], rows)],
+    tables: [table(['model', 'batch', 'nn ort: samples/s wall · GFLOP per CPU-s (fraction of sgemm)', 'PyTorch: samples/s wall · GFLOP per CPU-s (fraction of sgemm)', 'ort ÷ PyTorch, wall', 'ort ÷ PyTorch, per CPU-s', 'peer sgemm 1024³ (GFLOP per CPU-s)', 'load 1-min, start → end'], rows)],
     notes: [
       ...warnOf(groups),
       METHOD(rounds, seconds),
-      'GFLOP/s counts the matmuls only: forward 2·in·out per layer, backward the weight gradient (as many) and the input gradient of every layer but the first (no side computes the data\'s gradient) — 3× the forward matmul FLOPs less the first layer\'s input gradient. The limit is the PyTorch cell\'s own 1024³ sgemm on one thread (best of 5, per CPU-second; issue 20\'s audit found onnxruntime\'s MLAS at the same speed as OpenBLAS here). Both sides\' GFLOP are per CPU-second of the median round (1 thread, so per CPU-second ≈ per wall-second on an idle machine and steadier on a loaded one).',
+      'GFLOP/s counts the matmuls only: forward 2·in·out per layer, backward the weight gradient (as many) and the input gradient of every layer but the first (no side computes the data\'s gradient) — 3× the forward matmul FLOPs less the first layer\'s input gradient. The limit is the PyTorch cell\'s own 1024³ sgemm (best of 5, GFLOP per CPU-second of its process, OpenBLAS on one thread in these 1-thread cells; issue 20\'s audit found onnxruntime\'s MLAS at the same speed as OpenBLAS here). Both sides\' GFLOP are per CPU-second of the median round (1 thread, so per CPU-second ≈ per wall-second on an idle machine and steadier on a loaded one).',
       ...(opts.quick ? ['Quick run: few rounds and short cells; a smoke test, not a measurement.'] : []),
     ],
   };
