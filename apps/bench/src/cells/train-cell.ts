@@ -149,10 +149,11 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
   let info: string;
   let perStep = 1;
   const extra: Record<string, unknown> = {};
+  // A step that runs eagerly instead of compiled would time the wrong engine: the cell fails.
+  const fallbacks: string[] = [];
   if (cfg.engine === 'ort-k') {
     const k = autoStepsPerCall(cfg.batch);
     perStep = k;
-    const fallbacks: string[] = [];
     const e = await compileTrainStep(m, { optimizer: opt, loss, inputShape: sample, batchSize: cfg.batch, device: 'cpu', threads: cfg.threads, onFallback: (r) => fallbacks.push(r) });
     const xk = new Float32Array(k * xb.length), yk = new Int32Array(k * cfg.batch);
     step = () => {
@@ -167,7 +168,6 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     if (fallbacks.length) throw new Error(`ort fell back to eager: ${fallbacks.join('; ')}`);
     info = `compileTrainStep steps(x, y, ${k}): ${k} batches per onnxruntime call, ${cfg.threads} thread(s)`;
   } else if (cfg.engine === 'ort') {
-    const fallbacks: string[] = [];
     const e = await compileTrainStep(m, { optimizer: opt, loss, inputShape: sample, batchSize: cfg.batch, device: 'cpu', threads: cfg.threads, onFallback: (r) => fallbacks.push(r) });
     step = () => {
       gather();
@@ -198,7 +198,12 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     run: async (steps) => {
       // ort-k runs k batches per call: whole calls, at least one.
       const calls = Math.max(1, Math.round(steps / perStep));
-      for (let i = 0; i < calls; i++) await step();
+      let last: unknown;
+      for (let i = 0; i < calls; i++) last = await step();
+      // The loss of the last step (ort-k: of the call's last batch) must be a finite number.
+      const loss = ArrayBuffer.isView(last) ? (last as Float32Array)[(last as Float32Array).length - 1] : last;
+      if (typeof loss !== 'number' || !Number.isFinite(loss)) throw new Error(`the training loss is ${String(loss)}, not a finite number`);
+      if (fallbacks.length) throw new Error(`ort fell back to eager: ${fallbacks.join('; ')}`);
       return calls * perStep;
     },
   };
