@@ -36,13 +36,13 @@ describe('fair training report', () => {
     expect(groupHeadline(group(180), 'MLP', 'ort', 1.3)!.met).toBe(false);
   });
 
-  it('marks the headline and the peer row INVALID below 100 GFLOP/s and judges no target', () => {
+  it('marks the headline and the peer row INVALID below 50 GFLOP per CPU-second and judges no target', () => {
     const h = groupHeadline(group(7.7), 'MLP', 'ort', 1.2)!;
     expect(h.met).toBeNull();
     expect(h.valueText).toBe('INVALID (1.25)');
-    expect(h.peer).toContain('INVALID: sgemm 7.70 GFLOP/s < 100');
+    expect(h.peer).toContain('INVALID: sgemm 7.70 GFLOP/s < 50');
     const t = groupTable([group(7.7)]);
-    expect(t).toContain('INVALID: sgemm 7.70 GFLOP/s < 100');
+    expect(t).toContain('INVALID: sgemm 7.70 GFLOP/s < 50');
     expect(t).toContain('failed: setup failed: boom');
     expect(groupTable([group(undefined)])).toContain('INVALID: peer sgemm not measured');
   });

@@ -4,7 +4,7 @@
  * timing a fixed number of steps, cells interleaved in rounds with the order reversed each round,
  * ratios per wall-second and per CPU-second as median (min–max) over the rounds, the same thread
  * count on both sides, PyTorch with OMP_WAIT_POLICY=PASSIVE and Adam foreach=True, the peer's sgemm
- * printed (its rows INVALID below 100 GFLOP/s), the load printed beside each table.
+ * printed (its rows INVALID below 50 GFLOP per CPU-second), the load printed beside each table.
  *
  * Benches: `train-mlp` (784-256-128-10, b64/256), `train-fmnist` (the main job's model, b64/128),
  * `train-cnn` (small CNN, b64/256), `scaling` (three MLP widths × b32/64/256/1024, ort vs PyTorch,
