@@ -10,7 +10,7 @@ Prints one JSON line: torch version, BLAS in use (build config and the libraries
 process), the probe seconds per thread count, the thread count chosen and the seconds of every
 timed epoch.
 """
-import gzip, json, re, struct, sys, time
+import ctypes, gzip, json, re, struct, sys, time
 import numpy as np
 import torch
 from torch import nn
@@ -53,18 +53,28 @@ def epoch(model, opt, lossf, rows):
     return float(loss)
 
 
+def set_threads(t):
+    """torch.set_num_threads, and the same for the pthreads OpenBLAS pool (which ignores it)."""
+    torch.set_num_threads(t)
+    for lib in sorted({l.split()[-1] for l in open('/proc/self/maps') if 'libopenblas' in l}):
+        try:
+            ctypes.CDLL(lib).openblas_set_num_threads(t)
+        except (OSError, AttributeError):
+            pass
+
+
 lossf = nn.CrossEntropyLoss()
 out = {'torch': torch.__version__, 'rows': int(xtr.shape[0]), 'default_threads': torch.get_num_threads(), 'probe': {}}
 PROBE = min(2048, ROWS)
 for t in THREADS:
-    torch.set_num_threads(t)
+    set_threads(t)
     model, opt = make()
     epoch(model, opt, lossf, PROBE)  # warm-up: allocator, BLAS threads
     t0 = time.perf_counter()
     epoch(model, opt, lossf, PROBE)
     out['probe'][str(t)] = time.perf_counter() - t0
 best = min(THREADS, key=lambda t: out['probe'][str(t)])
-torch.set_num_threads(best)
+set_threads(best)
 model, opt = make()
 epoch(model, opt, lossf, PROBE)
 secs = []
