@@ -3,9 +3,13 @@ import { existsSync } from 'node:fs';
 
 export const PYTHON = '/usr/bin/python3';
 
-/** The environment for PyTorch peers: this process's, with OPENBLAS_CORETYPE removed (it can pin OpenBLAS to a slow kernel). */
+/**
+ * The environment for PyTorch peers: this process's, with OPENBLAS_CORETYPE removed (it can pin
+ * OpenBLAS to a slow kernel) and OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep instead of
+ * spinning; with the default policy PyTorch's 2-thread runs collapse 10–100× on a shared machine).
+ */
 export function peerEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
   return env;
 }

@@ -167,9 +167,9 @@ async function tfjsWasm(batch: number): Promise<Rate | string> {
   }
 }
 
-/** PyTorch's environment: ours without OPENBLAS_CORETYPE (it can pin OpenBLAS to a slow kernel), as apps/bench's peerEnv. */
+/** PyTorch's environment: ours without OPENBLAS_CORETYPE (it can pin OpenBLAS to a slow kernel) and with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep), as apps/bench's peerEnv. */
 function peerEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
   return env;
 }
@@ -205,7 +205,9 @@ print(json.dumps({'wall': sorted(walls)[len(walls) // 2], 'cpu': sorted(cpus)[le
   'note': 'torch ' + torch.__version__ + ', ' + str(torch.get_num_threads()) + ' thread(s), optimizer foreach=${fe}, BLAS loaded: ' + (', '.join(libs) or 'none found')}))
 `;
   try {
-    const out = execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env: peerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // Debian's pthreads OpenBLAS ignores torch.set_num_threads: size its pool to the cell's threads.
+    const env = { ...peerEnv(), OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+    const out = execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
     return JSON.parse(out.trim().split('\n').pop()!) as Rate & { note: string };
   } catch (e) {
     return `skipped: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n').slice(-1)[0]}`;

@@ -76,11 +76,9 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
     // tfjs-wasm has one thread in Node: pair it with ort on one thread.
     const wasm = best(b, 'tfjs-wasm');
     const h1 = headline(b, best(b, 'ort', (c) => c.threads === 1), wasm, 'ort (1 thread) ÷ tfjs-wasm', 4);
-    // PyTorch at its best (1 or 2 threads) against ort at its best.
-    const torch = best(b, 'torch');
-    const h2 = headline(b, best(b, 'ort'), torch, 'ort ÷ PyTorch, each at its best', 1);
-    const h3 = headline(b, best(b, 'ort-fit'), torch, 'model.fit + ortEngine() ÷ PyTorch at its best', 1);
-    for (const h of [h1, h2, h3]) if (h) headlines.push(h);
+    // No PyTorch headline here: these cells run back to back (not interleaved) and "at its best"
+    // pairs different thread counts; the nn-vs-PyTorch claims come from train-mlp (issue 20).
+    if (h1) headlines.push(h1);
   }
 
   const rows = [...byKey.values()].map((cs) => {
@@ -100,6 +98,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
     tables: [table(['batch', 'engine', 'threads', 'batches/call', 'samples/s wall, median (min–max)', 'samples per CPU-s', 'note'], rows)],
     notes: [
       `\`${SCRIPT} ${args.join(' ')}\` run ${reps}× in fresh processes; each cell runs ${reports[0]!.secondsPerCell} s in 100 ms blocks after a warm-up and reports the median block. Model ${reports[0]!.model} (ReLU, no dropout/BatchNorm), ${reports[0]!.optimizer === 'sgd' ? 'SGD momentum' : 'Adam'} (PyTorch door), synthetic data of ${reports[0]!.samples} samples.`,
+      'PyTorch rows are context only (cells back to back, not interleaved; "at its best" can pair different thread counts): the nn ÷ PyTorch ratios are `train-mlp`, `train-fmnist`, `train-cnn` and `scaling` (the fair method, issue 20).',
       `"At its best": the thread count (for ort also batches per call; for PyTorch also the optimizer's foreach=True batched update or its default per-parameter loop) with the higher median wall rate. tfjs-wasm is single-threaded in Node, so it is paired with ort on one thread. The model.fit row times whole epochs (shuffle, batching, fit's bookkeeping) after a first, untimed epoch (graph compile, eager first step).`,
       `This machine is shared with other jobs (2 cores; 1-minute load average at start → end of each run: ${loads}): wall rates move with the load, and a second thread often hurts (the other core is busy). Samples per CPU-second are the steadier measure of each engine's work.`,
       ...(torchNote ? [`PyTorch: ${torchNote} (/usr/bin/python3, OPENBLAS_CORETYPE removed from its environment).`] : []),
