@@ -22,6 +22,7 @@ import { main as saddlePoints } from './saddle-points';
 import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
 import { main as onnxExport } from './onnx-export';
+import { main as errorAnalysis } from './error-analysis';
 
 /** Every example, in the order of the course. */
 export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
@@ -36,6 +37,7 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['dropout', dropout],
   ['bias-variance', biasVariance],
   ['training-curves', trainingCurves],
+  ['error-analysis', errorAnalysis],
   ['mini-batch', miniBatch],
   ['optimizers', optimizers],
   ['saddle-points', saddlePoints],

@@ -49,7 +49,10 @@ describe('npm start, end to end on the shipped subset', () => {
         const parity = Number(/ONNX parity \(max \|Δ\|\)\s+(\S+)/.exec(r.stdout)?.[1]);
         expect(parity).toBeLessThan(1e-4);
         expect(r.stdout).toMatch(/Bias\/variance \(human-level proxy 3\.50%\)/);
-        for (const f of ['fmnist-mlp.onnx', 'training-curves.png', 'learning-curve.svg', 'checkpoint/model.safetensors']) expect(existsSync(join(out, f)), f).toBe(true);
+        // The per-class table: one row per Fashion-MNIST class, then the averages.
+        expect(r.stdout).toMatch(/^\s+Ankle boot\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+$/m);
+        expect(r.stdout).toMatch(/^weighted avg\s+[\d.]+/m);
+        for (const f of ['fmnist-mlp.onnx', 'training-curves.png', 'learning-curve.svg', 'checkpoint/model.safetensors', 'confusion-matrix.png', 'per-class.svg', 'misclassified.png']) expect(existsSync(join(out, f)), f).toBe(true);
         expect(readdirSync(join(out, 'tensorboard'), { recursive: true }).some((f) => /events\.out\.tfevents\./.test(String(f)))).toBe(true);
         const [logRun] = readdirSync(join(out, 'logs'));
         expect(readFileSync(join(out, 'logs', logRun!, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"epoch"')).length).toBeGreaterThanOrEqual(2);

@@ -5,6 +5,7 @@ import { InferenceSession, compareWithModel, exportOnnx } from '@nn/onnx';
 import type { DataLocation } from './data';
 import type { Options } from './options';
 import { BAYES_ERROR, evaluateAccuracy, type TrainResult } from './train';
+import { errorAnalysis } from './error-analysis';
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
@@ -104,4 +105,6 @@ export async function report(opts: Options, loc: DataLocation, nTrainAll: number
   const w = Math.max(...rows.map(([k]) => k.length));
   console.log('\n== Summary ==');
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+
+  await errorAnalysis(opts, r);
 }
