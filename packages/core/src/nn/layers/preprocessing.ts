@@ -182,6 +182,8 @@ export interface RandomFlipArgs extends AugmentArgs {
  * ```
  */
 export class RandomFlip extends Augmentation {
+  /** Registered and saved name (kept explicit: bundlers may rename self-referencing classes). */
+  static override className = 'RandomFlip';
   readonly mode: 'horizontal' | 'vertical' | 'horizontal_and_vertical';
   constructor(args: RandomFlipArgs = {}) {
     super(args);
@@ -216,6 +218,8 @@ export class RandomFlip extends Augmentation {
  * ```
  */
 export class RandomTranslation extends Resampling {
+  /** Registered and saved name (kept explicit: bundlers may rename self-referencing classes). */
+  static override className = 'RandomTranslation';
   readonly heightRange: [number, number];
   readonly widthRange: [number, number];
   constructor(readonly heightFactor: number | readonly [number, number], readonly widthFactor: number | readonly [number, number], args: ResampleArgs = {}) {
@@ -249,6 +253,8 @@ export class RandomTranslation extends Resampling {
  * ```
  */
 export class RandomRotation extends Resampling {
+  /** Registered and saved name (kept explicit: bundlers may rename self-referencing classes). */
+  static override className = 'RandomRotation';
   readonly angleRange: [number, number];
   constructor(readonly factor: number | readonly [number, number], args: ResampleArgs = {}) {
     super(args);
@@ -283,6 +289,8 @@ export class RandomRotation extends Resampling {
  * ```
  */
 export class RandomZoom extends Resampling {
+  /** Registered and saved name (kept explicit: bundlers may rename self-referencing classes). */
+  static override className = 'RandomZoom';
   readonly heightRange: [number, number];
   readonly widthRange: [number, number] | null;
   constructor(readonly heightFactor: number | readonly [number, number], readonly widthFactor: number | readonly [number, number] | null = null, args: ResampleArgs = {}) {
@@ -328,6 +336,8 @@ export interface RandomContrastArgs extends AugmentArgs {
  * ```
  */
 export class RandomContrast extends Augmentation {
+  /** Registered and saved name (kept explicit: bundlers may rename self-referencing classes). */
+  static override className = 'RandomContrast';
   readonly lower: number;
   readonly upper: number;
   readonly valueRange: readonly [number, number] | null;
@@ -365,6 +375,8 @@ export class RandomContrast extends Augmentation {
  * ```
  */
 export class GaussianNoise extends Augmentation {
+  /** Registered and saved name (kept explicit: bundlers may rename self-referencing classes). */
+  static override className = 'GaussianNoise';
   constructor(readonly stddev: number, args: AugmentArgs = {}) {
     super(args);
     if (!(stddev >= 0 && Number.isFinite(stddev))) throw new ValueError(`${this.describe()}: stddev must be a finite number ≥ 0, got ${stddev}.`, this.name);
