@@ -23,6 +23,7 @@ import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
 import { main as onnxExport } from './onnx-export';
 import { main as errorAnalysis } from './error-analysis';
+import { main as augmentation } from './augmentation';
 
 /** Every example, in the order of the course. */
 export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
@@ -35,6 +36,7 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['init-gradients', initGradients],
   ['regularizers', regularizers],
   ['dropout', dropout],
+  ['augmentation', augmentation],
   ['bias-variance', biasVariance],
   ['training-curves', trainingCurves],
   ['error-analysis', errorAnalysis],
