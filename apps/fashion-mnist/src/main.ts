@@ -4,6 +4,7 @@
  * and variance, checkpoint, export to ONNX and serve it with onnxruntime.
  *
  *   npm start -- [--epochs N] [--engine auto|wasm|cpu|node|node-gpu|ort] [--style keras|torch] [--out DIR] [--data DIR]
+ *   npm start -- --help     (every flag, its default and what it does)
  *
  * `--engine ort` trains with compiled onnxruntime steps (the ort engine of @nn/onnx); evaluation,
  * the first step and everything else run on tfjs 'auto'.
@@ -12,7 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fitKeras, fitTorch, type TrainResult } from './train';
 import { locateData, loadSplit, UsageError } from './data';
-import { parseOptions, USAGE } from './options';
+import { parseOptions, QUICK_LIMITS, USAGE } from './options';
 import { useBackend } from '@nn/core';
 import { tfjs } from '@nn/backend-tfjs';
 import { report } from './report';
@@ -24,8 +25,10 @@ async function main(): Promise<void> {
   console.log(`Engine: ${opts.engine === 'ort' ? `ort (compiled training steps in onnxruntime), with ${be.name} for the rest` : be.name}`);
   const loc = locateData(opts.data);
   console.log(`Data: ${loc.dir} (${loc.source === 'subset' ? 'the small subset shipped in the repo: install dataset-fashion-mnist for the full set' : loc.source === 'debian' ? "Debian's dataset-fashion-mnist" : '--data'})`);
-  const train = await loadSplit(loc.dir, 'train');
-  const test = await loadSplit(loc.dir, 'test');
+  // --quick: the first QUICK_LIMITS images of each split (all of the shipped subset), so it stays quick on the full set.
+  const train = await loadSplit(loc.dir, 'train', opts.quick ? QUICK_LIMITS.train : undefined);
+  const test = await loadSplit(loc.dir, 'test', opts.quick ? QUICK_LIMITS.test : undefined);
+  if (opts.quick) console.log(`--quick: ${train.n.toLocaleString('en-US')} training and ${test.n.toLocaleString('en-US')} test images (at most ${QUICK_LIMITS.train.toLocaleString('en-US')} / ${QUICK_LIMITS.test.toLocaleString('en-US')}), 2 epochs unless --epochs.`);
   await mkdir(opts.out, { recursive: true });
   const result: TrainResult = opts.style === 'keras' ? await fitKeras(opts, train, test, loc.dir) : await fitTorch(opts, train, test, loc.dir);
   await report(opts, loc, train.n, test.n, result, (performance.now() - t0) / 1000);

@@ -2,8 +2,29 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { UsageError } from './data';
 
+/** Rows of training / test data `--quick` keeps when the data set is larger (the full 60,000 / 10,000). */
+export const QUICK_LIMITS = { train: 5000, test: 1000 } as const;
+
+/** Every flag: its value, its default and what it does — the source of `--help`. */
+export const FLAGS: readonly { flag: string; value?: string; default: string; help: string }[] = [
+  { flag: '--epochs', value: 'N', default: '12; 2 with --quick', help: 'training epochs' },
+  { flag: '--engine', value: 'auto|wasm|cpu|node|node-gpu|ort', default: 'auto', help: "tfjs engine (auto: tfjs-node-gpu > tfjs-node > wasm > cpu), or 'ort': training steps compiled for onnxruntime, the rest on tfjs auto" },
+  { flag: '--style', value: 'keras|torch', default: 'keras', help: 'Keras door (Model, compile/fit, callbacks) or PyTorch door (nn.Module, DataLoader, optim.Adam, a manual loop)' },
+  { flag: '--out', value: 'DIR', default: 'runs', help: 'where plots, logs, the checkpoint and the ONNX file go' },
+  { flag: '--data', value: 'DIR', default: "Debian's /usr/share/datasets/fashion-mnist, else the subset in apps/fashion-mnist/data", help: 'a folder with the four Fashion-MNIST IDX files (.gz or not)' },
+  { flag: '--batch-size', value: 'N', default: '128', help: 'mini-batch size' },
+  { flag: '--no-export', default: 'off', help: 'skip the learning curve, the ONNX export and onnxruntime' },
+  { flag: '--quick', default: 'off', help: `a smoke run: 2 epochs, the first ${QUICK_LIMITS.train.toLocaleString('en-US')} training and ${QUICK_LIMITS.test.toLocaleString('en-US')} test images, a smaller learning curve` },
+  { flag: '--help, -h', default: '', help: 'this list' },
+];
+
 export const USAGE = `usage: npm start -- [--epochs N] [--engine auto|wasm|cpu|node|node-gpu|ort] [--style keras|torch]
-                    [--out DIR] [--data DIR] [--batch-size N] [--no-export] [--quick]`;
+                    [--out DIR] [--data DIR] [--batch-size N] [--no-export] [--quick]
+
+${FLAGS.map((f) => {
+  const head = `  ${f.flag}${f.value ? ` ${f.value}` : ''}`;
+  return `${head}\n      ${f.help}${f.default ? ` (default: ${f.default})` : ''}`;
+}).join('\n')}`;
 
 export interface Options {
   epochs: number;
