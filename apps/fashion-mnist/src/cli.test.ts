@@ -38,7 +38,7 @@ describe('new-user rough edges', () => {
   it('--help lists every flag with its default and what it does, and exits 0', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const f of ['--epochs', '--engine', '--style', '--out', '--data', '--batch-size', '--no-export', '--quick']) {
+    for (const f of ['--epochs', '--engine', '--style', '--out', '--data', '--batch-size', '--no-export', '--quick', '--augment']) {
       const entry = FLAGS.find((x) => x.flag === f);
       expect(entry, f).toBeDefined();
       // the flag's line, then its help with "(default: …)"
@@ -57,6 +57,27 @@ describe('new-user rough edges', () => {
     const files = [join(dir, 'README.md'), ...readdirSync(join(dir, 'src')).map((f) => join(dir, 'src', f))];
     for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(/API\.md/);
   });
+});
+
+describe('--augment', () => {
+  it('trains the plain model, then the augmented one, and prints both variance gaps', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fmnist-e2e-augment-'));
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--data', SUBSET_DIR, '--quick', '--no-export', '--augment', '--epochs', '1', '--out', out], { encoding: 'utf8', timeout: 180_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const row = (k: string) => new RegExp(`^\\s*${k}\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+(-?[\\d.]+)%\\s+([\\d.]+)%$`, 'm').exec(r.stdout);
+      const plain = row('plain'), aug = row('augmented');
+      expect(plain, r.stdout).not.toBeNull();
+      expect(aug, r.stdout).not.toBeNull();
+      // each gap is its row's val − train error (2-decimal percentages: ±0.01 rounding)
+      for (const m of [plain!, aug!]) expect(Math.abs(Number(m[3]) - (Number(m[2]) - Number(m[1])))).toBeLessThanOrEqual(0.011);
+      expect(r.stdout).toMatch(/Augmentation (narrowed|did not narrow) the gap/);
+      expect(existsSync(join(out, 'plain', 'checkpoint', 'model.safetensors'))).toBe(true);
+      expect(existsSync(join(out, 'checkpoint', 'model.safetensors'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 200_000);
 });
 
 describe('npm start, end to end on the shipped subset', () => {

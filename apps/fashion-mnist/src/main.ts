@@ -10,13 +10,13 @@
  * the first step and everything else run on tfjs 'auto'.
  */
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fitKeras, fitTorch, type TrainResult } from './train';
 import { locateData, loadSplit, UsageError } from './data';
 import { parseOptions, QUICK_LIMITS, USAGE } from './options';
 import { useBackend } from '@nn/core';
 import { tfjs } from '@nn/backend-tfjs';
-import { report } from './report';
+import { printVarianceGaps, report } from './report';
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
@@ -30,8 +30,17 @@ async function main(): Promise<void> {
   const test = await loadSplit(loc.dir, 'test', opts.quick ? QUICK_LIMITS.test : undefined);
   if (opts.quick) console.log(`--quick: ${train.n.toLocaleString('en-US')} training and ${test.n.toLocaleString('en-US')} test images (at most ${QUICK_LIMITS.train.toLocaleString('en-US')} / ${QUICK_LIMITS.test.toLocaleString('en-US')}), 2 epochs unless --epochs.`);
   await mkdir(opts.out, { recursive: true });
-  const result: TrainResult = opts.style === 'keras' ? await fitKeras(opts, train, test, loc.dir) : await fitTorch(opts, train, test, loc.dir);
+  const fit = (o: typeof opts) => (o.style === 'keras' ? fitKeras(o, train, test, loc.dir) : fitTorch(o, train, test, loc.dir));
+  // --augment: first the same model without augmentation (its files in <out>/plain), for the variance gap beside it.
+  let plain: TrainResult | null = null;
+  if (opts.augment) {
+    console.log('\n== --augment: first the plain run (no augmentation), for comparison ==');
+    plain = await fit({ ...opts, augment: false, export: false, out: join(opts.out, 'plain') });
+    console.log('\n== The same model with data augmentation ==');
+  }
+  const result: TrainResult = await fit(opts);
   await report(opts, loc, train.n, test.n, result, (performance.now() - t0) / 1000);
+  if (plain) printVarianceGaps(plain, result);
 }
 
 

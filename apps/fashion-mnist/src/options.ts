@@ -15,6 +15,7 @@ export const FLAGS: readonly { flag: string; value?: string; default: string; he
   { flag: '--batch-size', value: 'N', default: '128', help: 'mini-batch size' },
   { flag: '--no-export', default: 'off', help: 'skip the learning curve, the ONNX export and onnxruntime' },
   { flag: '--quick', default: 'off', help: `a smoke run: 2 epochs, the first ${QUICK_LIMITS.train.toLocaleString('en-US')} training and ${QUICK_LIMITS.test.toLocaleString('en-US')} test images, a smaller learning curve` },
+  { flag: '--augment', default: 'off', help: 'train with data augmentation (random flip, shifts up to 10%; Keras layers or @nn/data transforms in 2 worker threads) and, for comparison, the same model without; prints both variance gaps (validation − training error)' },
   { flag: '--help, -h', default: '', help: 'this list' },
 ];
 
@@ -36,6 +37,8 @@ export interface Options {
   batchSize: number;
   export: boolean;
   quick: boolean;
+  /** Train with data augmentation (and a plain run beside it for the variance gap). */
+  augment: boolean;
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -52,6 +55,7 @@ export function parseOptions(argv: string[]): Options {
         'batch-size': { type: 'string', default: '128' },
         'no-export': { type: 'boolean', default: false },
         quick: { type: 'boolean', default: false },
+        augment: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -68,6 +72,6 @@ export function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new UsageError(`--batch-size must be a positive integer, got "${v['batch-size']}".`);
   if (!['auto', 'wasm', 'cpu', 'node', 'node-gpu', 'ort'].includes(v.engine!)) throw new UsageError(`--engine must be one of auto, wasm, cpu, node, node-gpu, ort; got "${v.engine}".`);
   if (!['keras', 'torch'].includes(v.style!)) throw new UsageError(`--style must be keras or torch; got "${v.style}".`);
-  return { epochs, engine: v.engine as Options['engine'], style: v.style as Options['style'], out: resolve(v.out!), ...(v.data ? { data: v.data } : {}), batchSize, export: !v['no-export'], quick };
+  return { epochs, engine: v.engine as Options['engine'], style: v.style as Options['style'], out: resolve(v.out!), ...(v.data ? { data: v.data } : {}), batchSize, export: !v['no-export'], quick, augment: v.augment! };
 }
 

@@ -110,3 +110,13 @@ export async function report(opts: Options, loc: DataLocation, nTrainAll: number
 
   await errorAnalysis(opts, r);
 }
+
+/** `--augment`: the variance gap (validation − training error, training error evaluated with dropout off) of both runs. */
+export function printVarianceGaps(plain: TrainResult, augmented: TrainResult): void {
+  console.log('\n== Augmentation and the variance gap (same model, data, epochs and seeds) ==');
+  const rows = [['', 'train error (evaluated)', 'val error', 'gap (val − train)', 'test accuracy'], ...([['plain', plain], ['augmented', augmented]] as const).map(([k, r]) => [k, pct(r.trainError), pct(r.valError), pct(r.valError - r.trainError), pct(r.testAccuracy)])];
+  const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  for (const r of rows) console.log(r.map((c, j) => c.padStart(w[j]!)).join('  '));
+  const g0 = plain.valError - plain.trainError, g1 = augmented.valError - augmented.trainError;
+  console.log(`Augmentation ${g1 < g0 ? 'narrowed' : 'did not narrow'} the gap by ${pct(g0 - g1)} (${pct(g0)} → ${pct(g1)}); validation error ${augmented.valError < plain.valError ? 'fell' : 'did not fall'} (${pct(plain.valError)} → ${pct(augmented.valError)}). The plain run's files are in plain/.`);
+}

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import {
   History, ModelCheckpoint, ProgressReporter, losses, nn, optim, optimizers, saveCheckpoint, summary, tensor, scope, noGrad, type Module, type Tensor,
 } from '@nn/core';
-import { DataLoader, Dataset, computeStats, splits } from '@nn/data';
+import { Compose, DataLoader, Dataset, RandomAffine, RandomHorizontalFlip, computeStats, splits } from '@nn/data';
 import { JsonlLogger, SummaryWriter, TensorBoard } from '@nn/monitor';
 import { compileTrainStep, ortEngine } from '@nn/onnx';
 import { kerasModel, TorchMlp } from './models';
@@ -146,7 +146,7 @@ function trainAccuracyEval(model: Module, tr: Split): number {
 
 export async function fitKeras(opts: Options, train: Split, test: Split, dir: string): Promise<TrainResult> {
   const { z, tr, va, te } = await prepare(opts, train, test, dir);
-  const model = kerasModel();
+  const model = kerasModel(undefined, opts.augment ? { fill: -z.mean / z.std } : undefined);
   model.summary();
   const steps = Math.ceil(tr.n / opts.batchSize) * opts.epochs;
   model.compile({
@@ -192,7 +192,12 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   const opt = new optim.Adam(net.parameters(), { lr: 2e-3 });
   const sched = new optim.CosineAnnealingLR(opt, { tMax: opts.epochs, etaMin: 4e-5 });
   const rows = Array.from({ length: tr.n }, (_, i) => ({ x: tr.x.subarray(i * 784, i * 784 + 784), y: tr.y[i]! }));
-  const loader = new DataLoader(Dataset.fromItems(rows), { batchSize: opts.batchSize, shuffle: true, seed: 1 });
+  // --augment: the same flip and ≤ 10% shifts as the Keras layers, as @nn/data transforms run in 2 worker threads
+  // (torchvision's RandomAffine shifts by whole pixels; the Keras layer interpolates).
+  const aug = opts.augment
+    ? Compose([RandomHorizontalFlip({ p: 0.5 }), RandomAffine({ degrees: 0, translate: [0.1, 0.1], fill: -z.mean / z.std })], { shape: [1, 28, 28], seed: 12 })
+    : null;
+  const loader = new DataLoader(Dataset.fromItems(rows), { batchSize: opts.batchSize, shuffle: true, seed: 1, ...(aug ? { numWorkers: 2, ...aug.loaderOptions() } : {}) });
   const steps = Math.ceil(tr.n / opts.batchSize);
   const history = new History();
   const run = `torch-${new Date().toISOString().replace(/[:.]/g, '-')}`;
