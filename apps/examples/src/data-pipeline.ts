@@ -47,7 +47,7 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
   const stats = await computeStats(raw);
   printTable(FEATURES.map((f, j) => ({ feature: f, mean: stats.mean[j]!, std: stats.std[j]! })));
 
-  // API.md: stream → z-score → shuffle (buffer) → 98/1/1 split, all lazy.
+  // The pipeline of packages/data/README.md: stream → z-score → shuffle (buffer) → 98/1/1 split, all lazy.
   const ds = Dataset.fromCsv(file, { label: 'y' }).map(zscore(stats)).shuffle({ buffer: 10_000, seed: 1 });
   const [train, val, test] = splits(ds, [0.98, 0.01, 0.01], { seed: 1, total: rows });   // 980k/10k/10k style
   const count = async (d: Dataset<unknown>) => { let n = 0; for await (const _ of d) n++; return n; };

@@ -16,7 +16,7 @@ function loaderOf(x: Float32Array, y: Int32Array, features: number, batchSize: n
   return new DataLoader(Dataset.fromItems(rows), { batchSize, shuffle, seed: 1 });
 }
 
-/** API.md's Keras sketch, as written: two branches on one input, Concatenate, BN, dropout, regularizers. */
+/** The functional-API sketch of the examples README, as written: two branches on one input, Concatenate, BN, dropout, regularizers. */
 function sketchModel(reg: { l1: number; l2: number; activityL1: number; activityL2: number }) {
   const inputs = Input({ shape: [784] });
   const x1 = layers.Dense(64, { activation: 'relu' })(inputs);      // layers are callable
@@ -39,20 +39,20 @@ async function apiSketch(small: boolean): Promise<void> {
   const valDs = loaderOf(all.x.subarray(n * 784), all.y.subarray(n), 784, 256, false);
   const epochs = small ? 5 : 10;
   const results: Record<string, number | string>[] = [];
-  // API.md as written: its strengths (l1 0.5, l2 1 on the weights, l2 10 on the activity) and the loss
+  // The sketch as written: its strengths (l1 0.5, l2 1 on the weights, l2 10 on the activity) and the loss
   // 'sparseCategoricalCrossentropy', which (as in Keras) expects probabilities — but this Dense(10) has no
   // softmax, so its outputs are logits. Then the same with fromLogits, then with light penalties.
   const apiReg = { l1: 0.5, l2: 1, activityL1: 0.3, activityL2: 10 };
   for (const [label, reg, loss] of [
-    ["API.md as written: loss 'sparseCategoricalCrossentropy' on logits", apiReg, 'sparseCategoricalCrossentropy'],
-    ['API.md penalties, loss fromLogits: true', apiReg, losses.SparseCategoricalCrossentropy({ fromLogits: true })],
+    ["sketch as written: loss 'sparseCategoricalCrossentropy' on logits", apiReg, 'sparseCategoricalCrossentropy'],
+    ['sketch penalties, loss fromLogits: true', apiReg, losses.SparseCategoricalCrossentropy({ fromLogits: true })],
     ['light: L1L2(0, 1e-4), activity L1L2(0, 1e-5), fromLogits', { l1: 0, l2: 1e-4, activityL1: 0, activityL2: 1e-5 }, losses.SparseCategoricalCrossentropy({ fromLogits: true })],
   ] as const) {
     const model = sketchModel(reg);
     if (results.length === 0) model.summary();
     model.compile({ optimizer: optimizers.Adam({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
                     loss, metrics: ['accuracy'] });
-    // API.md's form: fit(dataset, { epochs, validationData, callbacks }).
+    // the sketch's form: fit(dataset, { epochs, validationData, callbacks }).
     const history = await model.fit(trainDs, { epochs, validationData: valDs, verbose: 0,
                                                           callbacks: [earlyStopping({ patience: 3 })] });
     check(history.epoch.length === epochs || history.epoch.length >= 4, 'fit ran the requested epochs (or stopped early)');
@@ -64,7 +64,7 @@ async function apiSketch(small: boolean): Promise<void> {
   }
   printTable(results);
   console.log('A string loss on logits trains on nonsense (as in Keras): say fromLogits: true, or end with a softmax.');
-  console.log("API.md's penalty strengths dominate the loss (summed over every weight) and hold the model near chance (10 classes);");
+  console.log("The sketch's penalty strengths dominate the loss (summed over every weight) and hold the model near chance (10 classes);");
   console.log('light penalties let the same graph learn.');
   check(Number(results[2]!.val_accuracy) > Number(results[1]!.val_accuracy), 'lighter regularization learns more here');
 }
@@ -139,7 +139,7 @@ export async function main(opts: ExampleOptions = {}): Promise<void> {
   await setup();
   manualSeed(1);
   const small = opts.small ?? false;
-  console.log('--- API.md sketch: reuse of one tensor, Concatenate, BN, dropout, regularizers ---');
+  console.log('--- the functional-API sketch (apps/examples/README.md): reuse of one tensor, Concatenate, BN, dropout, regularizers ---');
   await apiSketch(small);
   console.log('\n--- a shared layer, two inputs, two outputs (Keras door) ---');
   await multiIo(small);

@@ -26,6 +26,8 @@ import { main as hyperparameterSearch } from './hyperparameter-search';
 import { main as normalization } from './normalization';
 import { main as onnxExport } from './onnx-export';
 import { main as sampleWeights } from './sample-weights';
+import { main as errorAnalysis } from './error-analysis';
+import { main as augmentation } from './augmentation';
 
 /** Every example, in the order of the course. */
 export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
@@ -39,8 +41,10 @@ export const EXAMPLES: [string, (opts?: ExampleOptions) => Promise<void>][] = [
   ['grad-check', gradCheck],
   ['regularizers', regularizers],
   ['dropout', dropout],
+  ['augmentation', augmentation],
   ['bias-variance', biasVariance],
   ['training-curves', trainingCurves],
+  ['error-analysis', errorAnalysis],
   ['mini-batch', miniBatch],
   ['ewa', ewaExample],
   ['optimizers', optimizers],

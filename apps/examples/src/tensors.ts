@@ -1,5 +1,5 @@
 /**
- * Choose a backend, make tensors, differentiate: API.md's first two sketches.
+ * Choose a backend, make tensors, differentiate (the root README's Quick start and packages/core/README.md).
  *
  *   npx tsx src/tensors.ts
  */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from './options';
-import { locateData, SUBSET_DIR, UsageError } from './data';
+import { FLAGS, parseOptions, QUICK_LIMITS } from './options';
+import { loadSplit, locateData, SUBSET_DIR, UsageError } from './data';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -34,6 +34,52 @@ describe('command line', () => {
   });
 });
 
+describe('new-user rough edges', () => {
+  it('--help lists every flag with its default and what it does, and exits 0', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const f of ['--epochs', '--engine', '--style', '--out', '--data', '--batch-size', '--no-export', '--quick', '--augment']) {
+      const entry = FLAGS.find((x) => x.flag === f);
+      expect(entry, f).toBeDefined();
+      // the flag's line, then its help with "(default: …)"
+      expect(r.stderr).toMatch(new RegExp(`^  ${f}\\b.*\\n {6}\\S.*\\(default: .+\\)$`, 'm'));
+    }
+  });
+  it('--quick keeps at most QUICK_LIMITS images per split (so the full set stays quick)', async () => {
+    expect(QUICK_LIMITS.train).toBeLessThanOrEqual(6000);
+    const part = await loadSplit(SUBSET_DIR, 'train', 100);
+    expect(part.n).toBe(100);
+    expect(part.x.length).toBe(100 * 784);
+    expect(parseOptions(['--quick']).epochs).toBe(2);
+  });
+  it('the examples cite only documents that are in the repository (no API.md)', () => {
+    const dir = join(here, '..', '..', 'examples');
+    const files = [join(dir, 'README.md'), ...readdirSync(join(dir, 'src')).map((f) => join(dir, 'src', f))];
+    for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(/API\.md/);
+  });
+});
+
+describe('--augment', () => {
+  it('trains the plain model, then the augmented one, and prints both variance gaps', () => {
+    const out = mkdtempSync(join(tmpdir(), 'fmnist-e2e-augment-'));
+    try {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--data', SUBSET_DIR, '--quick', '--no-export', '--augment', '--epochs', '1', '--out', out], { encoding: 'utf8', timeout: 180_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const row = (k: string) => new RegExp(`^\\s*${k}\\s+([\\d.]+)%\\s+([\\d.]+)%\\s+(-?[\\d.]+)%\\s+([\\d.]+)%$`, 'm').exec(r.stdout);
+      const plain = row('plain'), aug = row('augmented');
+      expect(plain, r.stdout).not.toBeNull();
+      expect(aug, r.stdout).not.toBeNull();
+      // each gap is its row's val − train error (2-decimal percentages: ±0.01 rounding)
+      for (const m of [plain!, aug!]) expect(Math.abs(Number(m[3]) - (Number(m[2]) - Number(m[1])))).toBeLessThanOrEqual(0.011);
+      expect(r.stdout).toMatch(/Augmentation (narrowed|did not narrow) the gap/);
+      expect(existsSync(join(out, 'plain', 'checkpoint', 'model.safetensors'))).toBe(true);
+      expect(existsSync(join(out, 'checkpoint', 'model.safetensors'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 200_000);
+});
+
 describe('npm start, end to end on the shipped subset', () => {
   // Both doors, with the default engine (auto: compiled ort steps) and eagerly on tfjs, --quick (2 epochs), on the 2,000/500-image subset in data/: the whole workflow runs and
   // leaves its artefacts. The accuracy bar is loose on purpose (2 epochs on 1,800 images reach ~75–83%;
@@ -52,7 +98,16 @@ describe('npm start, end to end on the shipped subset', () => {
         const parity = Number(/ONNX parity \(max \|Δ\|\)\s+(\S+)/.exec(r.stdout)?.[1]);
         expect(parity).toBeLessThan(1e-4);
         expect(r.stdout).toMatch(/Bias\/variance \(human-level proxy 3\.50%\)/);
-        for (const f of ['fmnist-mlp.onnx', 'training-curves.png', 'learning-curve.svg', 'checkpoint/checkpoint.json']) expect(existsSync(join(out, f)), f).toBe(true);
+        // Both styles log the same things: a model summary, then per epoch loss, accuracy, val_loss, val_accuracy, lr.
+        expect(r.stdout).toMatch(/Trainable params: 536,842/);
+        expect(r.stdout).toMatch(/^Epoch 2\/2 .*- loss: [\d.]+ - accuracy: [\d.]+ - val_loss: [\d.]+ - val_accuracy: [\d.]+ - lr: 4\.000e-5$/m);
+        // The two "train error" figures are named.
+        expect(r.stdout).toMatch(/running averages over each epoch with dropout on/);
+        expect(r.stdout).toMatch(/train error [\d.]+% \(evaluated, dropout off\)/);
+        // The per-class table: one row per Fashion-MNIST class, then the averages.
+        expect(r.stdout).toMatch(/^\s+Ankle boot\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+$/m);
+        expect(r.stdout).toMatch(/^weighted avg\s+[\d.]+/m);
+        for (const f of ['fmnist-mlp.onnx', 'training-curves.png', 'learning-curve.svg', 'checkpoint/checkpoint.json', 'confusion-matrix.png', 'per-class.svg', 'misclassified.png']) expect(existsSync(join(out, f)), f).toBe(true);
         expect(readdirSync(join(out, 'tensorboard'), { recursive: true }).some((f) => /events\.out\.tfevents\./.test(String(f)))).toBe(true);
         const [logRun] = readdirSync(join(out, 'logs'));
         expect(readFileSync(join(out, 'logs', logRun!, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"epoch"')).length).toBeGreaterThanOrEqual(2);

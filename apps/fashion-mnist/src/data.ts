@@ -25,9 +25,10 @@ export function locateData(flag?: string): DataLocation {
   return { dir: SUBSET_DIR, source: 'subset' };
 }
 
-/** Read one split into memory as flat arrays, streaming from the IDX files. */
-export async function loadSplit(dir: string, split: 'train' | 'test'): Promise<{ x: Float32Array; y: Int32Array; n: number }> {
-  const ds = Dataset.fromFashionMnist(dir, { split });
+/** Read one split (or its first `limit` images) into memory as flat arrays, streaming from the IDX files. */
+export async function loadSplit(dir: string, split: 'train' | 'test', limit?: number): Promise<{ x: Float32Array; y: Int32Array; n: number }> {
+  const all = Dataset.fromFashionMnist(dir, { split });
+  const ds = limit === undefined ? all : all.take(limit);
   const xs: Float32Array[] = [];
   const ys: number[] = [];
   for await (const s of ds) {

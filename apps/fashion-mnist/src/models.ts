@@ -8,10 +8,25 @@ export interface ModelConfig {
 
 export const DEFAULT_CONFIG: ModelConfig = { hidden: [512, 256], dropout: 0.2 };
 
-/** Keras style: functional API. */
-export function kerasModel(cfg: ModelConfig = DEFAULT_CONFIG): FunctionalModel {
+/**
+ * `--augment`: a random left–right flip and a shift of up to 10% (≈ 3 px) each way, the uncovered
+ * border filled with `fill` (the z-scored value of a black pixel). Training only.
+ */
+export interface AugmentConfig {
+  fill: number;
+}
+
+/** Keras style: functional API (with `augment`, Keras augmentation layers in front, active only in training). */
+export function kerasModel(cfg: ModelConfig = DEFAULT_CONFIG, augment?: AugmentConfig): FunctionalModel {
   const inputs = Input({ shape: [784], name: 'pixels' });
-  let h = layers.Dense(cfg.hidden[0], { activation: 'relu', name: 'dense_1' })(inputs);
+  let x = inputs;
+  if (augment) {
+    x = layers.Reshape([28, 28, 1], { name: 'to_image' })(x);
+    x = layers.RandomFlip({ mode: 'horizontal', seed: 11, name: 'random_flip' })(x);
+    x = layers.RandomTranslation(0.1, 0.1, { fillMode: 'constant', fillValue: augment.fill, seed: 12, name: 'random_translation' })(x);
+    x = layers.Flatten({ name: 'to_pixels' })(x);
+  }
+  let h = layers.Dense(cfg.hidden[0], { activation: 'relu', name: 'dense_1' })(x);
   h = layers.BatchNormalization({ name: 'batch_norm' })(h);
   h = layers.Dropout(cfg.dropout, { name: 'dropout_1' })(h);
   h = layers.Dense(cfg.hidden[1], { activation: 'relu', name: 'dense_2' })(h);

@@ -5,6 +5,7 @@ import { InferenceSession, compareWithModel, exportOnnx } from '@nn/onnx';
 import type { DataLocation } from './data';
 import type { Options } from './options';
 import { BAYES_ERROR, evaluateAccuracy, type TrainResult } from './train';
+import { errorAnalysis } from './error-analysis';
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
@@ -65,10 +66,12 @@ export async function report(opts: Options, loc: DataLocation, nTrainAll: number
   console.log('\n== Curves and diagnosis ==');
   const curves = trainingCurves(r.history, { bayesError: BAYES_ERROR });
   console.log(curves.summary);
+  // Two different "train error" figures: say which is which.
+  console.log(`(The curves' training figures are running averages over each epoch with dropout on, as fit logs them; the bias/variance line below uses the training error evaluated after training with dropout off, on ${Math.min(r.nTrain, 10_000).toLocaleString('en-US')} training images.)`);
   await savePlot(curves.spec, join(opts.out, 'training-curves.svg'));
   await savePlot(curves.spec, join(opts.out, 'training-curves.png'));
   const bv = biasVariance({ trainError: r.trainError, valError: r.valError, bayesError: BAYES_ERROR });
-  console.log(`Bias/variance (human-level proxy ${pct(BAYES_ERROR)}): train error ${pct(r.trainError)}, validation error ${pct(r.valError)} → ${bv.verdict}. ${bv.advice.length ? `Try: ${bv.advice.join('; ')}.` : ''}`);
+  console.log(`Bias/variance (human-level proxy ${pct(BAYES_ERROR)}): train error ${pct(r.trainError)} (evaluated, dropout off), validation error ${pct(r.valError)} → ${bv.verdict}. ${bv.advice.length ? `Try: ${bv.advice.join('; ')}.` : ''}`);
 
   let lcText = 'skipped';
   if (opts.export) {
@@ -95,7 +98,7 @@ export async function report(opts: Options, loc: DataLocation, nTrainAll: number
     ['epochs × batch', `${r.history.epoch.length} × ${opts.batchSize}`],
     ['train / val split', `${r.nTrain} / ${r.nVal}`],
     ['training time', `${r.trainSeconds.toFixed(1)} s (${Math.round((r.nTrain * r.history.epoch.length) / r.trainSeconds).toLocaleString('en-US')} samples/s)`],
-    ['train error / val error', `${pct(r.trainError)} / ${pct(r.valError)}`],
+    ['train error (evaluated) / val error', `${pct(r.trainError)} / ${pct(r.valError)}`],
     ['bias / variance', `${bv.verdict} (avoidable bias ${pct(bv.avoidableBias)}, variance ${pct(bv.variance)})`],
     ['TEST ACCURACY', pct(r.testAccuracy)],
     ...(onnx ? ([['ONNX parity (max |Δ|)', onnx.maxAbsDiff.toExponential(2)], ['ORT speed', `${Math.round(onnx.throughput).toLocaleString('en-US')} img/s, ${onnx.latencyMs.toFixed(3)} ms@1`]] as [string, string][]) : []),
@@ -104,4 +107,16 @@ export async function report(opts: Options, loc: DataLocation, nTrainAll: number
   const w = Math.max(...rows.map(([k]) => k.length));
   console.log('\n== Summary ==');
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+
+  await errorAnalysis(opts, r);
+}
+
+/** `--augment`: the variance gap (validation − training error, training error evaluated with dropout off) of both runs. */
+export function printVarianceGaps(plain: TrainResult, augmented: TrainResult): void {
+  console.log('\n== Augmentation and the variance gap (same model, data, epochs and seeds) ==');
+  const rows = [['', 'train error (evaluated)', 'val error', 'gap (val − train)', 'test accuracy'], ...([['plain', plain], ['augmented', augmented]] as const).map(([k, r]) => [k, pct(r.trainError), pct(r.valError), pct(r.valError - r.trainError), pct(r.testAccuracy)])];
+  const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
+  for (const r of rows) console.log(r.map((c, j) => c.padStart(w[j]!)).join('  '));
+  const g0 = plain.valError - plain.trainError, g1 = augmented.valError - augmented.trainError;
+  console.log(`Augmentation ${g1 < g0 ? 'narrowed' : 'did not narrow'} the gap by ${pct(g0 - g1)} (${pct(g0)} → ${pct(g1)}); validation error ${augmented.valError < plain.valError ? 'fell' : 'did not fall'} (${pct(plain.valError)} → ${pct(augmented.valError)}). The plain run's files are in plain/.`);
 }

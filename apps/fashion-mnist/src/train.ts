@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import {
-  History, ModelCheckpoint, ProgressReporter, losses, nn, optim, optimizers, saveCheckpoint, tensor, scope, noGrad, type Module, type Tensor,
+  History, ModelCheckpoint, ProgressReporter, losses, nn, optim, optimizers, saveCheckpoint, summary, tensor, scope, noGrad, type Module, type Tensor,
 } from '@nn/core';
-import { DataLoader, Dataset, computeStats, splits } from '@nn/data';
+import { Compose, DataLoader, Dataset, RandomAffine, RandomHorizontalFlip, computeStats, splits } from '@nn/data';
 import { JsonlLogger, SummaryWriter, TensorBoard } from '@nn/monitor';
 import { compileTrainStep, ortEngine } from '@nn/onnx';
 import { kerasModel, TorchMlp } from './models';
@@ -41,8 +41,9 @@ export interface TrainResult {
  * Global z-score statistics in one streaming pass over the training IDX file (Welford per pixel,
  * then pooled: var = mean(var_j + mean_j²) − mean²).
  */
-export async function streamingZscore(dir: string): Promise<{ mean: number; std: number }> {
-  const s = await computeStats(Dataset.fromFashionMnist(dir, { split: 'train' }));
+export async function streamingZscore(dir: string, limit?: number): Promise<{ mean: number; std: number }> {
+  const all = Dataset.fromFashionMnist(dir, { split: 'train' });
+  const s = await computeStats(limit === undefined ? all : all.take(limit));
   let m = 0, sq = 0;
   for (let j = 0; j < s.mean.length; j++) {
     m += s.mean[j]!;
@@ -78,8 +79,9 @@ async function split(train: Split): Promise<[Split, Split]> {
 }
 
 async function prepare(opts: Options, train: Split, test: Split, dir: string) {
-  const z = await streamingZscore(dir);
-  console.log(`z-score: mean ${z.mean.toFixed(4)}, std ${z.std.toFixed(4)} (one streaming pass over the training file)`);
+  // --quick reads only the images it trains on (the first train.n), for the statistics too.
+  const z = await streamingZscore(dir, opts.quick ? train.n : undefined);
+  console.log(`z-score: mean ${z.mean.toFixed(4)}, std ${z.std.toFixed(4)} (one streaming pass over the ${opts.quick ? `first ${train.n.toLocaleString('en-US')} images of the ` : ''}training file)`);
   const norm = { x: normalise(train.x, z), y: train.y, n: train.n };
   const [tr, va] = await split(norm);
   const total = train.n + test.n;
@@ -87,7 +89,6 @@ async function prepare(opts: Options, train: Split, test: Split, dir: string) {
     `Split: ${tr.n} train / ${va.n} validation / ${test.n} test (seeded). With ${total.toLocaleString('en-US')} examples a 90/10 hold-out is right; ` +
       `with a million, 98/1/1 (980,000 / 10,000 / 10,000) still leaves 10,000 for validation — see @nn/data splits().`,
   );
-  void opts;
   return { z, tr, va, te: { x: normalise(test.x, z), y: test.y, n: test.n } };
 }
 
@@ -110,6 +111,25 @@ export function evaluateAccuracy(model: Module, x: Float32Array, y: Int32Array, 
   return correct / y.length;
 }
 
+/** Mean cross-entropy and accuracy of a model on host arrays, in eval mode (what Keras' val_loss / val_accuracy are). */
+export function evaluateLossAccuracy(model: Module, x: Float32Array, y: Int32Array, batch = 1000): { loss: number; accuracy: number } {
+  const was = model.training;
+  model.eval();
+  let correct = 0, lossSum = 0;
+  for (let s = 0; s < y.length; s += batch) {
+    const n = Math.min(batch, y.length - s);
+    const [l, c] = noGrad(() => scope(() => {
+      const logits = model(tensor(x.subarray(s * 784, (s + n) * 784), [n, 784])) as Tensor;
+      const yb = y.subarray(s, s + n);
+      return [nn.functional.crossEntropy(logits, tensor(yb, [n], { dtype: 'int32' })).item() * n, hits(logits, yb)] as const;
+    }));
+    lossSum += l;
+    correct += c;
+  }
+  model.train(was);
+  return { loss: lossSum / y.length, accuracy: correct / y.length };
+}
+
 /** How many rows of `logits` have their largest value at the row's label. */
 function hits(logits: Tensor, labels: ArrayLike<number>): number {
   const pred = logits.argmax(-1).dataSync();
@@ -126,7 +146,7 @@ function trainAccuracyEval(model: Module, tr: Split): number {
 
 export async function fitKeras(opts: Options, train: Split, test: Split, dir: string): Promise<TrainResult> {
   const { z, tr, va, te } = await prepare(opts, train, test, dir);
-  const model = kerasModel();
+  const model = kerasModel(undefined, opts.augment ? { fill: -z.mean / z.std } : undefined);
   model.summary();
   const steps = Math.ceil(tr.n / opts.batchSize) * opts.epochs;
   model.compile({
@@ -169,10 +189,16 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
 export async function fitTorch(opts: Options, train: Split, test: Split, dir: string): Promise<TrainResult> {
   const { z, tr, va, te } = await prepare(opts, train, test, dir);
   const net = new TorchMlp();
+  summary(net); // the same model summary the Keras style prints
   const opt = new optim.Adam(net.parameters(), { lr: 2e-3 });
   const sched = new optim.CosineAnnealingLR(opt, { tMax: opts.epochs, etaMin: 4e-5 });
   const rows = Array.from({ length: tr.n }, (_, i) => ({ x: tr.x.subarray(i * 784, i * 784 + 784), y: tr.y[i]! }));
-  const loader = new DataLoader(Dataset.fromItems(rows), { batchSize: opts.batchSize, shuffle: true, seed: 1 });
+  // --augment: the same flip and ≤ 10% shifts as the Keras layers, as @nn/data transforms run in 2 worker threads
+  // (torchvision's RandomAffine shifts by whole pixels; the Keras layer interpolates).
+  const aug = opts.augment
+    ? Compose([RandomHorizontalFlip({ p: 0.5 }), RandomAffine({ degrees: 0, translate: [0.1, 0.1], fill: -z.mean / z.std })], { shape: [1, 28, 28], seed: 12 })
+    : null;
+  const loader = new DataLoader(Dataset.fromItems(rows), { batchSize: opts.batchSize, shuffle: true, seed: 1, ...(aug ? { numWorkers: 2, ...aug.loaderOptions() } : {}) });
   const steps = Math.ceil(tr.n / opts.batchSize);
   const history = new History();
   const run = `torch-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -213,9 +239,12 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
       progress.batchEnd(step++, { loss: lossSum / seen, accuracy: correct / seen });
     }
     engine?.sync();
-    const lr = opt.lr;
     sched.step();
-    const logs = { loss: lossSum / seen, accuracy: correct / seen, val_accuracy: evaluateAccuracy(net, va.x, va.y), lr };
+    // The same logs at the same point as Keras' fit: running training loss/accuracy (dropout on),
+    // then val_loss/val_accuracy evaluated (dropout off), then the learning rate at the end of the
+    // epoch (after the scheduler's step: what the next step will use, as Keras logs it).
+    const val = evaluateLossAccuracy(net, va.x, va.y);
+    const logs = { loss: lossSum / seen, accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr: opt.lr };
     history.onEpochEnd(epoch, logs);
     progress.epochEnd(epoch, logs);
     for (const [k, v] of Object.entries(logs)) writer.addScalar(k, v, epoch);

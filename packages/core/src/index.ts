@@ -96,6 +96,8 @@ export { registerLayer, getRegisteredLayer, serializeLayer, deserializeLayer, ty
 export { saveModel, loadModel } from './nn/saving';
 export { SerializationError, type Config } from './nn/config';
 export { KerasLeakyReLU } from './nn/index';
+export { RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast, GaussianNoise } from './nn/index';
+export type { AugmentArgs, ResampleArgs, RandomFlipArgs, RandomContrastArgs, FillMode, Interpolation } from './nn/layers/preprocessing';
 export { serializeInitializer, type InitializerConfig, type InitializerSpec } from './nn/initializers';
 export { getRegularizer, serializeRegularizer, type RegularizerConfig } from './nn/regularizers';
 export type { SummaryOptions, SummaryArg } from './nn/summary';

@@ -27,9 +27,11 @@ export interface DataLoaderOptions<T, B> {
   workers?: number;
   /**
    * Per-sample preprocessing, run in the workers when `numWorkers > 0`. It travels as source text:
-   * self-contained, data through `transformContext` (third argument).
+   * self-contained, data through `transformContext` (third argument). `index` is the sample's place
+   * in its batch; the fourth argument says which epoch and which place in the epoch (what seeded
+   * augmentation such as `augment.Compose` derives its random numbers from).
    */
-  transform?: (sample: T, index: number, context: any) => unknown;
+  transform?: (sample: T, index: number, context: any, info: TransformInfo) => unknown;
   /** Structured-cloneable data handed to `transform`. */
   transformContext?: unknown;
   /** Batches to read ahead. @default 2 */
@@ -57,6 +59,12 @@ export interface DataLoaderOptions<T, B> {
  * for await (const [x, y] of loader) { ... }
  * ```
  */
+/** Where a sample is, for {@link DataLoaderOptions.transform}: its epoch and its position in that epoch. */
+export interface TransformInfo {
+  epoch: number;
+  position: number;
+}
+
 export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
   readonly dataset: Dataset<T>;
   readonly batchSize: number;
@@ -83,6 +91,18 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
 
     let ds: Dataset<unknown> = this.dataset;
     if (options.shuffle) ds = ds.shuffle({ seed: options.seed ?? randomSeed(), buffer: options.shuffleBuffer ?? 10_000 });
+    // With a transform, each sample travels as [sample, epoch, position] so the transform knows
+    // where it is (seeded augmentation), in this thread or a worker.
+    if (options.transform) {
+      const src = ds.node;
+      ds = new Dataset<unknown>({
+        length: src.length,
+        async *iterate(ctx) {
+          let k = 0;
+          for await (const v of src.iterate(ctx)) yield [v, ctx.epoch, k++];
+        },
+      });
+    }
     const batches = ds.batch(batchSize, { dropRemainder: options.dropLast ?? false });
     const collate = options.collate;
     this.collate = collate;
@@ -101,7 +121,12 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
     } else {
       const t = options.transform;
       const ctx = options.transformContext;
-      const transformed = t ? batches.map(async (b) => Promise.all(b.map((s, i) => t(s as T, i, ctx)))) : batches;
+      const transformed = t
+        ? batches.map(async (b) => Promise.all(b.map((s, i) => {
+          const [v, epoch, position] = s as [T, number, number];
+          return t(v, i, ctx, { epoch, position });
+        })))
+        : batches;
       out = collate ? transformed : transformed.map((b) => collateHost(b));
     }
     // Read-ahead holds host data only: tensors are made when the consumer takes a batch, so they
@@ -202,7 +227,10 @@ async function workerBatchFn(
   if (ctx.transform) {
     const t = load(ctx.transform);
     samples = [];
-    for (let i = 0; i < batch.length; i++) samples.push(await t(batch[i], i, ctx.user));
+    for (let i = 0; i < batch.length; i++) {
+      const [v, epoch, position] = batch[i] as [unknown, number, number];
+      samples.push(await t(v, i, ctx.user, { epoch, position }));
+    }
   }
   return ctx.collate ? load(ctx.collate)(samples) : samples;
 }

@@ -29,3 +29,16 @@ export {
   DataEmptyError,
 } from './errors.js';
 export type { DataNode, Reader, IterContext, Sample, HostTensor, TypedArray } from './types.js';
+export {
+  applyAugment,
+  Compose,
+  GaussianNoise,
+  RandomAffine,
+  RandomCrop,
+  RandomHorizontalFlip,
+  type AugmentContext,
+  type AugmentTransform,
+  type ComposeOptions,
+  type Composed,
+} from './augment.js';
+export type { TransformInfo } from './data-loader.js';

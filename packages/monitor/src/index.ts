@@ -66,3 +66,13 @@ export { crc32c, frameRecord, maskedCrc32c } from './tensorboard/crc32c.js';
 export { makeHistogram, type Histogram, type SummaryValue } from './tensorboard/protos.js';
 export { SummaryWriter, type SummaryWriterOptions } from './tensorboard/summary-writer.js';
 export type { Callback, HistoryLike, Logs, ModelLike, ParameterLike, TensorLike } from './types.js';
+export {
+  classReportPlot,
+  confusionMatrixPlot,
+  misclassifiedGrid,
+  misclassifiedGridPng,
+  mostConfidentErrors,
+  type ConfusionMatrixPlotOptions,
+  type Misclassified,
+  type MisclassifiedGridOptions,
+} from './error-analysis.js';

@@ -22,3 +22,22 @@ export {
   topKCategoricalAccuracy,
   sparseTopKCategoricalAccuracy,
 } from './functions';
+export {
+  AUC,
+  averagePrecisionScore,
+  classificationReport,
+  confusionMatrix,
+  formatClassificationReport,
+  precisionRecallCurve,
+  rocAucScore,
+  rocCurve,
+  type AUCOptions,
+  type AucOptions,
+  type ClassificationReport,
+  type ClassificationReportOptions,
+  type ClassScores,
+  type ConfusionMatrixOptions,
+  type Curve,
+  type LabelsLike,
+  type ScoresLike,
+} from './classification';

@@ -1,5 +1,6 @@
 import { ValueError } from '../errors';
 import type { Tensor } from '../tensor';
+import { AUC } from './classification';
 import { F1Score, Precision, Recall } from './confusion';
 import * as f from './functions';
 import { MeanMetricWrapper, type Metric } from './metric';
@@ -117,6 +118,8 @@ const BY_NAME: Record<string, (ctx: MetricContext, name: string) => Metric> = {
   recall: () => new Recall(),
   f1score: () => new F1Score(),
   f1: (_c, n) => new F1Score({ name: n }),
+  auc: (_c, n) => new AUC({ name: n }),
+  prauc: (_c, n) => new AUC({ curve: 'PR', name: n }),
   meansquarederror: () => new MeanSquaredError(),
   mse: (_c, n) => new MeanSquaredError({ name: n }),
   meanabsoluteerror: () => new MeanAbsoluteError(),

@@ -8,6 +8,10 @@ import {
 } from './layers/normalization';
 import { AdaptiveAvgPool2d, AveragePooling2D, AvgPool2d, GlobalAveragePooling2D, MaxPool2d, MaxPooling2D, type Pooling2DArgs } from './layers/pooling';
 import { Add, Concatenate, Flatten, Reshape, TorchFlatten } from './layers/reshaping';
+import {
+  GaussianNoise, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
+  type AugmentArgs, type RandomContrastArgs, type RandomFlipArgs, type ResampleArgs,
+} from './layers/preprocessing';
 import type { LayerArgs } from './layer';
 
 /**
@@ -34,6 +38,13 @@ export const layers = {
   LeakyReLU: (args: LayerArgs & { negativeSlope?: number } = {}) => new KerasLeakyReLU(args),
   ReLU: (args?: LayerArgs) => new Activation('relu', args),
   Softmax: (args?: LayerArgs) => new Activation('softmax', args),
+  // Image augmentation (Keras preprocessing layers): active only in training, seeded.
+  RandomFlip: (args?: RandomFlipArgs) => new RandomFlip(args),
+  RandomTranslation: (heightFactor: number | readonly [number, number], widthFactor: number | readonly [number, number], args?: ResampleArgs) => new RandomTranslation(heightFactor, widthFactor, args),
+  RandomRotation: (factor: number | readonly [number, number], args?: ResampleArgs) => new RandomRotation(factor, args),
+  RandomZoom: (heightFactor: number | readonly [number, number], widthFactor?: number | readonly [number, number] | null, args?: ResampleArgs) => new RandomZoom(heightFactor, widthFactor ?? null, args),
+  RandomContrast: (factor: number | readonly [number, number], args?: RandomContrastArgs) => new RandomContrast(factor, args),
+  GaussianNoise: (stddev: number, args?: AugmentArgs) => new GaussianNoise(stddev, args),
 };
 
 export {
@@ -41,4 +52,5 @@ export {
   BatchNormalization, LayerNorm, LayerNormalization, Normalization, AdaptiveAvgPool2d, AveragePooling2D, AvgPool2d,
   GlobalAveragePooling2D, MaxPool2d, MaxPooling2D, Add, Concatenate, Flatten, Reshape, TorchFlatten,
   ReLU, Sigmoid, Tanh, SELU, Softplus, Identity, LeakyReLU, ELU, GELU, Softmax, LogSoftmax, KerasLeakyReLU,
+  RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast, GaussianNoise,
 };

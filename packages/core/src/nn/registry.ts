@@ -10,6 +10,7 @@ import { Embedding } from './layers/embedding';
 import { BatchNormalization, LayerNormalization, Normalization } from './layers/normalization';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D } from './layers/pooling';
 import { Add, Concatenate, Flatten, Reshape } from './layers/reshaping';
+import { GaussianNoise, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom } from './layers/preprocessing';
 import { SerializationError, type Config } from './config';
 import { Layer } from './layer';
 import { FunctionalModel, Sequential } from './model';
@@ -35,6 +36,7 @@ function ensureBuiltins(): void {
   const builtins: LayerClass[] = [
     Dense, Activation, KerasLeakyReLU, Dropout, BatchNormalization, LayerNormalization, Normalization, Flatten, Reshape,
     Concatenate, Add, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Embedding, Sequential,
+    RandomFlip, RandomTranslation, RandomRotation, RandomZoom, RandomContrast, GaussianNoise,
   ];
   for (const c of builtins) put(c, classNameOf(c));
   put(FunctionalModel, 'Functional');

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { metrics, noGrad, scope, tensor, type Tensor } from '@nn/core';
+import { FASHION_MNIST_CLASSES } from '@nn/data';
+import { classReportPlot, confusionMatrixPlot, misclassifiedGridPng, mostConfidentErrors, savePlot, writeFileAtomic } from '@nn/monitor';
+import type { Options } from './options';
+import type { TrainResult } from './train';
+
+/** Test-set logits of the trained model, in eval mode (dropout off, BatchNorm running statistics). */
+function testLogits(r: TrainResult, batch = 1000): Float32Array {
+  const was = r.model.training;
+  r.model.eval();
+  const n = r.yTest.length, out = new Float32Array(n * 10);
+  for (let s = 0; s < n; s += batch) {
+    const b = Math.min(batch, n - s);
+    noGrad(() => scope(() => out.set((r.model(tensor(r.xTest.subarray(s * 784, (s + b) * 784), [b, 784])) as Tensor).dataSync() as Float32Array, s * 10)));
+  }
+  r.model.train(was);
+  return out;
+}
+
+/**
+ * The course's "look at the mistakes" on the test set: the per-class precision/recall/F1 table
+ * (printed), one-vs-rest ROC-AUC and top-2 accuracy, `confusion-matrix.png`/`.svg`,
+ * `per-class.svg` and `misclassified.png` (the 24 most confident mistakes) in the output folder.
+ */
+export async function errorAnalysis(opts: Options, r: TrainResult): Promise<string[]> {
+  console.log('\n== Error analysis (test set) ==');
+  const logits = testLogits(r);
+  const scores = Array.from({ length: r.yTest.length }, (_, i) => logits.subarray(i * 10, i * 10 + 10));
+  const names = [...FASHION_MNIST_CLASSES];
+  const rep = metrics.classificationReport(r.yTest, scores, { classNames: names });
+  console.log(metrics.formatClassificationReport(rep));
+  const auc = metrics.rocAucScore(r.yTest, scores) as number;
+  const top2 = new metrics.SparseTopKCategoricalAccuracy({ k: 2 });
+  top2.update(tensor(r.yTest, [r.yTest.length], { dtype: 'int32' }), tensor(logits, [r.yTest.length, 10]));
+  const byRecall = [...rep.perClass].sort((a, b) => a.recall - b.recall);
+  const m = rep.matrix;
+  let worst = { t: 0, p: 1, n: -1 };
+  m.forEach((row, t) => row.forEach((n, p) => { if (t !== p && n > worst.n) worst = { t, p, n }; }));
+  console.log(`ROC-AUC (one-vs-rest, macro; exact, as scikit-learn) ${auc.toFixed(4)}; top-2 accuracy ${(top2.result() * 100).toFixed(2)}%.`);
+  console.log(`Hardest class: ${byRecall[0]!.name} (recall ${(byRecall[0]!.recall * 100).toFixed(1)}%); most common confusion: ${names[worst.t]} → ${names[worst.p]} (${worst.n} of ${rep.perClass[worst.t]!.support}).`);
+  await savePlot(confusionMatrixPlot(m, { classNames: names, title: 'Fashion-MNIST test set: confusion matrix' }), join(opts.out, 'confusion-matrix.png'));
+  await savePlot(confusionMatrixPlot(m, { classNames: names, title: 'Fashion-MNIST test set: confusion matrix' }), join(opts.out, 'confusion-matrix.svg'));
+  await savePlot(classReportPlot(rep), join(opts.out, 'per-class.svg'));
+  const picks = mostConfidentErrors(r.yTest, logits, 10, { count: 24 });
+  await writeFileAtomic(join(opts.out, 'misclassified.png'), misclassifiedGridPng(r.xTest, picks, { classNames: names, columns: 8 }));
+  console.log(`Wrote confusion-matrix.png, per-class.svg and misclassified.png (the ${picks.length} most confident mistakes) to ${opts.out}/.`);
+  return ['confusion-matrix.png', 'per-class.svg', 'misclassified.png'];
+}
