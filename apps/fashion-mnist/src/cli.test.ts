@@ -72,8 +72,8 @@ describe('--augment', () => {
       // each gap is its row's val − train error (2-decimal percentages: ±0.01 rounding)
       for (const m of [plain!, aug!]) expect(Math.abs(Number(m[3]) - (Number(m[2]) - Number(m[1])))).toBeLessThanOrEqual(0.011);
       expect(r.stdout).toMatch(/Augmentation (narrowed|did not narrow) the gap/);
-      expect(existsSync(join(out, 'plain', 'checkpoint', 'model.safetensors'))).toBe(true);
-      expect(existsSync(join(out, 'checkpoint', 'model.safetensors'))).toBe(true);
+      expect(existsSync(join(out, 'plain', 'checkpoint', 'checkpoint.json'))).toBe(true);
+      expect(existsSync(join(out, 'checkpoint', 'checkpoint.json'))).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
