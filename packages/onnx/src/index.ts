@@ -50,8 +50,8 @@ export {
 
 // `fit(x, y, { engine: 'ort' })` and `engine: 'auto'` find the engine through core's registry.
 import { registerFitEngine } from '@nn/core';
-import { ortEngine as defaultOrtEngine } from './train-engine/index';
-registerFitEngine('ort', () => defaultOrtEngine());
+import { ortEngine as defaultOrtEngine, type OrtEngineOptions } from './train-engine/index';
+registerFitEngine('ort', (options) => defaultOrtEngine(options as OrtEngineOptions | undefined));
 // Opening onnxruntime sessions on a device (the one owner InferenceSession and the ort engine use).
 export { openSession, checkDevice, type RunDevice, type OpenSessionOptions, type OpenedSession } from './runtime/open-session';
 export { TrainStepStateError } from './train-engine/errors';

@@ -86,8 +86,8 @@ export interface FitEngine {
  */
 export type FitEngineName = 'auto' | 'eager' | 'ort' | (string & {});
 
-/** Makes the engine of a name, with its default options (see {@link registerFitEngine}). */
-export type FitEngineFactory = () => FitEngine;
+/** Makes the engine of a name, with `fit`'s `engineOptions` (its defaults without them; see {@link registerFitEngine}). */
+export type FitEngineFactory = (options?: Readonly<Record<string, unknown>>) => FitEngine;
 
 const registry = new Map<string, FitEngineFactory>();
 
@@ -132,7 +132,7 @@ async function loadPackage(pkg: string): Promise<void> {
  * The engine of a name: registered, or registered by loading the package that provides it
  * (`'ort'`: @nn/onnx, loaded with the module system this copy of core was loaded with).
  */
-export async function namedFitEngine(name: string): Promise<FitEngine> {
+export async function namedFitEngine(name: string, options?: Readonly<Record<string, unknown>>): Promise<FitEngine> {
   let factory = registry.get(name);
   const pkg = PROVIDERS[name];
   if (!factory && pkg) {
@@ -148,7 +148,7 @@ export async function namedFitEngine(name: string): Promise<FitEngine> {
     const known = [...new Set(['auto', 'eager', ...Object.keys(PROVIDERS), ...registry.keys()])].map((n) => `'${n}'`).join(', ');
     throw new ValueError(`fit: unknown engine "${name}"; expected one of ${known}, or an engine object such as ortEngine({ threads: 2 }) from @nn/onnx.`, 'fit');
   }
-  return factory();
+  return factory(options);
 }
 
 /** What `engine: 'auto'` chose, and why (fit prints it once when verbose). */
@@ -163,10 +163,10 @@ export interface AutoChoice {
  * the float64 reference backend fit stays eager: compiled steps are float32, and the reference
  * backend is where results are checked to float64 precision.
  */
-export async function autoFitEngine(backendName: string): Promise<AutoChoice> {
+export async function autoFitEngine(backendName: string, options?: Readonly<Record<string, unknown>>): Promise<AutoChoice> {
   if (backendName === 'reference') return { engine: undefined, reason: 'the float64 reference backend trains eagerly (compiled steps are float32)' };
   try {
-    const e = await namedFitEngine('ort');
+    const e = await namedFitEngine('ort', options);
     return { engine: e, reason: 'compiled steps in onnxruntime (@nn/onnx)' };
   } catch (e) {
     return { engine: undefined, reason: `the ort engine is unavailable: ${(e as Error).message.replace(/^fit: /, '')}` };

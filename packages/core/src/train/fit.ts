@@ -91,14 +91,23 @@ export interface FitArgs {
    * ```
    */
   engine?: FitEngine | FitEngineName;
+  /**
+   * Options for an engine given by name (`'ort'`, or `'auto'` when it picks ort), passed to its
+   * factory: for ort, `ortEngine`'s options, e.g. `{ device: 'webgpu', threads: 2 }`.
+   * @example
+   * ```ts
+   * await model.fit(x, y, { engine: 'ort', engineOptions: { device: 'cpu', threads: 2 } });
+   * ```
+   */
+  engineOptions?: Readonly<Record<string, unknown>>;
 }
 
 /** The engine fit was asked for: an engine object, a registered name, or eager (undefined). */
-async function chooseEngine(spec: FitEngine | FitEngineName, verbose: number): Promise<{ engine: FitEngine | undefined; auto: boolean }> {
+async function chooseEngine(spec: FitEngine | FitEngineName, verbose: number, options?: Readonly<Record<string, unknown>>): Promise<{ engine: FitEngine | undefined; auto: boolean }> {
   if (typeof spec !== 'string') return { engine: spec, auto: false };
   if (spec === 'eager') return { engine: undefined, auto: false };
-  if (spec !== 'auto') return { engine: await namedFitEngine(spec), auto: false };
-  const choice = await autoFitEngine(getBackend().name);
+  if (spec !== 'auto') return { engine: await namedFitEngine(spec, options), auto: false };
+  const choice = await autoFitEngine(getBackend().name, options);
   if (verbose) console.log(`fit: engine 'auto' → ${choice.engine ? choice.engine.name : `eager (${getBackend().name})`}: ${choice.reason}.`);
   return { engine: choice.engine, auto: true };
 }
@@ -194,7 +203,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   const initialEpoch = args.initialEpoch ?? 0;
 
   // ---- engine: who runs the steps. Started on the first batch (it needs the batches' shapes). ----
-  const { engine, auto } = await chooseEngine(args.engine ?? (process.env.NN_FIT_ENGINE as FitEngineName | undefined) ?? 'auto', verbose);
+  const { engine, auto } = await chooseEngine(args.engine ?? (process.env.NN_FIT_ENGINE as FitEngineName | undefined) ?? 'auto', verbose, args.engineOptions);
   const batchHooks = (args.callbacks ?? []).some((cb) => cb.onBatchBegin || cb.onBatchEnd);
   const spc = engine?.stepsPerCall ?? 1;
   const enginePerCall = batchHooks ? 1 : typeof spc === 'function' ? spc(batchSize) : spc;

@@ -116,6 +116,16 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
     expect(maxDiff(state(a), state(b))).toBe(0);
   });
 
+  it("engineOptions reach the engine named by fit (a device ortEngine cannot open is its clear error)", async () => {
+    const opts = { epochs: 1, batchSize: 16, verbose: 0 as const, seed: 3 };
+    const a = torchModel();
+    const ha = await a.fit(X, Y, { ...opts, engine: ortEngine({ threads: 1, stepsPerCall: 2 }) });
+    const b = torchModel();
+    const hb = await b.fit(X, Y, { ...opts, engine: 'ort', engineOptions: { threads: 1, stepsPerCall: 2 } });
+    expect(hb.history.loss).toEqual(ha.history.loss);
+    await expect(torchModel().fit(X, Y, { ...opts, engine: 'ort', engineOptions: { device: 'tpu' } })).rejects.toThrow(/tpu/);
+  });
+
   it('weights a callback assigns at an epoch end are the ones the engine trains on next (no stale copy)', async () => {
     const halve: Callback = {
       onEpochEnd: (epoch) => {

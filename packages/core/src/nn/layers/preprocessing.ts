@@ -11,8 +11,10 @@ import type { CallOptions } from '../module';
 // `{ training: true }`); the identity in inference. Random parameters are drawn on the host from a
 // seeded core `Generator` (one draw per image, in batch order), then applied with core ops only
 // (`gather` + `mul`/`add` for the bilinear resampling), so they run on every backend and are
-// differentiable with respect to the input. The compiled `ort` engine accepts only dropout masks
-// as per-step random draws, so a model with these layers trains eagerly there (fit says why).
+// differentiable with respect to the input. Their parameters are drawn from the Generator in JS (not
+// with core's random ops, which a compiled step replays per step), so the compiled `ort` engine
+// refuses to freeze them and a model with these layers trains eagerly there (it says why).
+// GaussianNoise uses `randomNormal` and compiles.
 
 /** How points outside the image are filled (Keras `fill_mode`). */
 export type FillMode = 'reflect' | 'wrap' | 'constant' | 'nearest';
