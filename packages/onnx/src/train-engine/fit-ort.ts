@@ -1,4 +1,4 @@
-import { compile, fit, tensor, Tensor, type Callback, type History, type LossSpec, type Optimizer, type Trainable } from '@nn/core';
+import { compile, fit, isModule, tensor, Tensor, type Callback, type History, type LossSpec, type Optimizer, type Trainable } from '@nn/core';
 import type { Device } from '../runtime/open-session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
 import type { LossArg } from './compile';
@@ -74,7 +74,8 @@ function asTensor(v: FitData, sample: readonly number[] | undefined, what: 'x' |
  */
 export async function fitOrt(model: TrainableModel, x: FitData, y: FitData, args: FitOrtArgs = {}): Promise<History> {
   const { optimizer, loss, inputShape, targetShape, metrics, device, threads, stepsPerCall, verbose, ...rest } = args;
-  const m = model as unknown as Trainable;
+  if (!isModule(model)) throw new TrainStepCompileError('the model', 'it is not an nn Module or Keras model, so core fit cannot train it');
+  const m: Trainable = model;
   const opt = optimizer ?? m.compiled?.optimizer, lossSpec = loss ?? m.compiled?.lossSpecs[0];
   if (!opt || !lossSpec) throw new TrainStepCompileError('the model', 'no optimizer/loss was given and the model is not compiled', 'Pass { optimizer, loss } or call model.compile() first.');
   compile(m, { optimizer: opt, loss: lossSpec as LossSpec, metrics: [...(metrics ?? m.compiled?.metricSpecs ?? [])] });
