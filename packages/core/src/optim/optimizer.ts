@@ -225,6 +225,8 @@ export abstract class BaseOptimizer<H extends BaseHyper> implements Optimizer {
     const now = this.stepScalars(p, s, group);
     if (!now) return undefined;
     const c = this.getCounters();
+    // A query: the Keras door's beginHostStep sets the scheduled lr on every group; put them back.
+    const lrs = this.paramGroups.map((g) => g.lr);
     let next: number[] | undefined, otherLr: number[] | undefined;
     try {
       this.beginHostStep();
@@ -233,6 +235,7 @@ export abstract class BaseOptimizer<H extends BaseHyper> implements Optimizer {
       next = this.stepScalars(p, s, group);
     } finally {
       this.setCounters(c);
+      this.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
     }
     const lr = group.lr;
     try {
