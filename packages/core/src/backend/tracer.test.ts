@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulli, Generator, isBaseOptimizer, isKerasOptimizer, isLayer, isModule, layers, nn, noGrad, optim, optimizers, rand, randn, scope, trace, Tensor, mean, memory, NNError, type RandomHost, type ScalarHost } from '../index';
+import { bernoulli, Generator, isBaseOptimizer, isKerasOptimizer, isLayer, isModule, layers, nn, noGrad, optim, optimizers, rand, randn, randomFrom, scope, trace, Tensor, mean, memory, NNError, type RandomHost, type ScalarHost } from '../index';
 
 describe('tracer', () => {
   it('records a forward + backward + SGD update as an op list, without computing', () => {
@@ -124,6 +124,25 @@ describe('tracer: host values and module scopes (what compiled training steps bu
     const flags = opt.perStepScalars(model.weight)!;
     expect(flags).toHaveLength(declared.get(model.weight)!.length);
     expect(flags.filter(Boolean)).toHaveLength(2); // √(1 − β₂ᵗ), lr/(1 − β₁ᵗ)
+  });
+
+  it('randomFrom: a fill function of your own is a host value too (nothing drawn while tracing; each draw is the eager one)', () => {
+    const fill = (g: Generator, out: { length: number; [i: number]: number }) => {
+      for (let i = 0; i < out.length; i++) out[i] = g.int(5) - 2;
+    };
+    const g = new Generator(3);
+    const t = trace(() => [randomFrom([2, 2], fill, { generator: g, dist: 'shifts' })], []);
+    expect(g.getState()).toEqual(new Generator(3).getState());
+    const h = t.values.get(t.hosts![0]!)!.host as RandomHost;
+    expect(h.dist).toBe('shifts');
+    const ref = new Generator(3);
+    const first = Array.from(randomFrom([2, 2], fill, { generator: ref }).dataSync()), second = Array.from(randomFrom([2, 2], fill, { generator: ref }).dataSync());
+    expect(first).not.toEqual(second); // fresh values per call: what a frozen constant would not give
+    const a = new Float32Array(4), b = new Float32Array(4);
+    h.draw(a);
+    h.draw(b);
+    expect([Array.from(a), Array.from(b)]).toEqual([first, second]);
+    expect(g.getState()).toEqual(ref.getState());
   });
 
   it('a random op is a host value that draws, per call, exactly what the eager op would (nothing is drawn while tracing)', () => {

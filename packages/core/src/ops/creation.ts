@@ -167,6 +167,33 @@ export function truncatedNormal(shape: Shape, mean = 0, std = 1, opts: RandomOpt
 export function randint(low: number, high: number, shape: Shape, opts: RandomOptions = {}): Tensor {
   return fromGen(shape, (g) => low + g.int(high - low), opts, 'int32', 'randint', { low, high });
 }
+/** Options of {@link randomFrom}. */
+export interface RandomFromOptions extends RandomOptions {
+  /** A name for what is drawn (shown in messages and engine reports). @default 'custom' */
+  dist?: string;
+  /** @default 'float32' */
+  dtype?: 'float32' | 'int32';
+}
+
+/**
+ * A tensor your own code fills from a generator, that a compiled step redraws every step (a draw
+ * with `Generator.next()` & co. outside core's random ops would be frozen into the graph as one
+ * constant; the compiled engines refuse that). `fill(g, out)` writes `out.length` values; eagerly it
+ * runs at once, under a traced step (the `ort` engine) it runs once per step with the same generator,
+ * in the same order as the other random ops, so both give the same numbers.
+ *
+ * @param shape - Shape of the tensor.
+ * @param fill - Writes the values into `out` (a flat array of the tensor's size), drawing from `g`.
+ * @param opts - Generator (default: the process-wide one), dtype, a name for messages.
+ * @example
+ * ```ts
+ * // one random shift per image, as a float tensor [B, 1]
+ * const shifts = randomFrom([B, 1], (g, out) => { for (let i = 0; i < out.length; i++) out[i] = g.int(7) - 3; });
+ * ```
+ */
+export function randomFrom(shape: Shape, fill: (g: Generator, out: { length: number; [i: number]: number }) => void, opts: RandomFromOptions = {}): Tensor {
+  return fromGen(shape, () => 0, opts, opts.dtype ?? 'float32', opts.dist ?? 'custom', {}, fill);
+}
 /** 1 with probability p, else 0 (float32): one 32-bit draw per element (see `Generator.fillBernoulli`). */
 export function bernoulli(shape: Shape, p: number, opts: RandomOptions = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`bernoulli: p must be in [0, 1], got ${p}.`, 'bernoulli');

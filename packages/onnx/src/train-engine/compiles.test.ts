@@ -26,6 +26,8 @@ interface Row {
   target?: readonly number[];
   loss: LossArg;
   opt?: (m: Module) => Optimizer;
+  /** At least this many random values drawn per step (the augmentation layers really ran in the graph). */
+  randoms?: number;
 }
 
 const sparse = (c: number) => (b: number) => randint(0, c, [b]);
@@ -70,6 +72,12 @@ const rows: Row[] = [
     model: kerasModel([5], () => [layers.Embedding(10, 4), layers.Flatten(), layers.Dense(3)]) },
   { name: 'Keras kernel, bias and activity regularizers (L1, L2, L1L2)', input: [6], y: sparse(3), loss: kce,
     model: kerasModel([6], () => [layers.Dense(8, { activation: 'relu', kernelRegularizer: regularizers.L2({ l2: 0.01 }), biasRegularizer: regularizers.L1({ l1: 0.01 }), activityRegularizer: regularizers.L1L2({ l1: 0.001, l2: 0.01 }) }), layers.Dense(3, { kernelRegularizer: regularizers.L1L2({ l1: 0.01, l2: 0.01 }) })]) },
+  // Keras augmentation layers (training only): their per-pixel plans and factors are core random values, redrawn every step.
+  { name: 'Keras RandomFlip + RandomTranslation + RandomRotation + RandomZoom (bilinear, every fill mode)', input: [6, 6, 1], y: sparse(3), loss: kce,
+    model: kerasModel([6, 6, 1], () => [layers.RandomFlip({ seed: 1 }), layers.RandomTranslation(0.2, 0.2, { fillMode: 'constant', fillValue: -0.5, seed: 2 }), layers.RandomRotation(0.1, { fillMode: 'reflect', seed: 3 }),
+      layers.RandomZoom(0.2, null, { fillMode: 'wrap', seed: 4 }), layers.RandomTranslation(0.1, 0.1, { fillMode: 'nearest', interpolation: 'nearest', seed: 5 }), layers.Conv2D(3, 3), layers.Flatten(), layers.Dense(3)]), randoms: 5 },
+  { name: 'Keras RandomContrast + GaussianNoise', input: [6, 6, 2], y: sparse(3), loss: kce,
+    model: kerasModel([6, 6, 2], () => [layers.RandomContrast(0.3, { valueRange: null, seed: 6 }), layers.GaussianNoise(0.1, { seed: 7 }), layers.Flatten(), layers.Dense(3)]), randoms: 2 },
   // ---- losses ----
   { name: 'loss: mse (Keras name)', input: [6], y: (b) => randn([b, 2]), target: [2], loss: 'mse', model: () => seq(new nn.Linear(6, 4), new nn.Tanh(), new nn.Linear(4, 2)) },
   { name: 'loss: mae', input: [6], y: (b) => randn([b, 2]), target: [2], loss: 'mae', model: () => seq(new nn.Linear(6, 4), new nn.Tanh(), new nn.Linear(4, 2)) },
@@ -134,6 +142,7 @@ async function compare(r: Row, makeOpt: (m: Module) => Optimizer) {
   const e = await compileTrainStep(m2 as never, { optimizer: makeOpt(m2), loss: r.loss, inputShape: r.input, ...(r.target ? { targetShape: r.target, targetDtype: 'float32' as const } : {}), device: 'cpu', onFallback: (reason) => { throw new Error(`fell back to eager: ${reason}`); } });
   const got: number[] = [];
   for (const { x, y } of data) got.push(await e.step(x, y));
+  if (r.randoms) expect(Object.values(e.graphInfo)[0]!.masks).toBeGreaterThanOrEqual(r.randoms);
   await e.dispose();
   expect(e.counts.ort).toBe(STEPS - 1); // step 1 is eager (it makes the optimizer's state)
   const rel = Math.max(...got.map((v, i) => Math.abs(v - want[i]!) / Math.max(1, Math.abs(want[i]!))));

@@ -11,10 +11,10 @@ import type { CallOptions } from '../module';
 // `{ training: true }`); the identity in inference. Random parameters are drawn on the host from a
 // seeded core `Generator` (one draw per image, in batch order), then applied with core ops only
 // (`gather` + `mul`/`add` for the bilinear resampling), so they run on every backend and are
-// differentiable with respect to the input. Their parameters are drawn from the Generator in JS (not
-// with core's random ops, which a compiled step replays per step), so the compiled `ort` engine
-// refuses to freeze them and a model with these layers trains eagerly there (it says why).
-// GaussianNoise uses `randomNormal` and compiles.
+// differentiable with respect to the input. The per-pixel plan (source indices and weights) is a
+// `randomFrom` value and the contrast factors a `randomUniform`: core random values, which a compiled
+// step (the `ort` engine) redraws every step from the same generator, so these layers compile and
+// give the same numbers there as eagerly. GaussianNoise uses `randomNormal`.
 
 /** How points outside the image are filled (Keras `fill_mode`). */
 export type FillMode = 'reflect' | 'wrap' | 'constant' | 'nearest';
@@ -69,50 +69,97 @@ function fixIndex(i: number, n: number, mode: FillMode): number {
   return m < n ? m : p - 1 - m;
 }
 
+/** How the fill mode and interpolation of {@link affineResample} read the source. */
+export interface ResampleFill {
+  mode: FillMode;
+  interpolation: Interpolation;
+  value: number;
+}
+
+/** Rows of the packed per-pixel plan: `corners` index rows, `corners` weight rows, and the outside-weight row. */
+const planRows = (fill: ResampleFill) => 2 * (fill.interpolation === 'nearest' ? 1 : 4) + 1;
+
 /**
- * Resample each image through an affine map (Keras `affine_transform`): output pixel (x, y) reads
- * the input at (a0·x + a1·y + a2, b0·x + b1·y + b2), x the column and y the row. Implemented as
- * up to four `gather`s of the [B·H·W, C] pixels with per-pixel weights, so it runs on any backend.
+ * Write the per-pixel plan of an affine resampling into `out` ([rows, B·H·W], see {@link planRows}):
+ * for each corner k (1 for nearest, 4 for bilinear) the flat source pixel index (as a float: exact
+ * below 2²⁴) and its weight, then the weight that falls outside the image (constant fill).
  */
-export function affineResample(x4: Tensor, maps: readonly (readonly number[])[], fill: { mode: FillMode; interpolation: Interpolation; value: number }): Tensor {
-  const [B, H, W, C] = x4.shape as [number, number, number, number];
-  const P = H * W;
+function fillPlan(out: { length: number; [i: number]: number }, maps: readonly (readonly number[])[], H: number, W: number, fill: ResampleFill): void {
+  const B = maps.length, P = H * W, N = B * P;
   const corners = fill.interpolation === 'nearest' ? 1 : 4;
-  const idx = Array.from({ length: corners }, () => new Int32Array(B * P));
-  const wts = Array.from({ length: corners }, () => new Float32Array(B * P));
-  const outside = new Float32Array(B * P);
+  const pts: [number, number, number][] = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]];
   for (let b = 0; b < B; b++) {
     const [a0, a1, a2, b0, b1, b2] = maps[b]!;
     for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
       const q = b * P + y * W + xx;
       const sx = a0! * xx + a1! * y + a2!, sy = b0! * xx + b1! * y + b2!;
-      const pts: [number, number, number][] = [];
-      if (corners === 1) pts.push([Math.round(sy), Math.round(sx), 1]);
+      if (corners === 1) pts[0] = [Math.round(sy), Math.round(sx), 1];
       else {
         const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
-        pts.push([y0, x0, (1 - fy) * (1 - fx)], [y0, x0 + 1, (1 - fy) * fx], [y0 + 1, x0, fy * (1 - fx)], [y0 + 1, x0 + 1, fy * fx]);
+        pts[0] = [y0, x0, (1 - fy) * (1 - fx)];
+        pts[1] = [y0, x0 + 1, (1 - fy) * fx];
+        pts[2] = [y0 + 1, x0, fy * (1 - fx)];
+        pts[3] = [y0 + 1, x0 + 1, fy * fx];
       }
-      pts.forEach(([py, px, w], k) => {
+      let outside = 0;
+      for (let k = 0; k < corners; k++) {
+        const [py, px, w] = pts[k]!;
         const iy = fixIndex(py, H, fill.mode), ix = fixIndex(px, W, fill.mode);
         if (iy < 0 || ix < 0) {
-          outside[q] = outside[q]! + w;
-          idx[k]![q] = b * P;
-          wts[k]![q] = 0;
+          outside += w;
+          out[k * N + q] = b * P;
+          out[(corners + k) * N + q] = 0;
         } else {
-          idx[k]![q] = b * P + iy * W + ix;
-          wts[k]![q] = w;
+          out[k * N + q] = b * P + iy * W + ix;
+          out[(corners + k) * N + q] = w;
         }
-      });
+      }
+      out[2 * corners * N + q] = outside;
     }
   }
-  const flat = o.reshape(x4, [B * P, C]);
+}
+
+/** Apply a packed plan (see {@link fillPlan}) to [B, H, W, C] images with core ops (gathers, products, sums). */
+function applyPlan(x4: Tensor, plan: Tensor, fill: ResampleFill): Tensor {
+  const [B, H, W, C] = x4.shape as [number, number, number, number];
+  const N = B * H * W;
+  const corners = fill.interpolation === 'nearest' ? 1 : 4;
+  const flat = o.reshape(x4, [N, C]);
   let y: Tensor | null = null;
   for (let k = 0; k < corners; k++) {
-    const term = o.mul(o.gather(flat, o.tensor(idx[k]!, [B * P], { dtype: 'int32' })), o.tensor(wts[k]!, [B * P, 1]));
+    const idx = o.cast(o.reshape(o.slice(plan, [k, 0], [1, N]), [N]), 'int32');
+    const w = o.reshape(o.slice(plan, [corners + k, 0], [1, N]), [N, 1]);
+    const term = o.mul(o.gather(flat, idx), w);
     y = y ? o.add(y, term) : term;
   }
-  if (fill.mode === 'constant' && fill.value !== 0) y = o.add(y!, o.tensor(outside.map((v) => v * fill.value), [B * P, 1]));
+  if (fill.mode === 'constant' && fill.value !== 0) y = o.add(y!, o.mul(o.reshape(o.slice(plan, [2 * corners, 0], [1, N]), [N, 1]), fill.value));
   return o.reshape(y!, [B, H, W, C]);
+}
+
+/**
+ * Resample each image through an affine map (Keras `affine_transform`): output pixel (x, y) reads
+ * the input at (a0·x + a1·y + a2, b0·x + b1·y + b2), x the column and y the row. Implemented as
+ * up to four `gather`s of the [B·H·W, C] pixels with per-pixel weights, so it runs on any backend.
+ */
+export function affineResample(x4: Tensor, maps: readonly (readonly number[])[], fill: ResampleFill): Tensor {
+  const [B, H, W] = x4.shape as [number, number, number];
+  const N = B * H * W;
+  const plan = new Float32Array(planRows(fill) * N);
+  fillPlan(plan, maps, H, W, fill);
+  return applyPlan(x4, o.tensor(plan, [planRows(fill), N]), fill);
+}
+
+/**
+ * {@link affineResample} with maps drawn per batch from a generator by `draw` (one call per image, in
+ * batch order): the per-pixel plan is a {@link o.randomFrom} value, so a compiled step (the `ort`
+ * engine) recomputes it every step from the same generator, as eager code does.
+ */
+function randomResample(x4: Tensor, generator: Generator, draw: (g: Generator) => number[], fill: ResampleFill, name: string): Tensor {
+  const [B, H, W] = x4.shape as [number, number, number];
+  const N = B * H * W;
+  if (N >= 2 ** 24) throw new ValueError(`${name}: ${B} images of ${H}×${W} are too many pixels for one batch (the pixel index must stay below 2^24); use smaller batches.`, name);
+  const plan = o.randomFrom([planRows(fill), N], (g, out) => fillPlan(out, Array.from({ length: B }, () => draw(g)), H, W, fill), { generator, dist: name });
+  return applyPlan(x4, plan, fill);
 }
 
 /** Base of the augmentation layers: the training switch, the generator, input checks, config. */
@@ -155,12 +202,11 @@ abstract class Resampling extends Augmentation {
     if (!['bilinear', 'nearest'].includes(this.interpolation)) throw new ValueError(`${this.describe()}: interpolation must be 'bilinear' or 'nearest', got '${this.interpolation}'.`, this.name);
   }
   protected augment(x4: Tensor): Tensor {
-    const [B, H, W] = x4.shape as [number, number, number];
-    const maps = Array.from({ length: B }, () => this.draw(H, W));
-    return affineResample(x4, maps, { mode: this.fillMode, interpolation: this.interpolation, value: this.fillValue });
+    const [, H, W] = x4.shape as [number, number, number];
+    return randomResample(x4, this.generator, (g) => this.draw(g, H, W), { mode: this.fillMode, interpolation: this.interpolation, value: this.fillValue }, this.describe());
   }
-  /** One image's affine map [a0, a1, a2, b0, b1, b2] (output → input), drawing from the generator. */
-  protected abstract draw(H: number, W: number): number[];
+  /** One image's affine map [a0, a1, a2, b0, b1, b2] (output → input), drawing from `g`. */
+  protected abstract draw(g: Generator, H: number, W: number): number[];
   override getConfig(): Config {
     return { ...super.getConfig(), fillMode: this.fillMode, interpolation: this.interpolation, fillValue: this.fillValue };
   }
@@ -193,13 +239,12 @@ export class RandomFlip extends Augmentation {
     if (!['horizontal', 'vertical', 'horizontal_and_vertical'].includes(this.mode)) throw new ValueError(`${this.describe()}: mode must be 'horizontal', 'vertical' or 'horizontal_and_vertical', got '${this.mode}'.`, this.name);
   }
   protected augment(x4: Tensor): Tensor {
-    const [B, H, W] = x4.shape as [number, number, number];
+    const [, H, W] = x4.shape as [number, number, number];
     const h = this.mode !== 'vertical', v = this.mode !== 'horizontal';
-    const maps = Array.from({ length: B }, () => {
-      const fx = h && this.generator.next() < 0.5, fy = v && this.generator.next() < 0.5;
+    return randomResample(x4, this.generator, (g) => {
+      const fx = h && g.next() < 0.5, fy = v && g.next() < 0.5;
       return [fx ? -1 : 1, 0, fx ? W - 1 : 0, 0, fy ? -1 : 1, fy ? H - 1 : 0];
-    });
-    return affineResample(x4, maps, { mode: 'nearest', interpolation: 'nearest', value: 0 });
+    }, { mode: 'nearest', interpolation: 'nearest', value: 0 }, this.describe());
   }
   override getConfig(): Config {
     return { ...super.getConfig(), mode: this.mode };
@@ -229,8 +274,8 @@ export class RandomTranslation extends Resampling {
     this.heightRange = range(this.describe(), 'heightFactor', heightFactor, -1);
     this.widthRange = range(this.describe(), 'widthFactor', widthFactor, -1);
   }
-  protected draw(H: number, W: number): number[] {
-    const dy = uniform(this.generator, this.heightRange) * H, dx = uniform(this.generator, this.widthRange) * W;
+  protected draw(g: Generator, H: number, W: number): number[] {
+    const dy = uniform(g, this.heightRange) * H, dx = uniform(g, this.widthRange) * W;
     return [1, 0, -dx, 0, 1, -dy];
   }
   override getConfig(): Config {
@@ -262,8 +307,8 @@ export class RandomRotation extends Resampling {
     super(args);
     this.angleRange = range(this.describe(), 'factor', factor);
   }
-  protected draw(H: number, W: number): number[] {
-    const a = uniform(this.generator, this.angleRange) * 2 * Math.PI;
+  protected draw(g: Generator, H: number, W: number): number[] {
+    const a = uniform(g, this.angleRange) * 2 * Math.PI;
     const c = Math.cos(a), s = Math.sin(a);
     const xo = (W - 1 - (c * (W - 1) - s * (H - 1))) / 2, yo = (H - 1 - (s * (W - 1) + c * (H - 1))) / 2;
     return [c, -s, xo, s, c, yo];
@@ -302,9 +347,9 @@ export class RandomZoom extends Resampling {
     this.widthRange = widthFactor === null ? null : range(this.describe(), 'widthFactor', widthFactor, -1);
     if (this.widthRange && this.widthRange[0] <= -1) throw new ValueError(`${this.describe()}: widthFactor lower bound must be > -1, got ${this.widthRange[0]}.`, this.name);
   }
-  protected draw(H: number, W: number): number[] {
-    const zy = 1 + uniform(this.generator, this.heightRange);
-    const zx = this.widthRange ? 1 + uniform(this.generator, this.widthRange) : zy;
+  protected draw(g: Generator, H: number, W: number): number[] {
+    const zy = 1 + uniform(g, this.heightRange);
+    const zx = this.widthRange ? 1 + uniform(g, this.widthRange) : zy;
     return [zx, 0, ((W - 1) / 2) * (1 - zx), 0, zy, ((H - 1) / 2) * (1 - zy)];
   }
   override getConfig(): Config {
@@ -351,9 +396,11 @@ export class RandomContrast extends Augmentation {
   }
   protected augment(x4: Tensor): Tensor {
     const B = x4.shape[0]!;
-    const c = Float32Array.from({ length: B }, () => uniform(this.generator, [1 - this.lower, 1 + this.upper]));
+    const lo = 1 - this.lower, hi = 1 + this.upper;
+    // A core random op: a compiled step redraws the factors every step.
+    const c = lo === hi ? o.full([B, 1, 1, 1], lo) : o.randomUniform([B, 1, 1, 1], lo, hi, { generator: this.generator });
     const m = o.mean(x4, [1, 2], true);
-    const y = o.add(o.mul(o.sub(x4, m), o.tensor(c, [B, 1, 1, 1])), m);
+    const y = o.add(o.mul(o.sub(x4, m), c), m);
     return this.valueRange ? o.clip(y, this.valueRange[0], this.valueRange[1]) : y;
   }
   override getConfig(): Config {
