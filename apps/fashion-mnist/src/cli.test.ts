@@ -20,6 +20,12 @@ describe('command line', () => {
     expect(() => parseOptions(['--style', 'jax'])).toThrow(/--style must be keras or torch/);
     expect(() => parseOptions(['--engine', 'tpu'])).toThrow(/--engine must be one of auto, ort, eager, wasm, cpu, node, node-gpu; got "tpu"/);
     expect(parseOptions(['--engine', 'ort']).engine).toBe('ort');
+    expect(() => parseOptions(['--model', 'resnet'])).toThrow(/--model must be mlp or cnn; got "resnet"/);
+  });
+  it('--model cnn trains with augmentation (no plain comparison run unless --augment) and 15 epochs by default', () => {
+    expect(parseOptions(['--model', 'cnn'])).toMatchObject({ model: 'cnn', augment: true, comparePlain: false, epochs: 15 });
+    expect(parseOptions(['--model', 'cnn', '--augment'])).toMatchObject({ augment: true, comparePlain: true });
+    expect(parseOptions([])).toMatchObject({ model: 'mlp', augment: false, comparePlain: false, epochs: 12 });
   });
   it('a missing data folder is one clear error', () => {
     expect(() => locateData('/nonexistent/fmnist')).toThrow(/--data \/nonexistent\/fmnist: expected the four Fashion-MNIST IDX files/);
@@ -78,6 +84,29 @@ describe('--augment', () => {
       rmSync(out, { recursive: true, force: true });
     }
   }, 200_000);
+});
+
+describe('--model cnn', () => {
+  // Both doors: the conv net with its augmentation (Keras layers / @nn/data transforms) trains on the
+  // compiled engine (the Keras layers compile now), one quick epoch on the subset: a pipeline check.
+  for (const style of ['keras', 'torch'] as const) {
+    it(`--style ${style}: the augmented conv net trains on compiled steps and exports`, () => {
+      const out = mkdtempSync(join(tmpdir(), `fmnist-e2e-cnn-${style}-`));
+      try {
+        const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'main.ts'), '--data', SUBSET_DIR, '--quick', '--model', 'cnn', '--style', style, '--epochs', '1', '--out', out], { encoding: 'utf8', timeout: 240_000 });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(style === 'keras' ? /fit: engine 'auto' → ort: compiled steps in onnxruntime/ : /training steps compiled in onnxruntime/);
+        expect(r.stdout + r.stderr).not.toMatch(/running eagerly/);
+        expect(r.stdout).toMatch(/Trainable params: 421,738/);
+        if (style === 'keras') expect(r.stdout).toMatch(/random_translation \(RandomTranslation\)/);
+        expect(Number(/TEST ACCURACY\s+([\d.]+)%/.exec(r.stdout)?.[1])).toBeGreaterThan(10);
+        expect(Number(/ONNX parity \(max \|Δ\|\)\s+(\S+)/.exec(r.stdout)?.[1])).toBeLessThan(1e-4);
+        expect(existsSync(join(out, 'fmnist-cnn.onnx'))).toBe(true);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }, 260_000);
+  }
 });
 
 describe('npm start, end to end on the shipped subset', () => {

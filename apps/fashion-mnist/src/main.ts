@@ -3,7 +3,7 @@
  * Keras style (or PyTorch style), train with Adam and a schedule, watch the curves, diagnose bias
  * and variance, checkpoint, export to ONNX and serve it with onnxruntime.
  *
- *   npm start -- [--epochs N] [--engine auto|ort|eager|wasm|cpu|node|node-gpu] [--style keras|torch] [--out DIR] [--data DIR]
+ *   npm start -- [--epochs N] [--engine auto|ort|eager|wasm|cpu|node|node-gpu] [--model mlp|cnn] [--style keras|torch] [--out DIR] [--data DIR]
  *   npm start -- --help     (every flag, its default and what it does)
  *
  * By default (`--engine auto`) training steps run compiled in onnxruntime (the ort engine of
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const fit = (o: typeof opts) => (o.style === 'keras' ? fitKeras(o, train, test, loc.dir) : fitTorch(o, train, test, loc.dir));
   // --augment: first the same model without augmentation (its files in <out>/plain), for the variance gap beside it.
   let plain: TrainResult | null = null;
-  if (opts.augment) {
+  if (opts.comparePlain) {
     console.log('\n== --augment: first the plain run (no augmentation), for comparison ==');
     plain = await fit({ ...opts, augment: false, export: false, out: join(opts.out, 'plain') });
     console.log('\n== The same model with data augmentation ==');

@@ -57,3 +57,55 @@ export class TorchMlp extends nn.Module {
     return this.fc3(this.drop2(this.fc2(h).relu()));
   }
 }
+
+/**
+ * `--model cnn`: a small conv net (conv 32 → BN → pool → conv 64 → BN → pool → dropout → dense 128 →
+ * dropout → 10), Keras style, with the augmentation layers in front (training only; they compile
+ * on the ort engine). Inputs stay the 784 z-scored pixels (reshaped to a 28×28×1 image first), so
+ * the checkpoint, ONNX export and serving take the same input as the MLP.
+ */
+export function kerasCnn(augment: AugmentConfig | undefined, dropout = 0.3): FunctionalModel {
+  const inputs = Input({ shape: [784], name: 'pixels' });
+  let x = layers.Reshape([28, 28, 1], { name: 'to_image' })(inputs);
+  if (augment) {
+    x = layers.RandomFlip({ mode: 'horizontal', seed: 11, name: 'random_flip' })(x);
+    x = layers.RandomTranslation(0.1, 0.1, { fillMode: 'constant', fillValue: augment.fill, seed: 12, name: 'random_translation' })(x);
+  }
+  for (const [i, f] of [[1, 32], [2, 64]] as const) {
+    x = layers.Conv2D(f, 3, { padding: 'same', useBias: false, name: `conv_${i}` })(x);
+    x = layers.BatchNormalization({ name: `batch_norm_${i}` })(x);
+    x = layers.Activation('relu', { name: `relu_${i}` })(x);
+    x = layers.MaxPooling2D({ poolSize: 2, name: `pool_${i}` })(x);
+  }
+  x = layers.Flatten({ name: 'flatten' })(x);
+  x = layers.Dropout(dropout, { name: 'dropout_1' })(x);
+  x = layers.Dense(128, { activation: 'relu', name: 'dense_1' })(x);
+  x = layers.Dropout(dropout, { name: 'dropout_2' })(x);
+  const outputs = layers.Dense(10, { name: 'logits' })(x);
+  return Model({ inputs, outputs, name: 'fmnist_cnn' });
+}
+
+/** The same conv net PyTorch style (NCHW; augmentation is done by the DataLoader's transforms). */
+export class TorchCnn extends nn.Module {
+  conv1 = new nn.Conv2d(1, 32, 3, { padding: 1, bias: false });
+  bn1 = new nn.BatchNorm2d(32);
+  conv2 = new nn.Conv2d(32, 64, 3, { padding: 1, bias: false });
+  bn2 = new nn.BatchNorm2d(64);
+  pool = new nn.MaxPool2d(2);
+  drop1: nn.Dropout;
+  fc1 = new nn.Linear(64 * 7 * 7, 128);
+  drop2: nn.Dropout;
+  fc2 = new nn.Linear(128, 10);
+  constructor(dropout = 0.3) {
+    super();
+    this.drop1 = new nn.Dropout(dropout);
+    this.drop2 = new nn.Dropout(dropout);
+  }
+  override forward(x: Tensor): Tensor {
+    let h = x.reshape([-1, 1, 28, 28]);
+    h = this.pool(this.bn1(this.conv1(h)).relu());
+    h = this.pool(this.bn2(this.conv2(h)).relu());
+    h = this.drop1(h.reshape([h.shape[0]!, 64 * 7 * 7]));
+    return this.fc2(this.drop2(this.fc1(h).relu()));
+  }
+}

@@ -32,9 +32,9 @@ async function learningCurveStage(opts: Options, r: TrainResult) {
 
 /** ONNX export, onnxruntime inference, parity and speed. */
 async function onnxStage(opts: Options, r: TrainResult) {
-  const path = join(opts.out, 'fmnist-mlp.onnx');
+  const path = join(opts.out, `fmnist-${opts.model}.onnx`);
   r.model.eval();
-  await exportOnnx(r.model, path, { inputs: { pixels: [null, 784] }, outputs: ['logits'], docString: 'Fashion-MNIST MLP trained by nn (inputs z-scored)' });
+  await exportOnnx(r.model, path, { inputs: { pixels: [null, 784] }, outputs: ['logits'], docString: `Fashion-MNIST ${opts.model.toUpperCase()} trained by nn (inputs z-scored)` });
   const session = await InferenceSession.create(path);
   const n = Math.min(1000, r.yTest.length);
   const xb = tensor(r.xTest.subarray(0, n * 784), [n, 784]);
@@ -102,7 +102,7 @@ export async function report(opts: Options, loc: DataLocation, nTrainAll: number
     ['bias / variance', `${bv.verdict} (avoidable bias ${pct(bv.avoidableBias)}, variance ${pct(bv.variance)})`],
     ['TEST ACCURACY', pct(r.testAccuracy)],
     ...(onnx ? ([['ONNX parity (max |Δ|)', onnx.maxAbsDiff.toExponential(2)], ['ORT speed', `${Math.round(onnx.throughput).toLocaleString('en-US')} img/s, ${onnx.latencyMs.toFixed(3)} ms@1`]] as [string, string][]) : []),
-    ['outputs', `${opts.out}/ (training-curves.png, ${lcText === 'skipped' ? '' : 'learning-curve.png, '}tensorboard/, logs/, checkpoint/${onnx ? ', fmnist-mlp.onnx' : ''})`],
+    ['outputs', `${opts.out}/ (training-curves.png, ${lcText === 'skipped' ? '' : 'learning-curve.png, '}tensorboard/, logs/, checkpoint/${onnx ? `, fmnist-${opts.model}.onnx` : ''})`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   console.log('\n== Summary ==');

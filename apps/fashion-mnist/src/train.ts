@@ -5,7 +5,7 @@ import {
 import { Compose, DataLoader, Dataset, RandomAffine, RandomHorizontalFlip, computeStats, splits } from '@nn/data';
 import { JsonlLogger, SummaryWriter, TensorBoard } from '@nn/monitor';
 import { compileTrainStep, ortEngine } from '@nn/onnx';
-import { kerasModel, TorchMlp } from './models';
+import { kerasCnn, kerasModel, TorchCnn, TorchMlp } from './models';
 import type { Options } from './options';
 
 /** Human-level proxy for the Bayes error on Fashion-MNIST: the best published models reach ≈96.5% accuracy. */
@@ -146,7 +146,8 @@ function trainAccuracyEval(model: Module, tr: Split): number {
 
 export async function fitKeras(opts: Options, train: Split, test: Split, dir: string): Promise<TrainResult> {
   const { z, tr, va, te } = await prepare(opts, train, test, dir);
-  const model = kerasModel(undefined, opts.augment ? { fill: -z.mean / z.std } : undefined);
+  const augment = opts.augment ? { fill: -z.mean / z.std } : undefined;
+  const model = opts.model === 'cnn' ? kerasCnn(augment) : kerasModel(undefined, augment);
   model.summary();
   const steps = Math.ceil(tr.n / opts.batchSize) * opts.epochs;
   model.compile({
@@ -166,7 +167,7 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
     engine: opts.engine === 'ort' ? ortEngine() : opts.engine === 'auto' ? 'auto' : 'eager',
     callbacks: [
       new TensorBoard({ logDir: join(opts.out, 'tensorboard', run) }),
-      new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'keras', epochs: opts.epochs, batchSize: opts.batchSize } }),
+      new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'keras', model: opts.model, augment: opts.augment, epochs: opts.epochs, batchSize: opts.batchSize } }),
       new ModelCheckpoint({ dir: join(opts.out, 'checkpoint'), monitor: 'val_accuracy', saveBestOnly: true }),
     ],
   });
@@ -188,7 +189,7 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
  */
 export async function fitTorch(opts: Options, train: Split, test: Split, dir: string): Promise<TrainResult> {
   const { z, tr, va, te } = await prepare(opts, train, test, dir);
-  const net = new TorchMlp();
+  const net = opts.model === 'cnn' ? new TorchCnn() : new TorchMlp();
   summary(net); // the same model summary the Keras style prints
   const opt = new optim.Adam(net.parameters(), { lr: 2e-3 });
   const sched = new optim.CosineAnnealingLR(opt, { tMax: opts.epochs, etaMin: 4e-5 });
@@ -203,7 +204,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   const history = new History();
   const run = `torch-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const writer = new SummaryWriter(join(opts.out, 'tensorboard', run));
-  const log = new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'torch', epochs: opts.epochs, batchSize: opts.batchSize } });
+  const log = new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'torch', model: opts.model, augment: opts.augment, epochs: opts.epochs, batchSize: opts.batchSize } });
   const progress = new ProgressReporter(1, opts.epochs);
   // The PyTorch door's fast path (default, --engine auto/ort): the same loop, each step one compiled
   // onnxruntime call (engine.step for zeroGrad/forward/backward/step); sync() before reading the
