@@ -87,32 +87,33 @@ const planRows = (fill: ResampleFill) => 2 * (fill.interpolation === 'nearest' ?
 function fillPlan(out: { length: number; [i: number]: number }, maps: readonly (readonly number[])[], H: number, W: number, fill: ResampleFill): void {
   const B = maps.length, P = H * W, N = B * P;
   const corners = fill.interpolation === 'nearest' ? 1 : 4;
-  const pts: [number, number, number][] = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  // One corner: write its source index and weight (or count its weight as outside the image).
+  let outside = 0;
+  const put = (k: number, q: number, base: number, py: number, px: number, w: number) => {
+    const iy = fixIndex(py, H, fill.mode), ix = fixIndex(px, W, fill.mode);
+    if (iy < 0 || ix < 0) {
+      outside += w;
+      out[k * N + q] = base;
+      out[(corners + k) * N + q] = 0;
+    } else {
+      out[k * N + q] = base + iy * W + ix;
+      out[(corners + k) * N + q] = w;
+    }
+  };
   for (let b = 0; b < B; b++) {
     const [a0, a1, a2, b0, b1, b2] = maps[b]!;
+    const base = b * P;
     for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
-      const q = b * P + y * W + xx;
+      const q = base + y * W + xx;
       const sx = a0! * xx + a1! * y + a2!, sy = b0! * xx + b1! * y + b2!;
-      if (corners === 1) pts[0] = [Math.round(sy), Math.round(sx), 1];
+      outside = 0;
+      if (corners === 1) put(0, q, base, Math.round(sy), Math.round(sx), 1);
       else {
         const y0 = Math.floor(sy), x0 = Math.floor(sx), fy = sy - y0, fx = sx - x0;
-        pts[0] = [y0, x0, (1 - fy) * (1 - fx)];
-        pts[1] = [y0, x0 + 1, (1 - fy) * fx];
-        pts[2] = [y0 + 1, x0, fy * (1 - fx)];
-        pts[3] = [y0 + 1, x0 + 1, fy * fx];
-      }
-      let outside = 0;
-      for (let k = 0; k < corners; k++) {
-        const [py, px, w] = pts[k]!;
-        const iy = fixIndex(py, H, fill.mode), ix = fixIndex(px, W, fill.mode);
-        if (iy < 0 || ix < 0) {
-          outside += w;
-          out[k * N + q] = b * P;
-          out[(corners + k) * N + q] = 0;
-        } else {
-          out[k * N + q] = b * P + iy * W + ix;
-          out[(corners + k) * N + q] = w;
-        }
+        put(0, q, base, y0, x0, (1 - fy) * (1 - fx));
+        put(1, q, base, y0, x0 + 1, (1 - fy) * fx);
+        put(2, q, base, y0 + 1, x0, fy * (1 - fx));
+        put(3, q, base, y0 + 1, x0 + 1, fy * fx);
       }
       out[2 * corners * N + q] = outside;
     }
