@@ -7,6 +7,7 @@ import type { LoweringTarget } from '../export/lower-webgpu';
 import { openSession, type RunDevice } from '../runtime/open-session';
 import { TrainStepCompileError } from './errors';
 import type { InputSlot, OutputSlot, StepGraph } from './graph';
+import { reseedRandomNodes } from './graph-random';
 import { buildLoopGraph, type LoopGraph } from './loop';
 import type { CompileTrainStepOptions } from './options';
 import { coreOptimizer, hyperKey } from './optim-state';
@@ -23,6 +24,8 @@ export interface GraphInfo {
   deviceReason?: string;
   /** Random tensors (dropout masks, noise …) drawn in JS per step, from the same generators and in the same order as eager steps. */
   masks: number;
+  /** Random tensors generated inside the graph by onnxruntime (`randomness: 'graph'`; not the numbers eager steps would draw). */
+  graphRandoms: number;
   /** Optimizer scalars fed per step (learning rates, bias corrections, from `optimizer.hostStep()`). */
   scalars: number;
   /** Parameters whose Adam moments the graph carries scaled (3 passes fewer per update; see `adam-scale.ts`). */
@@ -102,7 +105,7 @@ export class GraphCache {
     const ctx = this.state.context();
     const opt = coreOptimizer(this.optimizer);
     const { x, y } = this.shapes(batch);
-    const { step: g, randoms, scalars, gradParams } = planStep(ctx, opt, { x, y, training: this.layerTraining(), opset: this.opts.opset ?? 17, target: this.target() });
+    const { step: g, randoms, scalars, gradParams } = planStep(ctx, opt, { x, y, training: this.layerTraining(), opset: this.opts.opset ?? 17, target: this.target(), randomness: this.opts.randomness ?? 'exact' });
     // NN_ORT_DUMP=dir writes each compiled step graph there (for netron / onnx.checker).
     if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
     const s = await this.open(g.bytes, g.outputs.flatMap((o) => (o.kind === 'state' ? [o.name] : [])));
@@ -170,7 +173,7 @@ export class GraphCache {
     }
     this.graphs.set(key, g);
     if (g.kind === 'ort') {
-      this.info[key] = { nodes: g.nodeCount, device: g.device, ...(g.deviceReason ? { deviceReason: g.deviceReason } : {}), masks: g.randoms.length, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
+      this.info[key] = { nodes: g.nodeCount, device: g.device, ...(g.deviceReason ? { deviceReason: g.deviceReason } : {}), masks: g.randoms.length, graphRandoms: g.step.inGraphRandoms, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
     }
     return g;
   }
@@ -185,7 +188,9 @@ export class GraphCache {
     let l = g.loops.get(k);
     if (!l) {
       const unroll = this.multiStep() === 'unroll';
-      const graph = unroll ? buildUnrolledGraph(g.step, k) : buildLoopGraph(g.step, k);
+      let graph = unroll ? buildUnrolledGraph(g.step, k) : buildLoopGraph(g.step, k);
+      // In-graph generators: a seed per copy (unrolled) and per k, so no two sessions draw the same stream.
+      if (g.step.inGraphRandoms > 0) graph = { ...graph, bytes: reseedRandomNodes(graph.bytes, k) };
       if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-steps-k${k}${unroll ? '-unrolled' : ''}.onnx`), graph.bytes);
       const s = await this.open(graph.bytes, graph.outputs.flatMap((o) => (o.kind === 'state' ? [o.fetch] : [])));
       g.loops.set(k, (l = { session: s.session, graph }));

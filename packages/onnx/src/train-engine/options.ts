@@ -60,6 +60,18 @@ export interface CompileTrainStepOptions {
    * modules use their own `train()` / `eval()` flags; changing them compiles another graph. @default true
    */
   training?: boolean;
+  /**
+   * Where dropout masks and other random draws come from. `'exact'`: drawn in JS each step from
+   * the layers' generators and fed to the graph — the numbers eager steps draw, bit for bit (what
+   * parity with eager training needs). `'graph'`: bernoulli / uniform / normal draws are generated
+   * by onnxruntime inside the graph (RandomUniform / RandomNormal, seeded once per compile from the
+   * layer's generator; onnxruntime's kernels keep their state, so each step draws fresh values):
+   * nothing is drawn or copied in JS per step, the distribution is the same, the numbers are not
+   * eager's, and the generators advance by one draw per compile instead of per step. Other draws
+   * (truncated normal, randint) stay exact. `ortEngine` (core `fit`) defaults to 'graph'; see
+   * the package README for the measurement. @default 'exact'
+   */
+  randomness?: 'exact' | 'graph';
   /** Called once per reason when a step runs eagerly instead. @default console.warn */
   onFallback?: (reason: string) => void;
 }

@@ -2,6 +2,7 @@ import { type DType, type Optimizer, type RandomHost, type ScalarHost, type Tens
 import type { LoweringTarget } from '../export/lower-webgpu';
 import { TrainStepCompileError } from './errors';
 import { buildStepGraph, type StepGraph } from './graph';
+import { drawableInGraph, seedFrom, type GraphRandom } from './graph-random';
 import { coreOptimizer } from './optim-state';
 import { traceStep, type StepContext } from './step-trace';
 
@@ -33,6 +34,8 @@ export interface PlanOptions {
   readonly training: boolean;
   readonly opset: number;
   readonly target: LoweringTarget;
+  /** 'graph': bernoulli / uniform / normal draws are generated in the graph (see ./graph-random.ts). */
+  readonly randomness: 'exact' | 'graph';
 }
 
 /** `[m, v]` state names of each Adam moment pair (`optim.<i>.expAvg` / `optim.<i>.expAvgSq`). */
@@ -71,13 +74,17 @@ export function planStep(ctx: StepContext, optimizer: Optimizer, p: PlanOptions)
       'Draw with core random ops (they replay per step), or train this model eagerly.',
     );
   }
-  const randomIds: number[] = [], randoms: RandomHost[] = [];
+  const randomIds: number[] = [], randoms: RandomHost[] = [], graphRandoms: GraphRandom[] = [];
   const scalarIds: number[] = [], scalars: ScalarSlot[] = [];
   const perStep = new Map<Tensor, boolean[] | undefined>();
   for (const id of a.trace.hosts ?? []) {
     const v = a.trace.values.get(id)!;
     const h = v.host!;
     if (h.role === 'random') {
+      if (p.randomness === 'graph' && drawableInGraph(h)) {
+        graphRandoms.push({ id, dist: h.dist, params: h.params, seed: seedFrom(h.generator) });
+        continue;
+      }
       randomIds.push(id);
       randoms.push(h);
       continue;
@@ -99,7 +106,7 @@ export function planStep(ctx: StepContext, optimizer: Optimizer, p: PlanOptions)
   }
   const g = buildStepGraph({
     trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)), adamMoments: momentPairs(ctx.named.map(([n]) => n)),
-    randomIds, scalarIds, opset: p.opset, target: p.target,
+    randomIds, scalarIds, graphRandoms, opset: p.opset, target: p.target,
   });
   return { step: g, randoms, scalars, gradParams: a.gradParams };
 }
