@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manualSeed, nn, optim, randint, randn, type Tensor } from '@nn/core';
+import { onnxCheck, tmp } from '../test-helpers';
 import { compileTrainStep } from './compile';
 import { ortEngine } from './engine';
 
@@ -70,6 +72,24 @@ describe("randomness: 'graph'", () => {
       await e.dispose();
     });
   }
+
+  it('writes step, Loop and unrolled graphs that pass the ONNX checker', async () => {
+    const dir = tmp();
+    process.env.NN_ORT_DUMP = dir;
+    try {
+      for (const multiStep of ['loop', 'unroll'] as const) {
+        const e = await engine('graph', multiStep);
+        const one = batches(1), two = batches(2);
+        await e.step(one.x, one.y);
+        await e.step(one.x, one.y);
+        await e.steps(two.x, two.y, 2);
+        await e.dispose();
+      }
+    } finally {
+      delete process.env.NN_ORT_DUMP;
+    }
+    expect(onnxCheck([`train-step-b${B}.onnx`, 'train-steps-k2.onnx', 'train-steps-k2-unrolled.onnx'].map((f) => join(dir, f)))).toEqual([]);
+  });
 
   it('reaches the engine through ortEngine({ randomness }) (what fit uses); ortEngine() stays exact', async () => {
     for (const [opts, want] of [[{ randomness: 'graph' as const }, [0, 1]], [{}, [1, 0]]] as const) {
