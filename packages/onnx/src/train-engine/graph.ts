@@ -7,6 +7,7 @@ import { simplify } from '../export/simplify';
 import { VERSION } from '../version';
 import { scaleAdamMoments, type StateScales } from './adam-scale';
 import { TrainStepCompileError } from './errors';
+import { generateInGraph, type GraphRandom } from './graph-random';
 
 /** Where each graph input's value comes from at run time. */
 export type InputSlot =
@@ -26,6 +27,8 @@ export interface StepGraph {
   readonly nodeCount: number;
   /** State inputs the graph carries scaled (true value = scale · stored value; see ./adam-scale.ts). */
   readonly scales: StateScales;
+  /** Random values the graph generates itself (randomness 'graph', see ./graph-random.ts). */
+  readonly inGraphRandoms: number;
 }
 
 /** What {@link buildStepGraph} turns into graph inputs. */
@@ -39,6 +42,8 @@ export interface StepGraphSpec {
   readonly randomIds: readonly number[];
   /** Host values fed per step (the optimizer's per-step scalars); every other host value is compiled in as a constant. */
   readonly scalarIds: readonly number[];
+  /** Host random values generated inside the graph instead of fed (randomness 'graph'). @default none */
+  readonly graphRandoms?: readonly GraphRandom[];
   readonly opset?: number;
   /** State inputs `[m, v]` of Adam moment pairs to carry scaled when their update has core's form. */
   readonly adamMoments?: ReadonlyArray<readonly [string, string]>;
@@ -89,8 +94,16 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     gin.push({ name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
     slots.push({ kind: 'scalar', name, index, shape: [...v.shape], dtype: v.dtype });
   });
+  // Generated in the graph: an input while lowering, replaced by its generator nodes afterwards.
+  const generated = (spec.graphRandoms ?? []).map((r, index) => {
+    const v = t.values.get(r.id)!, name = `random.graph.${index}`;
+    values.set(r.id, asInput(v, name));
+    ids.push(r.id);
+    gin.push({ name, dtype: v.dtype as GraphInput['dtype'], shape: [...v.shape] });
+    return { r, name, shape: [...v.shape] };
+  });
   // Every other host value is a constant of this graph (a scalar that depends only on fixed hyperparameters).
-  const fed = new Set([...spec.randomIds, ...spec.scalarIds]);
+  const fed = new Set([...spec.randomIds, ...spec.scalarIds, ...generated.map((x) => x.r.id)]);
   for (const id of t.hosts ?? []) {
     if (fed.has(id)) continue;
     const v = t.values.get(id)!;
@@ -119,7 +132,8 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   const layers = new Map(t.ops.flatMap((o) => (o.scope ? [[o, o.scope] as const] : [])));
   let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames, layers });
   g = lowerForTarget(simplify(g), spec.target ?? 'default');
+  for (const x of generated) generateInGraph(g, x.name, x.r, x.shape);
   const scales = scaleAdamMoments(g, spec.adamMoments ?? []);
   const bytes = serializeModel(g, { opset, producerName: 'nn', producerVersion: VERSION, graphName: 'nn_train_step' });
-  return { bytes, inputs: slots, outputs: outs, nodeCount: g.nodes.length, scales };
+  return { bytes, inputs: slots, outputs: outs, nodeCount: g.nodes.length, scales, inGraphRandoms: generated.length };
 }

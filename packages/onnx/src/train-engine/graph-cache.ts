@@ -1,0 +1,210 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import { isLayer, NNError, type DType, type Optimizer, type RandomHost, type Tensor } from '@nn/core';
+import { DeviceError, OnnxFormatError, UnsupportedOpError } from '../errors';
+import type { LoweringTarget } from '../export/lower-webgpu';
+import { openSession, type RunDevice } from '../runtime/open-session';
+import { TrainStepCompileError } from './errors';
+import type { InputSlot, OutputSlot, StepGraph } from './graph';
+import { reseedRandomNodes } from './graph-random';
+import { buildLoopGraph, type LoopGraph } from './loop';
+import type { CompileTrainStepOptions } from './options';
+import { coreOptimizer, hyperKey } from './optim-state';
+import { planStep, type ScalarSlot } from './step-plan';
+import type { TrainableModel } from './step-trace';
+import type { TrainState } from './train-state';
+import { buildUnrolledGraph } from './unroll';
+
+/** Diagnostics of one compiled graph (see {@link CompiledTrainStep.graphInfo}). */
+export interface GraphInfo {
+  nodes: number;
+  device: RunDevice;
+  /** Why it runs on `device` when that is not what was asked for (`'auto'` on CPU: why not CUDA). */
+  deviceReason?: string;
+  /** Random tensors (dropout masks, noise …) drawn in JS per step, from the same generators and in the same order as eager steps. */
+  masks: number;
+  /** Random tensors generated inside the graph by onnxruntime (`randomness: 'graph'`; not the numbers eager steps would draw). */
+  graphRandoms: number;
+  /** Optimizer scalars fed per step (learning rates, bias corrections, from `optimizer.hostStep()`). */
+  scalars: number;
+  /** Parameters whose Adam moments the graph carries scaled (3 passes fewer per update; see `adam-scale.ts`). */
+  scaledMoments: number;
+}
+
+/** A step compiled for onnxruntime: its session and what each input and output is. */
+export interface OrtGraph {
+  readonly kind: 'ort';
+  readonly session: ort.InferenceSession;
+  readonly device: RunDevice;
+  readonly deviceReason?: string;
+  readonly inputs: readonly InputSlot[];
+  readonly outputs: readonly OutputSlot[];
+  /** The random host values, in draw order (an input `random.<i>` each). */
+  readonly randoms: readonly RandomHost[];
+  /** The per-step optimizer scalars (an input `optim.scalar.<i>` each). */
+  readonly scalars: readonly ScalarSlot[];
+  /** Parameters the optimizer updates in a step (those with a gradient). */
+  readonly gradParams: readonly Tensor[];
+  readonly nodeCount: number;
+  /** The optimizer's other hyperparameters when compiled (a change recompiles). */
+  readonly hyper: string;
+  /** The step graph (for K-step Loop graphs) and the Loop sessions made from it, by K. */
+  readonly step: StepGraph;
+  readonly loops: Map<number, { session: ort.InferenceSession; graph: LoopGraph }>;
+}
+/** A cache entry: a compiled graph, or why that batch size / mode runs eagerly. */
+export type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
+
+/**
+ * The compiled graphs of a step, one per batch size and mode (`batch|mode` key): each step graph's
+ * onnxruntime session, the k-step (Loop or unrolled) sessions made from it, or why that shape runs
+ * eagerly. A change of the optimizer's compiled-in hyperparameters recompiles.
+ */
+export class GraphCache {
+  private readonly graphs = new Map<string, Compiled>();
+  private readonly info: Record<string, GraphInfo> = {};
+
+  constructor(
+    private readonly model: TrainableModel,
+    private readonly optimizer: Optimizer,
+    private readonly opts: CompileTrainStepOptions,
+    private readonly state: TrainState,
+    private readonly ySample: readonly number[],
+    private readonly yDtype: 'int32' | 'float32',
+  ) {}
+
+  /** The device of the most recently compiled graph (`undefined` before the first compile). */
+  get device(): RunDevice | undefined {
+    let d: RunDevice | undefined;
+    for (const g of this.graphs.values()) if (g.kind === 'ort') d = g.device;
+    return d;
+  }
+
+  /** Why steps run eagerly, when some do (one entry per batch shape / mode). */
+  get fallbackReasons(): string[] {
+    return [...this.graphs.values()].flatMap((g) => (g.kind === 'eager' ? [g.reason] : []));
+  }
+
+  /** ONNX node count of each compiled graph, by `batch|mode` key (for diagnostics). */
+  get graphSizes(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.info).map(([k, v]) => [k, v.nodes]));
+  }
+
+  /** Each compiled graph by `batch|mode` key: its node count, device, per-step inputs (random draws, optimizer scalars) and scaled Adam moments. */
+  get graphInfo(): Record<string, GraphInfo> {
+    return { ...this.info };
+  }
+
+  private shapes(batch: number) {
+    return { x: { shape: [batch, ...this.opts.inputShape], dtype: 'float32' as DType }, y: { shape: [batch, ...this.ySample], dtype: this.yDtype as DType } };
+  }
+
+  /** Trace the step once (see {@link planStep}) and open its session. */
+  private async compile(batch: number): Promise<OrtGraph> {
+    const ctx = this.state.context();
+    const opt = coreOptimizer(this.optimizer);
+    const { x, y } = this.shapes(batch);
+    const { step: g, randoms, scalars, gradParams } = planStep(ctx, opt, { x, y, training: this.layerTraining(), opset: this.opts.opset ?? 17, target: this.target(), randomness: this.opts.randomness ?? 'exact' });
+    // NN_ORT_DUMP=dir writes each compiled step graph there (for netron / onnx.checker).
+    if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
+    const s = await this.open(g.bytes, g.outputs.flatMap((o) => (o.kind === 'state' ? [o.name] : [])));
+    return {
+      kind: 'ort', session: s.session, device: s.device, ...(s.fallbackReason ? { deviceReason: s.fallbackReason } : {}), step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
+      randoms, scalars, gradParams, nodeCount: g.nodeCount,
+    };
+  }
+
+  private target(): LoweringTarget {
+    return this.opts.target ?? (this.opts.device === 'webgpu' ? 'webgpu' : 'default');
+  }
+
+  /** webgpu keeps state on the GPU between calls unless told not to. */
+  private stateOnDevice(): boolean {
+    return this.opts.device === 'webgpu' && this.opts.stateOnDevice !== false;
+  }
+
+  /** Open a graph's session on the engine's device; `stateOutputs` stay GPU buffers when the state lives on the GPU. */
+  private open(bytes: Uint8Array, stateOutputs: readonly string[]) {
+    return openSession(bytes, {
+      device: this.opts.device ?? 'auto',
+      threads: this.opts.threads ?? 0,
+      where: '<train step>',
+      wrap: (e) => new OnnxFormatError('<train step>', `onnxruntime could not load the compiled step: ${(e as Error).message}`),
+      ...(this.stateOnDevice() ? { preferredOutputLocation: Object.fromEntries(stateOutputs.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+    });
+  }
+
+  /** 'train' / 'eval', or each module's flag when they differ (e.g. a frozen batch norm in eval mode). */
+  modeKey(): string {
+    if (isLayer(this.model)) return this.layerTraining() ? 'train' : 'eval';
+    const flags = [...(this.model.modules?.() ?? [this.model])].map((m) => ((m as { training?: boolean }).training ? 1 : 0));
+    return flags.every((f) => f === 1) ? 'train' : flags.every((f) => f === 0) ? 'eval' : flags.join('');
+  }
+
+  /** The `training` flag passed to a Keras model's call. */
+  layerTraining(): boolean {
+    return this.opts.training ?? true;
+  }
+
+  /** The graph of a batch size in the current mode, compiled on first use; `null` while the optimizer has no state yet (that step runs eagerly). */
+  async graphFor(batch: number): Promise<Compiled | null> {
+    const key = `${batch}|${this.modeKey()}`;
+    const hit = this.graphs.get(key);
+    // Learning rates are fed per step; any other hyperparameter is compiled in, so a change recompiles.
+    if (hit && (hit.kind !== 'ort' || hit.hyper === hyperKey(this.optimizer))) return hit;
+    if (hit?.kind === 'ort') {
+      this.graphs.delete(key);
+      await hit.session.release();
+      for (const l of hit.loops.values()) await l.session.release();
+    }
+    // Optimizer buffers are created lazily by the first update: that step runs eagerly.
+    if (!coreOptimizer(this.optimizer).hasState([...this.model.parameters()].filter((p) => p.requiresGrad))) return null;
+    await this.state.flush();
+    if (this.state.fresh === 'arrays') this.state.sync();
+    let g: Compiled;
+    try {
+      g = await this.compile(batch);
+    } catch (e) {
+      // Anything the tracer or the lowering refuses (an op with no ONNX form, a value read inside
+      // forward, a random op that is not dropout …) runs eagerly; the eager step reports real errors.
+      if (!(e instanceof NNError) || e instanceof DeviceError) throw e;
+      g = { kind: 'eager', reason: e instanceof TrainStepCompileError || e instanceof UnsupportedOpError ? e.message : `tracing failed: ${e.message}` };
+    }
+    this.graphs.set(key, g);
+    if (g.kind === 'ort') {
+      this.info[key] = { nodes: g.nodeCount, device: g.device, ...(g.deviceReason ? { deviceReason: g.deviceReason } : {}), masks: g.randoms.length, graphRandoms: g.step.inGraphRandoms, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
+    }
+    return g;
+  }
+
+  /** How k steps share one call: `multiStep`, by default unrolled on webgpu (no Loop kernel there) and a Loop elsewhere. */
+  private multiStep(): 'loop' | 'unroll' {
+    return this.opts.multiStep ?? (this.opts.device === 'webgpu' ? 'unroll' : 'loop');
+  }
+
+  /** The k-step session of a step graph (a Loop, or the graph unrolled k times), built on first use. */
+  async loopFor(g: OrtGraph, k: number): Promise<{ session: ort.InferenceSession; graph: LoopGraph }> {
+    let l = g.loops.get(k);
+    if (!l) {
+      const unroll = this.multiStep() === 'unroll';
+      let graph = unroll ? buildUnrolledGraph(g.step, k) : buildLoopGraph(g.step, k);
+      // In-graph generators: a seed per copy (unrolled) and per k, so no two sessions draw the same stream.
+      if (g.step.inGraphRandoms > 0) graph = { ...graph, bytes: reseedRandomNodes(graph.bytes, k) };
+      if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-steps-k${k}${unroll ? '-unrolled' : ''}.onnx`), graph.bytes);
+      const s = await this.open(graph.bytes, graph.outputs.flatMap((o) => (o.kind === 'state' ? [o.fetch] : [])));
+      g.loops.set(k, (l = { session: s.session, graph }));
+    }
+    return l;
+  }
+
+  /** Free every session. */
+  async release(): Promise<void> {
+    for (const g of this.graphs.values()) {
+      if (g.kind !== 'ort') continue;
+      await g.session.release();
+      for (const l of g.loops.values()) await l.session.release();
+    }
+    this.graphs.clear();
+  }
+}
