@@ -59,6 +59,11 @@ describe('error analysis plots', () => {
     expect(svg).toContain('bird → <tspan fill="#c0392b">cat</tspan>');
     expect(svg).toContain('p = 0.875');
     expect(() => misclassifiedGrid(images, [{ index: 2, trueLabel: 0, predLabel: 1, confidence: 1 }], { imageShape: [2, 2] })).toThrow(InvalidOptionError);
+    // imagesInPickOrder: images holds only the picks' images (the k-th for picks[k]); the caption keeps the sample index.
+    const own = misclassifiedGrid([0, 1, 2, 4], [{ index: 7, trueLabel: 2, predLabel: 0, confidence: 0.5 }], { imageShape: [2, 2], pixelSize: 5, imagesInPickOrder: true });
+    expect([...own.matchAll(/fill="rgb\((\d+),/g)].map((m) => Number(m[1]))).toEqual([0, 64, 128, 255]);
+    expect(own).toContain('#7');
+    expect(() => misclassifiedGrid([0, 1, 2, 4], [{ index: 0, trueLabel: 0, predLabel: 1, confidence: 1 }, { index: 1, trueLabel: 0, predLabel: 1, confidence: 1 }], { imageShape: [2, 2], imagesInPickOrder: true })).toThrow(/one 2×2 image per pick \(2 picks\)/);
   });
 
   it('renders a 28×28 grid to PNG (8 columns × 2 rows)', () => {

@@ -172,6 +172,11 @@ export interface MisclassifiedGridOptions extends PngOptions {
   pixelSize?: number;
   /** @default 'Most confident mistakes (true → predicted, confidence)' */
   title?: string;
+  /**
+   * `images` holds only the picked images, the k-th for `picks[k]` (as error-analysis.json keeps
+   * them), instead of the whole set indexed by `Misclassified.index`. @default false
+   */
+  imagesInPickOrder?: boolean;
 }
 
 /**
@@ -204,8 +209,11 @@ export function misclassifiedGrid(images: ArrayLike<number>, picks: readonly Mis
     `<text x="${pad}" y="17" font-size="13" font-weight="bold">${esc(options.title ?? 'Most confident mistakes (true → predicted, confidence)')}</text>`,
   ];
   picks.forEach((m, k) => {
-    const off = m.index * H * W;
-    if (off + H * W > images.length) throw new InvalidOptionError('misclassifiedGrid: picks', `index ${m.index}`, `an index of an image in images (${Math.floor(images.length / (H * W))} images of ${H}×${W})`);
+    const off = (options.imagesInPickOrder ? k : m.index) * H * W;
+    if (off + H * W > images.length) {
+      if (options.imagesInPickOrder) throw new InvalidOptionError('misclassifiedGrid: images', `${images.length} values`, `one ${H}×${W} image per pick (${picks.length} picks)`);
+      throw new InvalidOptionError('misclassifiedGrid: picks', `index ${m.index}`, `an index of an image in images (${Math.floor(images.length / (H * W))} images of ${H}×${W})`);
+    }
     let lo = options.range?.[0] ?? Infinity, hi = options.range?.[1] ?? -Infinity;
     if (!options.range) for (let i = 0; i < H * W; i++) (lo = Math.min(lo, images[off + i]!), hi = Math.max(hi, images[off + i]!));
     const span = hi > lo ? hi - lo : 1;
