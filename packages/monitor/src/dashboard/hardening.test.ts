@@ -132,7 +132,8 @@ describe('dashboard hardening', () => {
       expect(ea.report.map((r) => r.name)).toEqual(['cat', 'dog', 'bird', 'macro avg', 'weighted avg']);
       expect(ea.report[2]!.f1).toBeCloseTo(2 / 3, 12); // bird: precision 1, recall 1/2
       expect(ea.gridSvg).toContain('bird → <tspan fill="#c0392b">cat</tspan>');
-      expect([...ea.gridSvg.matchAll(/fill="rgb\((\d+),/g)].map((m) => Number(m[1]))).toEqual([0, 64, 128, 255]);
+      // Tiles as embedded PNGs (pixels: 'png', tested in error-analysis.test.ts): one 2×2 tile drawn 3 units a pixel.
+      expect(ea.gridSvg.match(/<image [^>]*width="6" height="6"[^>]*href="data:image\/png;base64,/g)).toHaveLength(1);
       // Broken files: an error line in their own run, their curves still served.
       expect(by.corrupt!.error).toMatch(/error analysis not shown: error-analysis\.json: not JSON/);
       expect(by.partial!.error).toMatch(/error analysis not shown: error-analysis\.json: "confusionMatrix" must be a 3×3 array/);

@@ -83,7 +83,7 @@ async function errorAnalysisView(dir: string): Promise<ErrorAnalysisView | undef
   const confusionSvg = await renderSvg(confusionMatrixPlot(d.confusionMatrix, { classNames: d.classNames, cellSize: d.numClasses > 12 ? 24 : 36 }));
   let gridSvg = '';
   if (d.imageShape && d.mistakes.length && d.mistakes.every((m) => m.pixels)) {
-    gridSvg = misclassifiedGrid(d.mistakes.flatMap((m) => m.pixels!), d.mistakes, { imageShape: d.imageShape, classNames: d.classNames, imagesInPickOrder: true });
+    gridSvg = misclassifiedGrid(d.mistakes.flatMap((m) => m.pixels!), d.mistakes, { imageShape: d.imageShape, classNames: d.classNames, imagesInPickOrder: true, pixels: 'png' });
   }
   const r = d.report;
   return {
