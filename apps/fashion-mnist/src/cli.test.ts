@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { parseErrorAnalysis } from '@nn/monitor';
 import { describe, expect, it } from 'vitest';
 import { FLAGS, parseOptions, QUICK_LIMITS } from './options';
 import { loadSplit, locateData, SUBSET_DIR, UsageError } from './data';
@@ -140,6 +141,15 @@ describe('npm start, end to end on the shipped subset', () => {
         expect(readdirSync(join(out, 'tensorboard'), { recursive: true }).some((f) => /events\.out\.tfevents\./.test(String(f)))).toBe(true);
         const [logRun] = readdirSync(join(out, 'logs'));
         expect(readFileSync(join(out, 'logs', logRun!, 'metrics.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"epoch"')).length).toBeGreaterThanOrEqual(2);
+        // The error analysis for nn-monitor, in the run's log folder: the 500 test images, 24 mistakes with their 28×28 pixels.
+        const ea = parseErrorAnalysis(readFileSync(join(out, 'logs', logRun!, 'error-analysis.json'), 'utf8'), 'error-analysis.json');
+        expect(ea).toMatchObject({ numSamples: 500, numClasses: 10, imageShape: [28, 28] });
+        expect(ea.classNames).toContain('Ankle boot');
+        expect(ea.mistakes).toHaveLength(24);
+        expect(ea.mistakes.every((m) => m.pixels?.length === 784)).toBe(true);
+        // Same model in eval mode as TEST ACCURACY (printed with 2 decimals); 0.21 points allows one of the
+        // 500 samples to flip between the two batched passes, which no wrong accuracy would fit in.
+        expect(Math.abs(ea.accuracy * 100 - acc)).toBeLessThan(0.21);
       } finally {
         rmSync(out, { recursive: true, force: true });
       }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { metrics, noGrad, scope, tensor, type Tensor } from '@nn/core';
 import { FASHION_MNIST_CLASSES } from '@nn/data';
-import { classReportPlot, confusionMatrixPlot, misclassifiedGridPng, mostConfidentErrors, savePlot, writeFileAtomic } from '@nn/monitor';
+import { classReportPlot, confusionMatrixPlot, misclassifiedGridPng, mostConfidentErrors, savePlot, writeErrorAnalysis, writeFileAtomic } from '@nn/monitor';
 import type { Options } from './options';
 import type { TrainResult } from './train';
 
@@ -21,7 +21,8 @@ function testLogits(r: TrainResult, batch = 1000): Float32Array {
 /**
  * The course's "look at the mistakes" on the test set: the per-class precision/recall/F1 table
  * (printed), one-vs-rest ROC-AUC and top-2 accuracy, `confusion-matrix.png`/`.svg`,
- * `per-class.svg` and `misclassified.png` (the 24 most confident mistakes) in the output folder.
+ * `per-class.svg` and `misclassified.png` (the 24 most confident mistakes) in the output folder,
+ * and the same analysis as `error-analysis.json` in the run's log folder, for `nn-monitor`.
  */
 export async function errorAnalysis(opts: Options, r: TrainResult): Promise<string[]> {
   console.log('\n== Error analysis (test set) ==');
@@ -45,5 +46,8 @@ export async function errorAnalysis(opts: Options, r: TrainResult): Promise<stri
   const picks = mostConfidentErrors(r.yTest, logits, 10, { count: 24 });
   await writeFileAtomic(join(opts.out, 'misclassified.png'), misclassifiedGridPng(r.xTest, picks, { classNames: names, columns: 8 }));
   console.log(`Wrote confusion-matrix.png, per-class.svg and misclassified.png (the ${picks.length} most confident mistakes) to ${opts.out}/.`);
+  // The dashboard's copy: the same numbers and mistakes, in the run's log folder (npx nn-monitor <out>/logs).
+  await writeErrorAnalysis(r.runDir, { labels: r.yTest, scores: logits, numClasses: 10, classNames: names, images: r.xTest, imageShape: [28, 28], count: 24 });
+  console.log(`Wrote ${join(r.runDir, 'error-analysis.json')} (shown by \`npx nn-monitor ${join(opts.out, 'logs')}\`).`);
   return ['confusion-matrix.png', 'per-class.svg', 'misclassified.png'];
 }

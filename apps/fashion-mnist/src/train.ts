@@ -35,6 +35,8 @@ export interface TrainResult {
   yTrain: Int32Array;
   xVal: Float32Array;
   yVal: Int32Array;
+  /** The run's JsonlLogger folder (`<out>/logs/<run>`), where `nn-monitor` reads it. */
+  runDir: string;
 }
 
 /**
@@ -156,6 +158,7 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
     metrics: ['accuracy'],
   });
   const run = `keras-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const jsonl = new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'keras', model: opts.model, augment: opts.augment, epochs: opts.epochs, batchSize: opts.batchSize } });
   const t0 = performance.now();
   const history = await model.fit(t(tr.x, tr.n), labels(tr.y), {
     epochs: opts.epochs,
@@ -167,7 +170,7 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
     engine: opts.engine === 'ort' ? ortEngine() : opts.engine === 'auto' ? 'auto' : 'eager',
     callbacks: [
       new TensorBoard({ logDir: join(opts.out, 'tensorboard', run) }),
-      new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'keras', model: opts.model, augment: opts.augment, epochs: opts.epochs, batchSize: opts.batchSize } }),
+      jsonl,
       new ModelCheckpoint({ dir: join(opts.out, 'checkpoint'), monitor: 'val_accuracy', saveBestOnly: true }),
     ],
   });
@@ -178,7 +181,7 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
     model, history, trainSeconds, zscore: z, nTrain: tr.n, nVal: va.n,
     trainError: 1 - trainAccuracyEval(model, tr), valError: 1 - last.val_accuracy![k]!,
     testAccuracy: evaluateAccuracy(model, te.x, te.y),
-    xTest: te.x, yTest: te.y, xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y,
+    xTest: te.x, yTest: te.y, xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, runDir: jsonl.runDir,
   };
 }
 
@@ -264,6 +267,6 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
     model: net, history, trainSeconds, zscore: z, nTrain: tr.n, nVal: va.n,
     trainError: 1 - trainAccuracyEval(net, tr), valError: 1 - history.history.val_accuracy![k]!,
     testAccuracy: evaluateAccuracy(net, te.x, te.y),
-    xTest: te.x, yTest: te.y, xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y,
+    xTest: te.x, yTest: te.y, xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, runDir: log.runDir,
   };
 }

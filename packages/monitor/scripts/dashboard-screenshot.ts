@@ -30,3 +30,19 @@ await page.locator('section.run svg').nth(1).waitFor();
 await page.screenshot({ path: new URL('../docs/dashboard.png', import.meta.url).pathname, fullPage: true });
 await ctx.close();
 await d.close();
+
+// With a log folder argument, also docs/dashboard-error-analysis.png: the "Error analysis" section of its
+// first run, e.g. after the Fashion-MNIST job:
+//   (cd apps/fashion-mnist && npm start -- --data data --quick --out /tmp/fm) && npx tsx scripts/dashboard-screenshot.ts /tmp/fm/logs
+const real = process.argv[2];
+if (real) {
+  const d2 = await startDashboard({ logDir: real, port: 0 });
+  const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const p = await b.newPage({ viewport: { width: 1000, height: 800 } });
+  await p.goto(d2.url);
+  const ea = p.locator('section.run .ea').first();
+  await ea.locator('.grid svg').waitFor({ timeout: 20_000 });
+  await ea.screenshot({ path: new URL('../docs/dashboard-error-analysis.png', import.meta.url).pathname });
+  await b.close();
+  await d2.close();
+}

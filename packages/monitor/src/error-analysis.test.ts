@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import { metrics } from '@nn/core';
 import { describe, expect, it } from 'vitest';
 import { classReportPlot, confusionMatrixPlot, misclassifiedGrid, misclassifiedGridPng, mostConfidentErrors } from './error-analysis.js';
@@ -13,6 +14,31 @@ const keep = (name: string, data: Uint8Array | string) => {
   const dir = process.env.NN_MONITOR_PLOT_DIR;
   if (dir) (mkdirSync(dir, { recursive: true }), writeFileSync(join(dir, name), data));
 };
+
+/** Decodes an 8-bit RGBA, non-interlaced PNG (what resvg writes): width, height and the RGBA bytes. */
+function decodePng(png: Uint8Array): { w: number; h: number; rgba: Uint8Array } {
+  const b = Buffer.from(png);
+  const w = b.readUInt32BE(16), h = b.readUInt32BE(20);
+  expect([b[24], b[25], b[28]]).toEqual([8, 6, 0]); // bit depth 8, colour type RGBA, no interlace
+  const idat: Buffer[] = [];
+  for (let o = 8; o < b.length;) {
+    const len = b.readUInt32BE(o), type = b.toString('latin1', o + 4, o + 8);
+    if (type === 'IDAT') idat.push(b.subarray(o + 8, o + 8 + len));
+    o += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat)), stride = w * 4, out = new Uint8Array(h * stride);
+  for (let y = 0; y < h; y++) {
+    const f = raw[y * (stride + 1)]!;
+    for (let x = 0; x < stride; x++) {
+      const v = raw[y * (stride + 1) + 1 + x]!;
+      const a = x >= 4 ? out[y * stride + x - 4]! : 0, up = y > 0 ? out[(y - 1) * stride + x]! : 0, ul = x >= 4 && y > 0 ? out[(y - 1) * stride + x - 4]! : 0;
+      const p = a + up - ul, pa = Math.abs(p - a), pb = Math.abs(p - up), pc = Math.abs(p - ul);
+      const pred = [0, a, up, (a + up) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? up : ul][f]!;
+      out[y * stride + x] = (v + pred) & 0xff;
+    }
+  }
+  return { w, h, rgba: out };
+}
 
 describe('error analysis plots', () => {
   const y = [0, 0, 1, 1, 2, 2, 2];
@@ -59,6 +85,31 @@ describe('error analysis plots', () => {
     expect(svg).toContain('bird → <tspan fill="#c0392b">cat</tspan>');
     expect(svg).toContain('p = 0.875');
     expect(() => misclassifiedGrid(images, [{ index: 2, trueLabel: 0, predLabel: 1, confidence: 1 }], { imageShape: [2, 2] })).toThrow(InvalidOptionError);
+    // imagesInPickOrder: images holds only the picks' images (the k-th for picks[k]); the caption keeps the sample index.
+    const own = misclassifiedGrid([0, 1, 2, 4], [{ index: 7, trueLabel: 2, predLabel: 0, confidence: 0.5 }], { imageShape: [2, 2], pixelSize: 5, imagesInPickOrder: true });
+    expect([...own.matchAll(/fill="rgb\((\d+),/g)].map((m) => Number(m[1]))).toEqual([0, 64, 128, 255]);
+    expect(own).toContain('#7');
+    expect(() => misclassifiedGrid([0, 1, 2, 4], [{ index: 0, trueLabel: 0, predLabel: 1, confidence: 1 }, { index: 1, trueLabel: 0, predLabel: 1, confidence: 1 }], { imageShape: [2, 2], imagesInPickOrder: true })).toThrow(/one 2×2 image per pick \(2 picks\)/);
+  });
+
+  it("pixels: 'png' embeds each tile as a PNG of the same grays, with the same captions", () => {
+    const images = [9, 9, 9, 9, 0, 1, 2, 4];
+    const pick = [{ index: 1, trueLabel: 2, predLabel: 0, confidence: 0.875 }];
+    const svg = misclassifiedGrid(images, pick, { imageShape: [2, 2], classNames: names, pixelSize: 5, pixels: 'png' });
+    const m = /<image [^>]*width="10" height="10"[^>]*href="data:image\/png;base64,([^"]+)"/.exec(svg);
+    expect(m).not.toBeNull();
+    const tile = decodePng(Buffer.from(m![1]!, 'base64'));
+    expect([tile.w, tile.h]).toEqual([2, 2]);
+    expect([0, 1, 2, 3].map((i) => tile.rgba[i * 4])).toEqual([0, 64, 128, 255]); // the rects mode's grays, exactly
+    expect([0, 1, 2, 3].map((i) => tile.rgba[i * 4 + 3])).toEqual([255, 255, 255, 255]);
+    expect(svg).toContain('bird → <tspan fill="#c0392b">cat</tspan>');
+    expect(svg).not.toContain('<rect x="0" y="0" width="5"');
+    expect(() => misclassifiedGrid(images, pick, { imageShape: [2, 2], pixels: 'jpeg' as never })).toThrow(/options\.pixels must be 'rects' or 'png'/);
+    // 24 Fashion-MNIST-sized tiles of noise: the text is far smaller than one rect per pixel.
+    const n = 24, big = Float32Array.from({ length: n * 784 }, (_, i) => (i * 7919) % 256);
+    const picks = Array.from({ length: n }, (_, k) => ({ index: k, trueLabel: 0, predLabel: 1, confidence: 0.9 }));
+    const [rects, pngs] = [misclassifiedGrid(big, picks), misclassifiedGrid(big, picks, { pixels: 'png' })];
+    expect(pngs.length * 5).toBeLessThan(rects.length);
   });
 
   it('renders a 28×28 grid to PNG (8 columns × 2 rows)', () => {

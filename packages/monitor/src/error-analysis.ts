@@ -172,6 +172,18 @@ export interface MisclassifiedGridOptions extends PngOptions {
   pixelSize?: number;
   /** @default 'Most confident mistakes (true → predicted, confidence)' */
   title?: string;
+  /**
+   * `images` holds only the picked images, the k-th for `picks[k]` (as error-analysis.json keeps
+   * them), instead of the whole set indexed by `Misclassified.index`. @default false
+   */
+  imagesInPickOrder?: boolean;
+  /**
+   * How the pixels are drawn: `'rects'`, one SVG `<rect>` per pixel (any SVG renderer draws it the
+   * same); `'png'`, one embedded `<image>` per tile holding a PNG of the tile's pixels (about 20×
+   * smaller text, as the dashboard sends it; browsers draw it with `image-rendering: pixelated`).
+   * @default 'rects'
+   */
+  pixels?: 'rects' | 'png';
 }
 
 /**
@@ -204,18 +216,32 @@ export function misclassifiedGrid(images: ArrayLike<number>, picks: readonly Mis
     `<text x="${pad}" y="17" font-size="13" font-weight="bold">${esc(options.title ?? 'Most confident mistakes (true → predicted, confidence)')}</text>`,
   ];
   picks.forEach((m, k) => {
-    const off = m.index * H * W;
-    if (off + H * W > images.length) throw new InvalidOptionError('misclassifiedGrid: picks', `index ${m.index}`, `an index of an image in images (${Math.floor(images.length / (H * W))} images of ${H}×${W})`);
+    const off = (options.imagesInPickOrder ? k : m.index) * H * W;
+    if (off + H * W > images.length) {
+      if (options.imagesInPickOrder) throw new InvalidOptionError('misclassifiedGrid: images', `${images.length} values`, `one ${H}×${W} image per pick (${picks.length} picks)`);
+      throw new InvalidOptionError('misclassifiedGrid: picks', `index ${m.index}`, `an index of an image in images (${Math.floor(images.length / (H * W))} images of ${H}×${W})`);
+    }
     let lo = options.range?.[0] ?? Infinity, hi = options.range?.[1] ?? -Infinity;
     if (!options.range) for (let i = 0; i < H * W; i++) (lo = Math.min(lo, images[off + i]!), hi = Math.max(hi, images[off + i]!));
     const span = hi > lo ? hi - lo : 1;
     const x0 = pad + (k % cols) * cellW + (cellW - pad - W * px) / 2, y0 = titleH + Math.floor(k / cols) * cellH;
-    parts.push(`<g transform="translate(${x0},${y0})" shape-rendering="crispEdges">`);
-    for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
-      const v = Math.round(255 * Math.min(1, Math.max(0, (images[off + r * W + c]! - lo) / span)));
-      parts.push(`<rect x="${c * px}" y="${r * px}" width="${px}" height="${px}" fill="rgb(${v},${v},${v})"/>`);
+    const gray = (r: number, c: number) => Math.round(255 * Math.min(1, Math.max(0, (images[off + r * W + c]! - lo) / span)));
+    if (options.pixels === 'png') {
+      // The tile at one SVG unit per pixel, rasterised by resvg, then scaled up without smoothing.
+      const tile: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" shape-rendering="crispEdges">`];
+      for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) { const v = gray(r, c); tile.push(`<rect x="${c}" y="${r}" width="1" height="1" fill="rgb(${v},${v},${v})"/>`); }
+      tile.push('</svg>');
+      const b64 = Buffer.from(svgToPng(tile.join(''), { scale: 1 })).toString('base64');
+      parts.push(`<image x="${x0}" y="${y0}" width="${W * px}" height="${H * px}" preserveAspectRatio="none" style="image-rendering:pixelated" href="data:image/png;base64,${b64}"/>`);
+    } else {
+      if (options.pixels !== undefined && options.pixels !== 'rects') throw new InvalidOptionError('misclassifiedGrid: options.pixels', options.pixels, "'rects' or 'png'");
+      parts.push(`<g transform="translate(${x0},${y0})" shape-rendering="crispEdges">`);
+      for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
+        const v = gray(r, c);
+        parts.push(`<rect x="${c * px}" y="${r * px}" width="${px}" height="${px}" fill="rgb(${v},${v},${v})"/>`);
+      }
+      parts.push('</g>');
     }
-    parts.push('</g>');
     const cx = pad + (k % cols) * cellW + (cellW - pad) / 2;
     parts.push(`<text x="${cx}" y="${y0 + H * px + 11}" font-size="9" text-anchor="middle">${name(m.trueLabel)} → <tspan fill="#c0392b">${name(m.predLabel)}</tspan></text>`);
     parts.push(`<text x="${cx}" y="${y0 + H * px + 22}" font-size="9" text-anchor="middle" fill="#555">p = ${m.confidence.toFixed(3)} · #${m.index}</text>`);

@@ -76,3 +76,11 @@ export {
   type Misclassified,
   type MisclassifiedGridOptions,
 } from './error-analysis.js';
+export {
+  ERROR_ANALYSIS_FILE,
+  parseErrorAnalysis,
+  writeErrorAnalysis,
+  type ErrorAnalysisData,
+  type ErrorAnalysisInput,
+  type ErrorAnalysisMistake,
+} from './error-analysis-file.js';

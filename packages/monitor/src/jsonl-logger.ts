@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from './atomic-write.js';
+import { writeErrorAnalysis, type ErrorAnalysisData, type ErrorAnalysisInput } from './error-analysis-file.js';
 import { InvalidErrorRateError, InvalidOptionError } from './errors.js';
 import type { Callback, Logs } from './types.js';
 
@@ -115,5 +116,20 @@ export class JsonlLogger implements Callback {
 
   onTrainEnd(): void {
     this.append({ type: 'end', time: Date.now() });
+  }
+
+  /**
+   * Writes this run's error analysis (`<runDir>/error-analysis.json`, see
+   * {@link writeErrorAnalysis}), which the `nn-monitor` dashboard shows under the run's curves.
+   *
+   * @param input - labels, scores and optionally class names and the samples' images.
+   * @returns what was written.
+   * @example
+   * ```ts
+   * await log.logErrorAnalysis({ labels: yTest, scores: logits, numClasses: 10, classNames, images: xTest });
+   * ```
+   */
+  logErrorAnalysis(input: ErrorAnalysisInput): Promise<ErrorAnalysisData> {
+    return writeErrorAnalysis(this.runDir, input);
   }
 }

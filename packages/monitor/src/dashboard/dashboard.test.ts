@@ -35,6 +35,8 @@ describe('dashboard', () => {
     const acc = [0.8, 0.9, 0.95, 0.99];
     const val = [0.8, 0.86, 0.88, 0.89];
     acc.forEach((a, e) => logger.onEpochEnd(e, { loss: 1 - a, accuracy: a, val_loss: 1.1 - val[e]!, val_accuracy: val[e]! }));
+    // Its error analysis: 4 samples of 3 classes with 2×2 images; sample 2 (a bird) is predicted "cat".
+    await logger.logErrorAnalysis({ labels: [0, 1, 2, 2], scores: [[3, 0, 0], [0, 3, 0], [4, 0, 1], [0, 0, 2]], classNames: ['cat', 'dog', 'bird'], images: Array.from({ length: 16 }, (_, i) => i) });
     dash = await startDashboard({ logDir, port: 0, pollMs: 50 });
   });
   afterAll(async () => {
@@ -69,6 +71,13 @@ describe('dashboard', () => {
     await card.locator('svg').first().waitFor({ timeout: 15_000 });
     await expect.poll(() => card.locator('[data-verdict]').getAttribute('data-verdict')).toBe('high variance');
     expect(await card.locator('.status').textContent()).toContain('4 epochs');
+    // The error analysis under the curves: heading, headline, table rows, confusion matrix and the grid.
+    const ea = card.locator('.ea');
+    expect(await ea.locator('h3').textContent()).toBe('Error analysis');
+    expect(await ea.locator('.headline').textContent()).toContain('accuracy 75.00% · top-2 accuracy 100.00%');
+    expect(await ea.locator('table.report tr').count()).toBe(1 + 3 + 2); // header, 3 classes, 2 averages
+    expect(await ea.locator('.cm svg').count()).toBe(1);
+    expect(await ea.locator('.grid svg').textContent()).toContain('bird → cat');
     const v0 = Number(await page.evaluate('document.body.dataset.version'));
 
     // Training writes a fifth epoch: validation catches up, so the verdict changes too.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_ANALYSIS_FILE, writeErrorAnalysis } from '../error-analysis-file.js';
 import { startDashboard, type Dashboard } from './server.js';
 
 /** GET with an explicit Host header (fetch would send the URL's). */
@@ -99,6 +100,45 @@ describe('dashboard hardening', () => {
       expect(by['not-json']!.error).toMatch(/run\.json: not JSON/);
       // Their metrics are still shown.
       for (const n of ['null-meta', 'bad-bayes', 'not-json']) expect(by[n]!.epochs).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves a run\'s error analysis (confusion matrix, table, grid); a corrupt or partial file is an error in its own run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nn-dash-ea-'));
+    try {
+      type EA = { accuracy: number; top2Accuracy: number; rocAuc: number; report: { name: string; f1: number }[]; confusionSvg: string; gridSvg: string };
+      type Run = { name: string; epochs: number; error?: string; errorAnalysis?: EA };
+      const runs = async (d: Dashboard) => Object.fromEntries((JSON.parse((await get(`${d.url}api/runs`)).body) as { runs: Run[] }).runs.map((r) => [r.name, r]));
+      const ok = writeRun(dir, 'analysed', 2);
+      writeRun(dir, 'corrupt', 2);
+      writeRun(dir, 'partial', 2);
+      writeFileSync(join(dir, 'corrupt', ERROR_ANALYSIS_FILE), '{"version":1,"numClasses":');
+      writeFileSync(join(dir, 'partial', ERROR_ANALYSIS_FILE), JSON.stringify({ version: 1, numClasses: 3, classNames: ['a', 'b', 'c'], accuracy: 1, top2Accuracy: 1, rocAuc: 1, numSamples: 3 }));
+      const d = await start({ logDir: dir });
+      expect((await runs(d)).analysed!.errorAnalysis).toBeUndefined();
+      // Written after the dashboard has served the run: the run's signature includes the file.
+      // Sample 2 (a bird, 2×2 image [0, 1, 2, 4]) is predicted "cat".
+      await writeErrorAnalysis(ok, { labels: [0, 1, 2, 2], scores: [[3, 0, 0], [0, 3, 0], [4, 0, 1], [0, 0, 2]], classNames: ['cat', 'dog', 'bird'], images: [9, 9, 9, 9, 8, 8, 8, 8, 0, 1, 2, 4, 7, 7, 7, 7] });
+      const by = await runs(d);
+      const ea = by.analysed!.errorAnalysis!;
+      expect(by.analysed!.error).toBeUndefined();
+      expect(ea).toMatchObject({ accuracy: 0.75, top2Accuracy: 1 });
+      // One-vs-rest AUC: class 0's positive (3) is beaten by sample 2's 4 → 2/3; classes 1 and 2 rank perfectly.
+      expect(ea.rocAuc).toBeCloseTo((2 / 3 + 1 + 1) / 3, 12);
+      expect(ea.confusionSvg).toMatch(/^<svg/);
+      expect(ea.confusionSvg).toContain('predicted class');
+      expect(ea.report.map((r) => r.name)).toEqual(['cat', 'dog', 'bird', 'macro avg', 'weighted avg']);
+      expect(ea.report[2]!.f1).toBeCloseTo(2 / 3, 12); // bird: precision 1, recall 1/2
+      expect(ea.gridSvg).toContain('bird → <tspan fill="#c0392b">cat</tspan>');
+      // Tiles as embedded PNGs (pixels: 'png', tested in error-analysis.test.ts): one 2×2 tile drawn 3 units a pixel.
+      expect(ea.gridSvg.match(/<image [^>]*width="6" height="6"[^>]*href="data:image\/png;base64,/g)).toHaveLength(1);
+      // Broken files: an error line in their own run, their curves still served.
+      expect(by.corrupt!.error).toMatch(/error analysis not shown: error-analysis\.json: not JSON/);
+      expect(by.partial!.error).toMatch(/error analysis not shown: error-analysis\.json: "confusionMatrix" must be a 3×3 array/);
+      for (const n of ['corrupt', 'partial']) expect(by[n]).toMatchObject({ epochs: 2 }), expect(by[n]!.errorAnalysis).toBeUndefined();
+      expect(by.analysed!.epochs).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

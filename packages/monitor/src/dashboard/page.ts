@@ -14,6 +14,12 @@ h1 { font-size: 18px; margin: 0 0 4px; } .sub { color: #666; margin-bottom: 16px
 .badge.v-neither { background: #cdeccd; } .badge.v-cannot-tell { background: #e0e0f4; }
 .status { color: #666; font-size: 12px; font-weight: normal; } .diag { margin: 4px 0; color: #333; white-space: pre-line; }
 .err { color: #b00; } .plot svg { max-width: 100%; height: auto; }
+.ea h3 { font-size: 15px; margin: 14px 0 6px; border-top: 1px solid #eee; padding-top: 10px; }
+.ea .headline { margin: 4px 0 8px; } .ea .headline b { font-variant-numeric: tabular-nums; }
+.ea .row { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.ea table { border-collapse: collapse; font-size: 12px; font-variant-numeric: tabular-nums; }
+.ea th, .ea td { padding: 2px 8px; text-align: right; border-bottom: 1px solid #eee; } .ea th:first-child, .ea td:first-child { text-align: left; }
+.ea tr.avg td { font-style: italic; color: #444; }
 </style></head>
 <body>
 <h1>nn-monitor</h1><div class="sub">log folder <code>${esc(title)}</code> · <span id="updated">loading…</span></div>
@@ -37,10 +43,37 @@ async function refresh() {
     if (r.summary) card.append(el('div', 'diag', r.summary));
     if (r.error) card.append(el('div', 'diag err', r.error));
     const plot = el('div', 'plot'); plot.innerHTML = r.svg || ''; card.append(plot);
+    if (r.errorAnalysis) card.append(errorAnalysis(r.errorAnalysis));
     runsEl.append(card);
   }
   updatedEl.textContent = 'updated ' + new Date().toLocaleTimeString() + ' (version ' + data.version + ')';
   document.body.dataset.version = String(data.version);
+}
+const pct = (x) => (x * 100).toFixed(2) + '%';
+function errorAnalysis(a) {
+  const box = el('div', 'ea');
+  box.append(el('h3', null, 'Error analysis'));
+  box.append(el('div', 'headline', 'on ' + a.numSamples + ' samples: accuracy ' + pct(a.accuracy) + ' · top-2 accuracy ' + pct(a.top2Accuracy) +
+    ' · ROC-AUC (one-vs-rest, macro) ' + (a.rocAuc === null ? 'n/a' : a.rocAuc.toFixed(4))));
+  if (a.rocAucError) box.append(el('div', 'diag err', 'ROC-AUC: ' + a.rocAucError));
+  const row = el('div', 'row');
+  const cm = el('div', 'plot cm'); cm.innerHTML = a.confusionSvg; row.append(cm);
+  const table = el('table', 'report');
+  const head = el('tr');
+  for (const c of ['class', 'precision', 'recall', 'F1', 'support']) head.append(el('th', null, c));
+  table.append(head);
+  for (const r of a.report) {
+    const tr = el('tr', r.name === 'macro avg' || r.name === 'weighted avg' ? 'avg' : null);
+    tr.append(el('td', null, r.name));
+    for (const v of [r.precision, r.recall, r.f1]) tr.append(el('td', null, v.toFixed(4)));
+    tr.append(el('td', null, String(Math.round(r.support * 1000) / 1000)));
+    table.append(tr);
+  }
+  row.append(table);
+  box.append(row);
+  if (a.gridSvg) { const g = el('div', 'plot grid'); g.innerHTML = a.gridSvg; box.append(g); }
+  else if (a.mistakes) box.append(el('div', 'diag', a.mistakes + ' most confident mistakes recorded without images.'));
+  return box;
 }
 let pending = null;
 function schedule() { if (!pending) pending = refresh().catch((e) => { updatedEl.textContent = 'error: ' + e.message; }).finally(() => { pending = null; }); }

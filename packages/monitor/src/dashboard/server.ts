@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { ERROR_ANALYSIS_FILE, parseErrorAnalysis } from '../error-analysis-file.js';
+import { confusionMatrixPlot, misclassifiedGrid } from '../error-analysis.js';
 import { InvalidErrorRateError, InvalidOptionError } from '../errors.js';
 import { analyzeRun, assertLogDir, parseRunMeta, type RunData } from '../log-dir.js';
 import { renderSvg } from '../plot.js';
@@ -49,11 +51,60 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-interface RunView { name: string; epochs: number; finished: boolean; verdict?: string; explanation?: string; summary: string; error?: string; svg: string }
+/** A run's error analysis as the page shows it (from its error-analysis.json). */
+interface ErrorAnalysisView {
+  numSamples: number;
+  accuracy: number;
+  top2Accuracy: number;
+  rocAuc: number | null;
+  rocAucError?: string;
+  /** Per-class rows, then 'macro avg' and 'weighted avg'. */
+  report: { name: string; precision: number; recall: number; f1: number; support: number }[];
+  /** The confusion-matrix heatmap (Vega spec rendered server-side). */
+  confusionSvg: string;
+  /** The most confident mistakes with true → predicted captions; '' when the file has no pixels. */
+  gridSvg: string;
+  mistakes: number;
+}
+
+interface RunView { name: string; epochs: number; finished: boolean; verdict?: string; explanation?: string; summary: string; error?: string; svg: string; errorAnalysis?: ErrorAnalysisView }
+
+const RUN_FILES = ['metrics.jsonl', 'run.json', ERROR_ANALYSIS_FILE];
+
+/** Reads and renders a run's error-analysis.json; undefined when the run has none. @throws when it is unreadable or malformed */
+async function errorAnalysisView(dir: string): Promise<ErrorAnalysisView | undefined> {
+  const file = join(dir, ERROR_ANALYSIS_FILE);
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined; // optional
+    throw e;
+  });
+  if (text === undefined) return undefined;
+  const d = parseErrorAnalysis(text, ERROR_ANALYSIS_FILE);
+  const confusionSvg = await renderSvg(confusionMatrixPlot(d.confusionMatrix, { classNames: d.classNames, cellSize: d.numClasses > 12 ? 24 : 36 }));
+  let gridSvg = '';
+  if (d.imageShape && d.mistakes.length && d.mistakes.every((m) => m.pixels)) {
+    gridSvg = misclassifiedGrid(d.mistakes.flatMap((m) => m.pixels!), d.mistakes, { imageShape: d.imageShape, classNames: d.classNames, imagesInPickOrder: true, pixels: 'png' });
+  }
+  const r = d.report;
+  return {
+    numSamples: d.numSamples,
+    accuracy: d.accuracy,
+    top2Accuracy: d.top2Accuracy,
+    rocAuc: d.rocAuc,
+    ...(d.rocAucError ? { rocAucError: d.rocAucError } : {}),
+    report: [...r.perClass.map((c, i) => ({ ...c, name: d.classNames[i]! })), { name: 'macro avg', ...r.macro }, { name: 'weighted avg', ...r.weighted }]
+      .map(({ name, precision, recall, f1, support }) => ({ name, precision, recall, f1, support })),
+    confusionSvg,
+    gridSvg,
+    mistakes: d.mistakes.length,
+  };
+}
 
 /**
  * Serves a live dashboard of a log folder on 127.0.0.1: training/validation curves of every
- * run (rendered to SVG server-side with Vega) and each run's bias/variance verdict. The folder
+ * run (rendered to SVG server-side with Vega), each run's bias/variance verdict, and, for a run
+ * with an `error-analysis.json` (`writeErrorAnalysis`), its error analysis: headline numbers,
+ * confusion matrix, per-class precision/recall/F1 table and the most confident mistakes. The folder
  * is polled; the page is told to refresh over Server-Sent Events when a run changes.
  *
  * @param options - see {@link DashboardOptions}.
@@ -79,7 +130,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let version = 0;
   let signature = '';
 
-  const runSig = (dir: string) => ['metrics.jsonl', 'run.json'].map((f) => {
+  const runSig = (dir: string) => RUN_FILES.map((f) => {
     try { const s = statSync(join(dir, f)); return `${s.size}:${s.mtimeMs}`; } catch { return '-'; }
   }).join('|');
   const listRuns = () => {
@@ -130,6 +181,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const errors = [metaError, run.error].filter((x): x is string => x !== undefined);
     if (epochs) {
       try { v.svg = await renderSvg(a.curves.spec); } catch (e) { errors.push(`plot failed: ${(e as Error).message}`); }
+    }
+    try {
+      const ea = await errorAnalysisView(dir);
+      if (ea) v.errorAnalysis = ea;
+    } catch (e) {
+      errors.push(`error analysis not shown: ${(e as Error).message}`);
     }
     if (errors.length) v.error = errors.join('; ');
     return v;
