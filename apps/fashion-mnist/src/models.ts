@@ -59,6 +59,13 @@ export class TorchMlp extends nn.Module {
 }
 
 /**
+ * The conv net's shifts: up to 7% (≈ 2 px) each way, whole pixels (as torchvision's
+ * `RandomCrop(28, padding=2)`): the 10% bilinear shifts of `--augment` blur the small images and
+ * slowed the conv net's learning (val. accuracy 85.5% after 3 epochs on the full set).
+ */
+export const CNN_SHIFT = 0.07;
+
+/**
  * `--model cnn`: a small conv net (conv 32 → BN → pool → conv 64 → BN → pool → dropout → dense 128 →
  * dropout → 10), Keras style, with the augmentation layers in front (training only; they compile
  * on the ort engine). Inputs stay the 784 z-scored pixels (reshaped to a 28×28×1 image first), so
@@ -69,7 +76,7 @@ export function kerasCnn(augment: AugmentConfig | undefined, dropout = 0.3): Fun
   let x = layers.Reshape([28, 28, 1], { name: 'to_image' })(inputs);
   if (augment) {
     x = layers.RandomFlip({ mode: 'horizontal', seed: 11, name: 'random_flip' })(x);
-    x = layers.RandomTranslation(0.1, 0.1, { fillMode: 'constant', fillValue: augment.fill, seed: 12, name: 'random_translation' })(x);
+    x = layers.RandomTranslation(CNN_SHIFT, CNN_SHIFT, { fillMode: 'constant', fillValue: augment.fill, interpolation: 'nearest', seed: 12, name: 'random_translation' })(x);
   }
   for (const [i, f] of [[1, 32], [2, 64]] as const) {
     x = layers.Conv2D(f, 3, { padding: 'same', useBias: false, name: `conv_${i}` })(x);

@@ -5,7 +5,7 @@ import {
 import { Compose, DataLoader, Dataset, RandomAffine, RandomHorizontalFlip, computeStats, splits } from '@nn/data';
 import { JsonlLogger, SummaryWriter, TensorBoard } from '@nn/monitor';
 import { compileTrainStep, ortEngine } from '@nn/onnx';
-import { kerasCnn, kerasModel, TorchCnn, TorchMlp } from './models';
+import { CNN_SHIFT, kerasCnn, kerasModel, TorchCnn, TorchMlp } from './models';
 import type { Options } from './options';
 
 /** Human-level proxy for the Bayes error on Fashion-MNIST: the best published models reach ≈96.5% accuracy. */
@@ -200,7 +200,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   // --augment: the same flip and ≤ 10% shifts as the Keras layers, as @nn/data transforms run in 2 worker threads
   // (torchvision's RandomAffine shifts by whole pixels; the Keras layer interpolates).
   const aug = opts.augment
-    ? Compose([RandomHorizontalFlip({ p: 0.5 }), RandomAffine({ degrees: 0, translate: [0.1, 0.1], fill: -z.mean / z.std })], { shape: [1, 28, 28], seed: 12 })
+    ? Compose([RandomHorizontalFlip({ p: 0.5 }), RandomAffine({ degrees: 0, translate: opts.model === 'cnn' ? [CNN_SHIFT, CNN_SHIFT] : [0.1, 0.1], fill: -z.mean / z.std })], { shape: [1, 28, 28], seed: 12 })
     : null;
   const loader = new DataLoader(Dataset.fromItems(rows), { batchSize: opts.batchSize, shuffle: true, seed: 1, ...(aug ? { numWorkers: 2, ...aug.loaderOptions() } : {}) });
   const steps = Math.ceil(tr.n / opts.batchSize);
