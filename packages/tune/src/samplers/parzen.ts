@@ -29,6 +29,12 @@ export interface ParzenOptions {
    * Ignored when `multivariate` is false.
    */
   jointBandwidth: 'neighbours' | 'scott';
+  /**
+   * In a joint estimator, multiplies the smoothing of categorical kernels: v = priorWeight ·
+   * jointCategoricalSmoothing / (n + 1) instead of Optuna's priorWeight / (n + 1). Ignored when
+   * `multivariate` is false. @default 1 (Optuna)
+   */
+  jointCategoricalSmoothing?: number;
 }
 
 interface NumericalDim {
@@ -79,7 +85,10 @@ export class ParzenEstimator {
     const sigma0 = 0.2 * Math.max(n, 1) ** (-1 / (dists.length + 4));
     this.dims = dists.map((dist, d) => {
       const obs = observations.map((o) => o[d]!);
-      if (dist.kind === 'categorical') return categoricalDim(obs, obsWeights.length, dist.internalHigh + 1, opts.priorWeight);
+      if (dist.kind === 'categorical') {
+        const smoothing = opts.multivariate ? (opts.jointCategoricalSmoothing ?? 1) : 1;
+        return categoricalDim(obs, obsWeights.length, dist.internalHigh + 1, opts.priorWeight * smoothing);
+      }
       return numericalDim(obs, dist, opts, scott ? sigma0 : null);
     });
     // Bandwidth weighting multiplies component c by Π_d σ_cd^a over the continuous parameters: a = 1

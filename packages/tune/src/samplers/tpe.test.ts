@@ -98,9 +98,26 @@ describe('joint estimator with neighbour bandwidths', () => {
   });
 });
 
+describe('joint categorical smoothing', () => {
+  it('smooths each categorical kernel with v = priorWeight · s / (n + 1)', () => {
+    // One observation (0, 1) over two 3-way categoricals, prior weight 1: components of weight 1/2,
+    // the prior uniform (1/3 each). s = 10: v = 5, kernel (1 + 5)/(1 + 15) on the observed choice,
+    // 5/16 elsewhere; s = 1 (Optuna): v = 1/2, 0.6 and 0.2.
+    const c = categorical(['a', 'b', 'c']);
+    const pe = (s: number): ParzenEstimator =>
+      new ParzenEstimator([[0, 1]], [1], [c, c], { ...OPTS, multivariate: true, jointBandwidth: 'neighbours', jointCategoricalSmoothing: s });
+    const want = (own1: number, own2: number): number => Math.log(0.5 * own1 * own2 + 0.5 / 9);
+    expect(pe(10).logPdf([0, 1])).toBeCloseTo(want(6 / 16, 6 / 16), 12);
+    expect(pe(10).logPdf([2, 2])).toBeCloseTo(want(5 / 16, 5 / 16), 12);
+    expect(pe(1).logPdf([0, 1])).toBeCloseTo(want(0.6, 0.6), 12);
+    expect(pe(1).logPdf([0, 0])).toBeCloseTo(want(0.6, 0.2), 12);
+  });
+});
+
 describe('tpe defaults', () => {
   it('are multivariate and grouped with neighbour bandwidths; multivariate: false is Optuna 3.1', () => {
-    expect(tpe().options).toMatchObject({ multivariate: true, group: true, jointBandwidth: 'neighbours', bandwidthWeighted: true });
+    expect(tpe().options).toMatchObject({ multivariate: true, group: true, jointBandwidth: 'neighbours', bandwidthWeighted: true, jointCategoricalSmoothing: 10 });
+    expect(() => tpe({ jointCategoricalSmoothing: 0 })).toThrow(/jointCategoricalSmoothing/);
     expect(tpe({ multivariate: false }).options).toMatchObject({ multivariate: false, group: false, bandwidthWeighted: true });
     expect(tpe({ multivariate: undefined }).options.multivariate).toBe(true);
     expect(() => tpe({ jointBandwidth: 'silverman' as 'scott' })).toThrow(/jointBandwidth/);
