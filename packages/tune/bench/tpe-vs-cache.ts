@@ -3,7 +3,9 @@
  * nn TPE ÷ Optuna TPE per problem against Optuna regrets saved earlier from the peer
  * (apps/bench/peers/tpe_optuna.py's JSON line). Not a result: the bench measures both in one run.
  *
- *   npx tsx packages/tune/bench/tpe-vs-cache.ts /tmp/optuna-regrets.json '{"multivariate":true}' [seeds] [trials] [problem indices]
+ *   npx tsx packages/tune/bench/tpe-vs-cache.ts /tmp/optuna-regrets.json '{"multivariate":false}' [seeds] [trials] [problem indices]
+ *
+ * SEED_BASE=2000 runs seeds 2000… (give it an Optuna JSON of the same seeds).
  */
 import { readFileSync } from 'node:fs';
 import { Rng, tpe, type TpeOptions } from '../src/index.js';
