@@ -50,7 +50,7 @@ export class NotEnoughTrialsError extends TuneError {
 
 /** Grid points per numerical parameter (Optuna's PED-ANOVA uses 50). */
 const N_STEPS = 50;
-const PARZEN = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false, bandwidthWeighted: true, multivariate: false };
+const PARZEN = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false, bandwidthWeighted: true, multivariate: false, jointBandwidth: 'neighbours' as const };
 
 /**
  * Rates each parameter (fANOVA or PED-ANOVA); the importances sum to 1, sorted from the most to

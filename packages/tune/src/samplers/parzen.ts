@@ -3,8 +3,9 @@
  * 2011): a mixture with one component per observation plus a broad prior component. Over several
  * parameters a component is a product of one kernel per parameter (the multivariate TPE); over
  * one parameter it is the classic univariate estimator. Numerical kernels are Gaussians truncated
- * to the space, with bandwidths from the gaps to neighbouring observations (univariate) or Scott's
- * rule (multivariate), clipped by the "magic clip"; categorical kernels are smoothed one-hots.
+ * to the space, with bandwidths from the gaps to neighbouring observations (per parameter, also in
+ * a joint estimator by default) or Scott's rule (a joint estimator with `jointBandwidth: 'scott'`,
+ * as Optuna 3.1), clipped by the "magic clip"; categorical kernels are smoothed one-hots.
  */
 import type { Distribution } from '../distributions.js';
 import { Rng } from '../prng.js';
@@ -17,8 +18,23 @@ export interface ParzenOptions {
   considerEndpoints: boolean;
   /** Scale each continuous kernel by its σ when scoring (Optuna 3.1's `truncnorm.logpdf`). */
   bandwidthWeighted: boolean;
-  /** Scott's-rule bandwidths shared by all observations, for a joint (multivariate) estimator. */
+  /** A joint (multivariate) estimator: see `jointBandwidth` for its bandwidths. */
   multivariate: boolean;
+  /**
+   * Bandwidths of a joint estimator: `'neighbours'` gives each observation, in each parameter, the
+   * univariate rule's gap to its neighbours (so a joint estimator over one parameter is the
+   * univariate one), and with `bandwidthWeighted` weights a component by the geometric mean of its
+   * continuous bandwidths; `'scott'` gives every observation σ = 0.2·n^(−1/(d+4)) of each range and
+   * with `bandwidthWeighted` weights by their product (both as Optuna 3.1's `multivariate=True`).
+   * Ignored when `multivariate` is false.
+   */
+  jointBandwidth: 'neighbours' | 'scott';
+  /**
+   * In a joint estimator, multiplies the smoothing of categorical kernels: v = priorWeight ·
+   * jointCategoricalSmoothing / (n + 1) instead of Optuna's priorWeight / (n + 1). Ignored when
+   * `multivariate` is false. @default 1 (Optuna)
+   */
+  jointCategoricalSmoothing?: number;
 }
 
 interface NumericalDim {
@@ -55,7 +71,8 @@ export class ParzenEstimator {
   readonly weights: number[];
   private readonly logWeights: number[];
   private readonly dims: Dim[];
-  private readonly bandwidthWeighted: boolean;
+  /** Coefficient of −log σ in each continuous kernel's score term (1: the textbook density). */
+  private readonly logSigmaCoef: number;
 
   constructor(observations: readonly (readonly number[])[], obsWeights: readonly number[], dists: readonly Distribution[], opts: ParzenOptions) {
     const n = observations.length;
@@ -63,14 +80,23 @@ export class ParzenEstimator {
     const total = w.reduce((a, b) => a + b, 0);
     this.weights = w.map((x) => x / total);
     this.logWeights = this.weights.map((x) => Math.log(x));
-    this.bandwidthWeighted = opts.bandwidthWeighted;
-    // Scott's rule for the joint estimator: σ = 0.2 · n^(−1/(d+4)) of each parameter's range.
+    const scott = opts.multivariate && opts.jointBandwidth === 'scott';
+    // Scott's rule for a joint estimator with jointBandwidth 'scott': σ = 0.2 · n^(−1/(d+4)) of each range.
     const sigma0 = 0.2 * Math.max(n, 1) ** (-1 / (dists.length + 4));
     this.dims = dists.map((dist, d) => {
       const obs = observations.map((o) => o[d]!);
-      if (dist.kind === 'categorical') return categoricalDim(obs, obsWeights.length, dist.internalHigh + 1, opts.priorWeight);
-      return numericalDim(obs, dist, opts, opts.multivariate ? sigma0 : null);
+      if (dist.kind === 'categorical') {
+        const smoothing = opts.multivariate ? (opts.jointCategoricalSmoothing ?? 1) : 1;
+        return categoricalDim(obs, obsWeights.length, dist.internalHigh + 1, opts.priorWeight * smoothing);
+      }
+      return numericalDim(obs, dist, opts, scott ? sigma0 : null);
     });
+    // Bandwidth weighting multiplies component c by Π_d σ_cd^a over the continuous parameters: a = 1
+    // (the product; Optuna 3.1, and the univariate case), or a = 1/(their number) for 'neighbours'
+    // joint estimators (the geometric mean: one length scale, however many parameters).
+    const nContinuous = this.dims.filter((dim) => dim.kind === 'numerical' && dim.step === null).length;
+    const a = !opts.bandwidthWeighted ? 0 : opts.multivariate && !scott ? 1 / Math.max(nContinuous, 1) : 1;
+    this.logSigmaCoef = 1 - a;
   }
 
   /** Draws one point (internal values, on the grid for discrete spaces). */
@@ -96,9 +122,10 @@ export class ParzenEstimator {
 
   /**
    * The score density at x: log Σ_c w_c Π_d k_cd(x_d). Continuous kernels are truncated Gaussian
-   * densities; with `bandwidthWeighted` each is scaled by its σ (Optuna 3.1 leaves out the 1/σ of
-   * the normal density), which ranks candidates as a mixture with weights ∝ w_c·Π σ_cd would, so
-   * isolated observations and the prior count for more than clustered ones. Discrete kernels are the
+   * densities; with `bandwidthWeighted` each component is scaled by its bandwidth (Optuna 3.1 leaves
+   * out the 1/σ of the normal density: the product Π σ_cd; a 'neighbours' joint estimator uses the
+   * geometric mean), which ranks candidates as a mixture with weights ∝ w_c·σ_c would, so isolated
+   * observations and the prior count for more than clustered ones. Discrete kernels are the
    * probability mass of the value's bin; categorical ones the kernel's probability.
    */
   logPdf(x: readonly number[]): number {
@@ -114,7 +141,7 @@ export class ParzenEstimator {
         const sigma = dim.sigmas[c]!;
         if (dim.step === null) {
           const z = (v - mu) / sigma;
-          s += -0.5 * z * z - LOG_SQRT_2PI - dim.logZ[c]! - (this.bandwidthWeighted ? 0 : Math.log(sigma));
+          s += -0.5 * z * z - LOG_SQRT_2PI - dim.logZ[c]! - this.logSigmaCoef * Math.log(sigma);
         } else {
           const lo = Math.max(dim.low, v - dim.step / 2);
           const hi = Math.min(dim.high, v + dim.step / 2);

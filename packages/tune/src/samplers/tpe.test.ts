@@ -7,7 +7,7 @@ import type { SamplerContext } from './sampler.js';
 import { defaultWeights, groupDecompose, tpe } from './tpe.js';
 
 const quiet = { onWarning: () => {} };
-const OPTS = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false, bandwidthWeighted: true, multivariate: false };
+const OPTS = { priorWeight: 1, considerMagicClip: true, considerEndpoints: false, bandwidthWeighted: true, multivariate: false, jointBandwidth: 'scott' as const };
 
 /** A finished (or running) trial with the given internal values. */
 function trial(number: number, value: number | null, params: Record<string, [number, Distribution]>, state: FrozenTrial['state'] = 'complete'): FrozenTrial {
@@ -52,6 +52,93 @@ describe('Parzen estimator', () => {
   });
 });
 
+describe('joint estimator with neighbour bandwidths', () => {
+  // Two observations in [0, 1]², weights 1 and 1, prior weight 1: components (0.2, 0.7),
+  // (0.6, 0.3) and the prior (0.5, 0.5), each of weight 1/3. Bandwidths by hand (the univariate
+  // rule per parameter): x sorted 0.2 | 0.5 (prior) | 0.6 → 0.3 (first: inner gap), 0.1 (last:
+  // inner gap) clipped up to 1/min(100, 1 + 3) = 0.25; y sorted 0.3 | 0.5 | 0.7 → 0.2, 0.2 both
+  // clipped to 0.25. The prior's bandwidth is the range, 1.
+  const u = uniform(0, 1);
+  const mus = [[0.2, 0.7], [0.6, 0.3], [0.5, 0.5]];
+  const sig = [[0.3, 0.25], [0.25, 0.25], [1, 1]];
+  // Truncated normal density on [0, 1], normalised by Simpson's rule (2000 intervals: error ~1e-12),
+  // independently of the estimator's erfc.
+  const kernel = (x: number, mu: number, s: number): number => {
+    const f = (t: number): number => Math.exp(-0.5 * ((t - mu) / s) ** 2);
+    const m = 2000;
+    let z = f(0) + f(1);
+    for (let i = 1; i < m; i++) z += (i % 2 ? 4 : 2) * f(i / m);
+    return f(x) / (z / (3 * m));
+  };
+  /** log Σ_c w_c (σx·σy)^a k_cx k_cy: a = 0 is the density, a = 1/2 the geometric-mean weighting. */
+  const byHand = (x: number, y: number, a: number): number =>
+    Math.log(mus.reduce((acc, m, c) => acc + (1 / 3) * (sig[c]![0]! * sig[c]![1]!) ** a * kernel(x, m[0]!, sig[c]![0]!) * kernel(y, m[1]!, sig[c]![1]!), 0));
+  const pe = (bandwidthWeighted: boolean): ParzenEstimator =>
+    new ParzenEstimator(mus.slice(0, 2), [1, 1], [u, u], { ...OPTS, bandwidthWeighted, multivariate: true, jointBandwidth: 'neighbours' });
+  const pts = [[0.4, 0.5], [0.05, 0.95], [0.6, 0.3], [0.99, 0.01]];
+
+  it('has the density worked out by hand (and integrates to 1)', () => {
+    // Tolerance 1e-6 (absolute, on log densities ~1): the estimator's erfc has relative error < 1.2e-7.
+    for (const [x, y] of pts) expect(pe(false).logPdf([x!, y!])).toBeCloseTo(byHand(x!, y!, 0), 6);
+    // Midpoint rule on a 200 × 200 grid: error ~ h²·max|f''| / 24 ≈ 1e-4 here; 2e-3 leaves room.
+    let mass = 0;
+    for (let i = 0; i < 200; i++) for (let j = 0; j < 200; j++) mass += Math.exp(pe(false).logPdf([(i + 0.5) / 200, (j + 0.5) / 200])) / 40000;
+    expect(Math.abs(mass - 1)).toBeLessThan(2e-3);
+  });
+
+  it('weights each component by the geometric mean of its bandwidths when bandwidth-weighted', () => {
+    for (const [x, y] of pts) expect(pe(true).logPdf([x!, y!])).toBeCloseTo(byHand(x!, y!, 0.5), 6);
+  });
+
+  it('over one parameter is the univariate estimator', () => {
+    const obs = [[0.1], [0.35], [0.4], [0.9], [0.72]];
+    const one = new ParzenEstimator(obs, defaultWeights(5), [u], OPTS);
+    const joint = new ParzenEstimator(obs, defaultWeights(5), [u], { ...OPTS, multivariate: true, jointBandwidth: 'neighbours' });
+    for (const x of [0, 0.3, 0.5, 0.95]) expect(joint.logPdf([x])).toBe(one.logPdf([x]));
+  });
+});
+
+describe('joint categorical smoothing', () => {
+  it('smooths each categorical kernel with v = priorWeight · s / (n + 1)', () => {
+    // One observation (0, 1) over two 3-way categoricals, prior weight 1: components of weight 1/2,
+    // the prior uniform (1/3 each). s = 10: v = 5, kernel (1 + 5)/(1 + 15) on the observed choice,
+    // 5/16 elsewhere; s = 1 (Optuna): v = 1/2, 0.6 and 0.2.
+    const c = categorical(['a', 'b', 'c']);
+    const pe = (s: number): ParzenEstimator =>
+      new ParzenEstimator([[0, 1]], [1], [c, c], { ...OPTS, multivariate: true, jointBandwidth: 'neighbours', jointCategoricalSmoothing: s });
+    const want = (own1: number, own2: number): number => Math.log(0.5 * own1 * own2 + 0.5 / 9);
+    expect(pe(10).logPdf([0, 1])).toBeCloseTo(want(6 / 16, 6 / 16), 12);
+    expect(pe(10).logPdf([2, 2])).toBeCloseTo(want(5 / 16, 5 / 16), 12);
+    expect(pe(1).logPdf([0, 1])).toBeCloseTo(want(0.6, 0.6), 12);
+    expect(pe(1).logPdf([0, 0])).toBeCloseTo(want(0.6, 0.2), 12);
+  });
+});
+
+describe('tpe defaults', () => {
+  it('are multivariate and grouped with neighbour bandwidths; multivariate: false is Optuna 3.1', () => {
+    expect(tpe().options).toMatchObject({ multivariate: true, group: true, jointBandwidth: 'neighbours', bandwidthWeighted: true, jointCategoricalSmoothing: 10 });
+    expect(() => tpe({ jointCategoricalSmoothing: 0 })).toThrow(/jointCategoricalSmoothing/);
+    expect(tpe({ multivariate: false }).options).toMatchObject({ multivariate: false, group: false, bandwidthWeighted: true });
+    expect(tpe({ multivariate: undefined }).options.multivariate).toBe(true);
+    expect(() => tpe({ jointBandwidth: 'silverman' as 'scott' })).toThrow(/jointBandwidth/);
+  });
+
+  it('are deterministic for a seed on a conditional space (joint groups and independent fallbacks)', async () => {
+    const run = async (seed: number): Promise<string> => {
+      const s = study({ sampler: tpe(), seed, ...quiet });
+      await s.optimize((t) => {
+        const branch = t.suggest('branch', categorical(['a', 'b']));
+        if (branch === 'a') return (t.suggest('a1', uniform(0, 1)) - 0.3) ** 2 + t.suggest('a2', int(1, 4));
+        return 0.5 + (t.suggest('b1', uniform(-1, 1)) - 0.1) ** 2;
+      }, { trials: 30 });
+      return JSON.stringify(s.trials.map((t) => Object.entries(t.params).map(([n, p]) => [n, p.value])));
+    };
+    const first = await run(7);
+    expect(await run(7)).toBe(first);
+    expect(await run(8)).not.toBe(first);
+  });
+});
+
 describe('multivariate TPE', () => {
   // Good trials lie at (0.2, 0.2) and (0.8, 0.8), bad ones everywhere else on a grid: the good
   // region is two diagonal corners, which independent per-parameter models cannot tell from the
@@ -75,8 +162,10 @@ describe('multivariate TPE', () => {
   };
 
   it('learns that the good points lie on the diagonal; independent TPE does not', () => {
-    const joint = offDiagonalShare(tpe({ multivariate: true }));
-    const indep = offDiagonalShare(tpe());
+    const joint = offDiagonalShare(tpe());
+    const scott = offDiagonalShare(tpe({ jointBandwidth: 'scott' }));
+    const indep = offDiagonalShare(tpe({ multivariate: false }));
+    expect(scott).toBeLessThan(0.1);
     // Independent: x and y are drawn apart, so about half of the draws near corners are off-diagonal.
     expect(indep).toBeGreaterThan(0.3);
     expect(joint).toBeLessThan(0.1);
@@ -114,7 +203,7 @@ describe('grouped conditional spaces', () => {
   });
 
   it('needs multivariate', () => {
-    expect(() => tpe({ group: true })).toThrow(/group.*multivariate/);
+    expect(() => tpe({ multivariate: false, group: true })).toThrow(/group.*multivariate/);
   });
 
   it('optimises a conditional objective with each branch modelled jointly', async () => {
