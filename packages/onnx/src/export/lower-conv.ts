@@ -70,6 +70,50 @@ function pool(c: LowerCtx, op: 'MaxPool' | 'AveragePool'): string {
 }
 
 function maxPoolGrad(c: LowerCtx): string {
+  const g = c.op.attrs as unknown as Pool2dGeometry;
+  if (g.kernel[0] === g.strides[0] && g.kernel[1] === g.strides[1] && typeof inShape(c, 1)[3] === 'number') return maxPoolGradTiled(c);
+  return maxPoolGradScatter(c);
+}
+
+function maxPoolGradTiled(c: LowerCtx): string {
+  // Windows that tile the input (kernel = strides; core pads explicitly, so no padding here). Slice
+  // with steps takes window element i = a·kw + b of every window as one [N, C, OH, OW] tensor; the
+  // first i equal to the window's maximum (the forward's MaxPool output) is where core routes dy.
+  // Both `first` and dy are upsampled (nearest) to the input size, and each element keeps dy where
+  // its own position in the window is `first`. Rows and columns past the last whole window get zero.
+  // In onnxruntime this is a few passes with contiguous operands, where MaxPool's Indices and a
+  // ScatterElements were the step's two slowest kernels.
+  const [dy, x] = c.ins as [string, string];
+  const { kernel: [kh, kw] } = c.op.attrs as unknown as Pool2dGeometry;
+  const G = c.g, K = kh * kw;
+  const [H, W] = spatial(c, 1);
+  const [OH, OW] = spatial(c, 0);
+  const Hc = OH * kh, Wc = OW * kw;
+  const xt = transpose(c, x, NHWC_TO_NCHW);
+  // The same MaxPool as the forward's: onnxruntime's common-subexpression pass computes it once.
+  const y = G.add1('MaxPool', [xt], { kernel_shape: ints([kh, kw]), strides: ints([kh, kw]) });
+  const f32 = (v: number) => G.scalar('float32', v);
+  // Walk the window backwards so the first match is written last; no match (NaN) leaves K - 1.
+  let first = f32(K - 1);
+  for (let i = K - 1; i >= 0; i--) {
+    const a = Math.floor(i / kw), b = i % kw;
+    const xi = G.add1('Slice', [xt, G.i64([a, b]), G.i64([Hc, Wc]), G.i64([2, 3]), G.i64([kh, kw])]);
+    first = i === K - 1 ? G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), f32(K - 1)]) : G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), first]);
+  }
+  const up = (v: string) => G.add1('Resize', [v, '', G.constant('float32', [4], [1, 1, kh, kw])], {
+    mode: { kind: 'string', v: 'nearest' },
+    coordinate_transformation_mode: { kind: 'string', v: 'asymmetric' },
+    nearest_mode: { kind: 'string', v: 'floor' },
+  });
+  const pos = G.constant('float32', [1, 1, Hc, Wc], Array.from({ length: Hc * Wc }, (_, j) => (Math.floor(j / Wc) % kh) * kw + ((j % Wc) % kw)));
+  let back = G.add1('Where', [G.add1('Equal', [up(first), pos]), up(transpose(c, dy, NHWC_TO_NCHW)), f32(0)]);
+  if (Hc < H || Wc < W) {
+    back = G.add1('Pad', [back, G.i64([0, 0, 0, 0, 0, 0, H - Hc, W - Wc]), f32(0)], { mode: { kind: 'string', v: 'constant' } });
+  }
+  return transpose(c, back, NCHW_TO_NHWC);
+}
+
+function maxPoolGradScatter(c: LowerCtx): string {
   // MaxPool's Indices (flat NCHW offsets of the first maximum of each window, as core routes the
   // gradient) say where each dy goes; ScatterElements(add) accumulates overlapping windows.
   if (c.opset < 16) return unsupportedOpset(c);
