@@ -33,7 +33,7 @@ async function check(name: string, f: (x: Tensor) => Tensor[], shape: number[], 
 describe('training-graph kernels lower to standard ONNX ops', () => {
   manualSeed(3);
 
-  it('conv2d backprop (input: ConvTranspose, filter: Conv with dilation = stride), strided and dilated, same padding', async () => {
+  it('conv2d backprop (input: ConvTranspose, filter: strided Slices of x + one Gemm), strided and dilated, same padding', async () => {
     const w1 = randn([3, 3, 2, 3]).mul(0.3).requiresGrad_(), w2 = randn([2, 2, 3, 2]).mul(0.3).requiresGrad_();
     const f = gradsOf([w1, w2], (x) => {
       const h = nn.conv2d(x, w1, { strides: 2, padding: 'same' }).tanh();
