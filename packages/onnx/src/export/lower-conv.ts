@@ -133,11 +133,16 @@ function maxPoolGradTiled(c: LowerCtx): string {
     nearest_mode: { kind: 'string', v: 'floor' },
   });
   const pos = G.constant('float32', [1, 1, Hc, Wc], Array.from({ length: Hc * Wc }, (_, j) => (Math.floor(j / Wc) % kh) * kw + ((j % Wc) % kw)));
-  let back = G.add1('Where', [G.add1('Equal', [up(first), pos]), up(transpose(c, dy, NHWC_TO_NCHW)), f32(0)]);
+  const dyUp = up(transpose(c, dy, NHWC_TO_NCHW));
+  let back = G.add1('Where', [G.add1('Equal', [up(first), pos]), dyUp, f32(0)]);
   if (Hc < H || Wc < W) {
     back = G.add1('Pad', [back, G.i64([0, 0, 0, 0, 0, 0, H - Hc, W - Wc]), f32(0)], { mode: { kind: 'string', v: 'constant' } });
   }
-  return transpose(c, back, NCHW_TO_NHWC);
+  const out = transpose(c, back, NCHW_TO_NHWC);
+  // NCHW models mask `back` once the Transpose pairs cancel; NHWC ones (Keras, core functions) mask `out`.
+  G.poolGrads.set(back, { y, dyUp });
+  G.poolGrads.set(out, { y, dyUp, nhwc: true });
+  return out;
 }
 
 function maxPoolGradScatter(c: LowerCtx): string {

@@ -185,6 +185,42 @@ function maskFromRelu(g: IrGraph, ix: Index): boolean {
   return changed;
 }
 
+/**
+ * Where(Greater(x, 0), v, 0) with v a tiled max-pool gradient routed into x (IrGraph.poolGrads):
+ * v is nonzero only on window maxima, where x > 0 exactly when the window's maximum y > 0. So the
+ * mask moves onto dy at the pooled size (kh·kw times fewer elements) and the full-size one goes:
+ * the ReLU gradient of a ReLU → MaxPool pair. Only where the mask is v's sole reader.
+ */
+function foldReluMaskIntoPoolGrad(g: IrGraph, ix: Index): boolean {
+  const folds: [IrNode, string, string, IrNode][] = [];
+  for (const n of g.nodes) {
+    if (n.op !== 'Where' || n.inputs.length !== 3 || !isConstFilled(g, n.inputs[2]!, 0)) continue;
+    const [cond, v] = n.inputs as [string, string, string];
+    const gt = ix.producer.get(cond), pg = g.poolGrads.get(v);
+    const pool = pg ? ix.producer.get(pg.y) : undefined;
+    // Masking dy changes v for every reader: the mask must be v's only one.
+    if (!pg || soleConsumer(ix, v) !== n || gt?.op !== 'Greater' || !isConstFilled(g, gt.inputs[1]!, 0) || pool?.op !== 'MaxPool') continue;
+    // The pooled x: the MaxPool's input, or (NHWC) what its NHWC → NCHW Transpose reads.
+    const t = pg.nhwc ? ix.producer.get(pool.inputs[0]!) : undefined;
+    const x = pg.nhwc ? (t?.op === 'Transpose' && intsOf(t, 'perm')?.join() === '0,3,1,2' ? t.inputs[0] : undefined) : pool.inputs[0];
+    if (x === undefined || x !== gt.inputs[0]) continue;
+    const up = ix.producer.get(pg.dyUp);
+    if (up && !ix.outputs.has(n.outputs[0]!) && !folds.some((f) => f[3] === up)) folds.push([n, v, pg.y, up]);
+  }
+  for (const [n, v, y, up] of folds) {
+    replaceUses(g, ix, n.outputs[0]!, v);
+    n.outputs = [`${n.outputs[0]}__dead`];
+    // Both names of this gradient (NCHW and NHWC) are done: dy is masked once.
+    for (const [k, p] of g.poolGrads) if (p.dyUp === up.outputs[0]) g.poolGrads.delete(k);
+    const zero = g.scalar('float32', 0), mask = g.fresh('greater'), masked = g.fresh('where');
+    g.nodes.splice(g.nodes.indexOf(up), 0,
+      { op: 'Greater', inputs: [y, zero], outputs: [mask], attrs: {} },
+      { op: 'Where', inputs: [mask, up.inputs[0]!, zero], outputs: [masked], attrs: {} });
+    up.inputs = [masked, ...up.inputs.slice(1)];
+  }
+  return folds.length > 0;
+}
+
 /** Max(x, 0) → Relu; Where(Greater(x, 0), x, Mul(x, a)) → LeakyRelu(a). */
 function recogniseActivations(g: IrGraph, ix: Index): boolean {
   let changed = false;
@@ -324,7 +360,7 @@ function deadCode(g: IrGraph, folded: Map<string, string>): void {
 /** Run the peephole passes to a fixed point, then remove dead code. */
 export function simplify(g: IrGraph): IrGraph {
   const folded = new Map<string, string>();
-  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
   for (let round = 0; round < 8; round++) {
     let changed = false;
     for (const p of passes) {

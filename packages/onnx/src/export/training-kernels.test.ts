@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '@nn/core';
 import { manualSeed, randint, randn, type Tensor } from '@nn/core';
@@ -77,6 +78,28 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
     expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
   });
 
+  it('ReLU → tiled max pool: the ReLU gradient’s mask moves onto dy at the pooled size (no full-size Greater), same gradient', async () => {
+    const w = randn([3, 3, 2, 4]).mul(0.5).requiresGrad_();
+    const f = gradsOf([w], (x) => {
+      const h = nn.conv2d(x, w).relu();                                  // [b, 6, 6, 4]
+      const p = nn.maxPool2d(h, { kernelSize: 2 });                      // [b, 3, 3, 4]
+      return p.mul(p.add(1)).sum();
+    });
+    const model = (x: Tensor) => nn.withGrad(true, () => f(x));
+    const r = await roundTrip(dir, 'relu-pool-grads', model, { inputs: { x: [null, 8, 8, 2] }, params: [['w', w]], training: true }, (b) => [randn([b, 8, 8, 2])]);
+    files.push(r.file);
+    // The filter gradient sums b·36 products: 1e-5 relative to the largest value, as above.
+    expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
+    expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
+    const { fromBinary } = await import('@bufbuild/protobuf');
+    const { ModelProtoSchema } = await import('../gen/onnx_pb');
+    const nodes = fromBinary(ModelProtoSchema, readFileSync(r.file)).graph!.node;
+    const producer = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n.opType] as const)));
+    const greater = nodes.filter((n) => n.opType === 'Greater');
+    expect(greater.length).toBeGreaterThan(0);
+    for (const n of greater) expect(producer.get(n.input[0]!)).toBe('MaxPool');
+  });
+
   it('matmul gradients (transposed Gemm / MatMul) and the gather gradient (scatterAdd)', async () => {
     const w = randn([4, 5]).requiresGrad_(), table = randn([6, 4]).requiresGrad_();
     const ids = randint(0, 6, [3]);
@@ -105,6 +128,6 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
 
   afterAll(() => {
     expect(onnxCheck(files)).toEqual([]);
-    expect(files).toHaveLength(4);
+    expect(files).toHaveLength(5);
   });
 });
