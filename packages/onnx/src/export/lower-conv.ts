@@ -45,7 +45,7 @@ function conv2dBackpropInput(c: LowerCtx): string {
 
 function conv2dBackpropFilter(c: LowerCtx): string {
   // dW[o, c, kh, kw] = Σ_{n,i,j} x[n, c, i·s + kh·d, j·s + kw·d] · dy[n, o, i, j]: one Gemm over
-  // n·i·j of dy as [O, N·OH·OW] with the patches [C·KH·KW, N·OH·OW] that KH·KW strided Slices of x
+  // n·i·j of dy as [O, N·OH·OW] with the patches [KH·KW·C, N·OH·OW] that KH·KW strided Slices of x
   // (as [C, N, H, W]) cut. onnxruntime's Conv would loop over C images with a [O, C·KH·KW]
   // product only KH·KW columns wide; one wide Gemm runs several times faster.
   const [x, dy] = c.ins as [string, string];
@@ -64,10 +64,11 @@ function conv2dBackpropFilter(c: LowerCtx): string {
       slices.push(G.add1('Slice', [xt, G.i64([h0, w0]), G.i64(ends), G.i64([2, 3]), G.i64(g.strides)]));
     }
   }
-  const patches = G.add1('Reshape', [slices.length === 1 ? slices[0]! : G.add1('Concat', slices, { axis: int(1) }), G.i64([C * KH * KW, -1])]);
+  // Stacked on a new leading axis (whole-block copies): rows in (kh, kw, c) order.
+  const patches = G.add1('Reshape', [slices.length === 1 ? slices[0]! : G.add1('Concat', slices, { axis: int(0) }), G.i64([KH * KW * C, -1])]);
   const dyt = G.add1('Reshape', [transpose(c, dy, [3, 0, 1, 2]), G.i64([O, -1])]);
   const dw = G.add1('Gemm', [dyt, patches], { transB: int(1) });
-  return transpose(c, G.add1('Reshape', [dw, G.i64([O, C, KH, KW])]), [2, 3, 1, 0]);
+  return transpose(c, G.add1('Reshape', [dw, G.i64([O, KH, KW, C])]), [1, 2, 3, 0]);
 }
 
 function conv2dBackpropFilterConv(c: LowerCtx): string {
