@@ -62,30 +62,3 @@ describe('simplify: a compiled step’s Conv bias and ReLU mask', () => {
     expect(convBiasRelu([1, 4, 1, 1], [5]).nodes.map((n) => n.op)).toContain('Add');
   });
 });
-
-describe('simplify: MaxPool after a Conv with fed weights leaves onnxruntime’s NCHWc layout', () => {
-  /** Conv(x, W) → Relu → MaxPool 2×2, W a graph input (training step) or an initializer (exported model). */
-  function convPool(fedWeights: boolean) {
-    const g = new IrGraph();
-    g.inputs = [{ name: 'x', dtype: 'float32', dims: [2, 3, 6, 6] }];
-    if (fedWeights) g.inputs.push({ name: 'W', dtype: 'float32', dims: [8, 3, 3, 3] });
-    else g.addInit({ name: 'W', dtype: 'float32', dims: [8, 3, 3, 3], data: new Float32Array(216).fill(0.1) });
-    const y = g.add1('Relu', [g.add1('Conv', ['x', 'W'], { kernel_shape: { kind: 'ints', v: [3, 3] } })]);
-    g.shapes.set(y, [-1, 8, 4, 4]);
-    g.nodes.push({ op: 'MaxPool', inputs: [y], outputs: ['out'], attrs: { kernel_shape: { kind: 'ints', v: [2, 2] }, strides: { kind: 'ints', v: [2, 2] } } });
-    g.outputs = [{ name: 'out', dtype: 'float32', dims: [2, 8, 2, 2] }];
-    return simplify(g);
-  }
-
-  it('pools [N·C, 1, H, W] between two Reshapes (C = 1 is never NCHWc), keeping the output name', () => {
-    const g = convPool(true);
-    expect(g.nodes.map((n) => n.op)).toEqual(['Conv', 'Relu', 'Reshape', 'MaxPool', 'Reshape']);
-    expect(g.nodes[4]!.outputs).toEqual(['out']);
-    expect(Array.from(g.inits.get(g.nodes[2]!.inputs[1]!)!.data as BigInt64Array, Number)).toEqual([-1, 1, 4, 4]);
-    expect(Array.from(g.inits.get(g.nodes[4]!.inputs[1]!)!.data as BigInt64Array, Number)).toEqual([-1, 8, 2, 2]);
-  });
-
-  it('leaves an exported model’s pool (constant weights: its Conv goes NCHWc too) alone', () => {
-    expect(convPool(false).nodes.map((n) => n.op)).toEqual(['Conv', 'Relu', 'MaxPool']);
-  });
-});

@@ -197,12 +197,12 @@ function foldReluMaskIntoPoolGrad(g: IrGraph, ix: Index): boolean {
     if (n.op !== 'Where' || n.inputs.length !== 3 || !isConstFilled(g, n.inputs[2]!, 0)) continue;
     const [cond, v] = n.inputs as [string, string, string];
     const gt = ix.producer.get(cond), pg = g.poolGrads.get(v);
-    const pooled = pg ? pooledInput(ix, pg.y) : undefined;
+    const pool = pg ? ix.producer.get(pg.y) : undefined;
     // Masking dy changes v for every reader: the mask must be v's only one.
-    if (!pg || soleConsumer(ix, v) !== n || gt?.op !== 'Greater' || !isConstFilled(g, gt.inputs[1]!, 0) || pooled === undefined) continue;
+    if (!pg || soleConsumer(ix, v) !== n || gt?.op !== 'Greater' || !isConstFilled(g, gt.inputs[1]!, 0) || pool?.op !== 'MaxPool') continue;
     // The pooled x: the MaxPool's input, or (NHWC) what its NHWC → NCHW Transpose reads.
-    const t = pg.nhwc ? ix.producer.get(pooled) : undefined;
-    const x = pg.nhwc ? (t?.op === 'Transpose' && intsOf(t, 'perm')?.join() === '0,3,1,2' ? t.inputs[0] : undefined) : pooled;
+    const t = pg.nhwc ? ix.producer.get(pool.inputs[0]!) : undefined;
+    const x = pg.nhwc ? (t?.op === 'Transpose' && intsOf(t, 'perm')?.join() === '0,3,1,2' ? t.inputs[0] : undefined) : pool.inputs[0];
     if (x === undefined || x !== gt.inputs[0]) continue;
     const up = ix.producer.get(pg.dyUp);
     if (up && !ix.outputs.has(n.outputs[0]!) && !folds.some((f) => f[3] === up)) folds.push([n, v, pg.y, up]);
@@ -219,48 +219,6 @@ function foldReluMaskIntoPoolGrad(g: IrGraph, ix: Index): boolean {
     up.inputs = [masked, ...up.inputs.slice(1)];
   }
   return folds.length > 0;
-}
-
-/**
- * MaxPool of a Conv (or Conv → Relu) whose weights are not constants (a compiled training step)
- * → Reshape to [N·C, 1, H, W], MaxPool, Reshape back. onnxruntime's NCHWc layout pass converts a
- * pool with C a multiple of 8 and wraps it in layout reorders, which only pay off when the Conv
- * around it is converted too, and a Conv with fed weights never is. Every MaxPool of the same
- * input is rewritten alike, so onnxruntime's common-subexpression pass still merges them.
- */
-function poolOutOfNchwc(g: IrGraph, ix: Index): boolean {
-  const todo: IrNode[] = [];
-  for (const n of g.nodes) {
-    if (n.op !== 'MaxPool' || n.outputs.length !== 1 || n.attrs.pads || n.attrs.auto_pad || n.attrs.dilations) continue;
-    const x = n.inputs[0]!, shape = g.shapes.get(x), k = intsOf(n, 'kernel_shape');
-    if (!shape || shape.length !== 4 || shape.slice(1).some((d) => d < 1) || k?.length !== 2) continue;
-    let p = ix.producer.get(x);
-    if (p?.op === 'Relu') p = ix.producer.get(p.inputs[0]!);
-    if (p?.op === 'Conv' && !g.inits.has(p.inputs[1]!)) todo.push(n);
-  }
-  for (const n of todo) {
-    const x = n.inputs[0]!, k = intsOf(n, 'kernel_shape')!, st = intsOf(n, 'strides') ?? [1, 1];
-    const [, C, H, W] = g.shapes.get(x) as [number, number, number, number];
-    const OH = Math.floor((H - k[0]!) / st[0]!) + 1, OW = Math.floor((W - k[1]!) / st[1]!) + 1;
-    const flat = g.fresh('reshape'), pooled = g.fresh('maxpool');
-    const at = g.nodes.indexOf(n);
-    g.nodes.splice(at, 0, { op: 'Reshape', inputs: [x, g.i64([-1, 1, H, W])], outputs: [flat], attrs: {} });
-    g.nodes.splice(at + 2, 0, { op: 'Reshape', inputs: [pooled, g.i64([-1, C, OH, OW])], outputs: [n.outputs[0]!], attrs: {} });
-    n.inputs = [flat];
-    n.outputs = [pooled];
-  }
-  return todo.length > 0;
-}
-
-/** The x that the MaxPool making `y` pools, looking through poolOutOfNchwc's Reshapes; undefined if none. */
-function pooledInput(ix: Index, y: string): string | undefined {
-  let p = ix.producer.get(y);
-  const wrapped = p?.op === 'Reshape';
-  if (wrapped) p = ix.producer.get(p!.inputs[0]!);
-  if (p?.op !== 'MaxPool') return undefined;
-  if (!wrapped) return p.inputs[0];
-  const r = ix.producer.get(p.inputs[0]!);
-  return r?.op === 'Reshape' ? r.inputs[0] : undefined;
 }
 
 /** Max(x, 0) → Relu; Where(Greater(x, 0), x, Mul(x, a)) → LeakyRelu(a). */
@@ -402,7 +360,7 @@ function deadCode(g: IrGraph, folded: Map<string, string>): void {
 /** Run the peephole passes to a fixed point, then remove dead code. */
 export function simplify(g: IrGraph): IrGraph {
   const folded = new Map<string, string>();
-  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, poolOutOfNchwc, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
   for (let round = 0; round < 8; round++) {
     let changed = false;
     for (const p of passes) {
