@@ -105,7 +105,8 @@ function maxPoolGrad(c: LowerCtx): string {
 
 function maxPoolGradTiled(c: LowerCtx): string {
   // Windows that tile the input (kernel = strides; core pads explicitly, so no padding here). Slice
-  // with steps takes window element i = a·kw + b of every window as one [N, C, OH, OW] tensor; the
+  // with steps (square windows: SpaceToDepth + Split) takes window element i = a·kw + b of every
+  // window as one [N, C, OH, OW] tensor; the
   // first i equal to the window's maximum (the forward's MaxPool output) is where core routes dy.
   // Both `first` and dy are upsampled (nearest) to the input size, and each element keeps dy where
   // its own position in the window is `first`. Rows and columns past the last whole window get zero.
@@ -123,9 +124,16 @@ function maxPoolGradTiled(c: LowerCtx): string {
   const f32 = (v: number) => G.scalar('float32', v);
   // Walk the window backwards so the first match is written last; no match (NaN) leaves K - 1.
   let first = f32(K - 1);
+  // Square windows: SpaceToDepth puts element i of every window in channel block i, and Split cuts
+  // the blocks apart (whole-block copies): cheaper in onnxruntime than K strided Slices.
+  let parts: string[] | undefined;
+  if (kh === kw) {
+    const xc = Hc < H || Wc < W ? G.add1('Slice', [xt, G.i64([0, 0]), G.i64([Hc, Wc]), G.i64([2, 3])]) : xt;
+    parts = G.add('Split', [G.add1('SpaceToDepth', [xc], { blocksize: int(kh) })], { axis: int(1) }, K);
+  }
   for (let i = K - 1; i >= 0; i--) {
     const a = Math.floor(i / kw), b = i % kw;
-    const xi = G.add1('Slice', [xt, G.i64([a, b]), G.i64([Hc, Wc]), G.i64([2, 3]), G.i64([kh, kw])]);
+    const xi = parts ? parts[i]! : G.add1('Slice', [xt, G.i64([a, b]), G.i64([Hc, Wc]), G.i64([2, 3]), G.i64([kh, kw])]);
     first = i === K - 1 ? G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), f32(K - 1)]) : G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), first]);
   }
   const up = (v: string) => G.add1('Resize', [v, '', G.constant('float32', [4], [1, 1, kh, kw])], {
