@@ -106,8 +106,8 @@ function maxPoolGrad(c: LowerCtx): string {
 function maxPoolGradTiled(c: LowerCtx): string {
   // Windows that tile the input (kernel = strides; core pads explicitly, so no padding here). Slice
   // with steps (square windows: SpaceToDepth + Split) takes window element i = a·kw + b of every
-  // window as one [N, C, OH, OW] tensor; the
-  // first i equal to the window's maximum (the forward's MaxPool output) is where core routes dy.
+  // window as one [N, C, OH, OW] tensor; the first i equal to the window's maximum (the forward's
+  // MaxPool output) is where core routes dy.
   // Both `first` and dy are upsampled (nearest) to the input size, and each element keeps dy where
   // its own position in the window is `first`. Rows and columns past the last whole window get zero.
   // In onnxruntime this is a few passes with contiguous operands, where MaxPool's Indices and a
