@@ -59,6 +59,14 @@ export class IrGraph {
   readonly shapes = new Map<string, readonly number[]>();
   /** Element types known from the trace or the lowering. */
   readonly dtypes = new Map<string, IrDType>();
+  /**
+   * Tiled max-pool gradients (lower-conv.ts), by output name: `y` is the MaxPool whose input `x`
+   * the gradient routes into (`nhwc`: the value is the NHWC transpose, and so is the x it masks
+   * against), `dyUp` the upsampled dy. Every nonzero of the gradient sits on a
+   * window maximum, so where a ReLU mask Greater(x, 0) follows, masking dy by y > 0 before the
+   * upsampling gives the same values (a pass uses this to drop the full-size mask).
+   */
+  readonly poolGrads = new Map<string, { y: string; dyUp: string; nhwc?: boolean }>();
   private counter = 0;
   private readonly constCache = new Map<string, string>();
 

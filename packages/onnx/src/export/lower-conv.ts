@@ -44,6 +44,34 @@ function conv2dBackpropInput(c: LowerCtx): string {
 }
 
 function conv2dBackpropFilter(c: LowerCtx): string {
+  // dW[o, c, kh, kw] = Σ_{n,i,j} x[n, c, i·s + kh·d, j·s + kw·d] · dy[n, o, i, j]: one Gemm over
+  // n·i·j of dy as [O, N·OH·OW] with the patches [KH·KW·C, N·OH·OW] that KH·KW strided Slices of x
+  // (as [C, N, H, W]) cut. onnxruntime's Conv would loop over C images with a [O, C·KH·KW]
+  // product only KH·KW columns wide; one wide Gemm runs several times faster.
+  const [x, dy] = c.ins as [string, string];
+  const g = c.op.attrs as unknown as Conv2dGeometry & { filterShape: number[] };
+  const [KH, KW] = g.filterShape as [number, number];
+  const [OH, OW] = spatial(c, 1);
+  const C = inShape(c, 0)[3], O = inShape(c, 1)[3];
+  if (typeof C !== 'number' || typeof O !== 'number') return conv2dBackpropFilterConv(c);
+  const G = c.g;
+  const xt = transpose(c, x, [3, 0, 1, 2]);
+  const slices: string[] = [];
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const h0 = kh * g.dilations[0], w0 = kw * g.dilations[1];
+      const ends = [h0 + (OH - 1) * g.strides[0] + 1, w0 + (OW - 1) * g.strides[1] + 1];
+      slices.push(G.add1('Slice', [xt, G.i64([h0, w0]), G.i64(ends), G.i64([2, 3]), G.i64(g.strides)]));
+    }
+  }
+  // Stacked on a new leading axis (whole-block copies): rows in (kh, kw, c) order.
+  const patches = G.add1('Reshape', [slices.length === 1 ? slices[0]! : G.add1('Concat', slices, { axis: int(0) }), G.i64([KH * KW * C, -1])]);
+  const dyt = G.add1('Reshape', [transpose(c, dy, [3, 0, 1, 2]), G.i64([O, -1])]);
+  const dw = G.add1('Gemm', [dyt, patches], { transB: int(1) });
+  return transpose(c, G.add1('Reshape', [dw, G.i64([O, KH, KW, C])]), [1, 2, 3, 0]);
+}
+
+function conv2dBackpropFilterConv(c: LowerCtx): string {
   // dW[kh,kw,c,o] = Σ_{n,i,j} x[n, i·s + kh·d, j·s + kw·d, c] · dy[n, i, j, o]: a Conv of x as
   // [C, N, H, W] with dy as weights [O, N, OH, OW], strides = d and dilations = s. Its output
   // [C, O, h, w] may be larger than the filter when the forward conv left rows unused: slice.
@@ -70,6 +98,63 @@ function pool(c: LowerCtx, op: 'MaxPool' | 'AveragePool'): string {
 }
 
 function maxPoolGrad(c: LowerCtx): string {
+  const g = c.op.attrs as unknown as Pool2dGeometry;
+  if (g.kernel[0] === g.strides[0] && g.kernel[1] === g.strides[1] && typeof inShape(c, 1)[3] === 'number') return maxPoolGradTiled(c);
+  return maxPoolGradScatter(c);
+}
+
+function maxPoolGradTiled(c: LowerCtx): string {
+  // Windows that tile the input (kernel = strides; core pads explicitly, so no padding here). Slice
+  // with steps (square windows: SpaceToDepth + Split) takes window element i = a·kw + b of every
+  // window as one [N, C, OH, OW] tensor; the first i equal to the window's maximum (the forward's
+  // MaxPool output) is where core routes dy.
+  // Both `first` and dy are upsampled (nearest) to the input size, and each element keeps dy where
+  // its own position in the window is `first`. Rows and columns past the last whole window get zero.
+  // In onnxruntime this is a few passes with contiguous operands, where MaxPool's Indices and a
+  // ScatterElements were the step's two slowest kernels.
+  const [dy, x] = c.ins as [string, string];
+  const { kernel: [kh, kw] } = c.op.attrs as unknown as Pool2dGeometry;
+  const G = c.g, K = kh * kw;
+  const [H, W] = spatial(c, 1);
+  const [OH, OW] = spatial(c, 0);
+  const Hc = OH * kh, Wc = OW * kw;
+  const xt = transpose(c, x, NHWC_TO_NCHW);
+  // The same MaxPool as the forward's: onnxruntime's common-subexpression pass computes it once.
+  const y = G.add1('MaxPool', [xt], { kernel_shape: ints([kh, kw]), strides: ints([kh, kw]) });
+  const f32 = (v: number) => G.scalar('float32', v);
+  // Walk the window backwards so the first match is written last; no match (NaN) leaves K - 1.
+  let first = f32(K - 1);
+  // Square windows: SpaceToDepth puts element i of every window in channel block i, and Split cuts
+  // the blocks apart (whole-block copies): cheaper in onnxruntime than K strided Slices.
+  let parts: string[] | undefined;
+  if (kh === kw) {
+    const xc = Hc < H || Wc < W ? G.add1('Slice', [xt, G.i64([0, 0]), G.i64([Hc, Wc]), G.i64([2, 3])]) : xt;
+    parts = G.add('Split', [G.add1('SpaceToDepth', [xc], { blocksize: int(kh) })], { axis: int(1) }, K);
+  }
+  for (let i = K - 1; i >= 0; i--) {
+    const a = Math.floor(i / kw), b = i % kw;
+    const xi = parts ? parts[i]! : G.add1('Slice', [xt, G.i64([a, b]), G.i64([Hc, Wc]), G.i64([2, 3]), G.i64([kh, kw])]);
+    first = i === K - 1 ? G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), f32(K - 1)]) : G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), first]);
+  }
+  const up = (v: string) => G.add1('Resize', [v, '', G.constant('float32', [4], [1, 1, kh, kw])], {
+    mode: { kind: 'string', v: 'nearest' },
+    coordinate_transformation_mode: { kind: 'string', v: 'asymmetric' },
+    nearest_mode: { kind: 'string', v: 'floor' },
+  });
+  const pos = G.constant('float32', [1, 1, Hc, Wc], Array.from({ length: Hc * Wc }, (_, j) => (Math.floor(j / Wc) % kh) * kw + ((j % Wc) % kw)));
+  const dyUp = up(transpose(c, dy, NHWC_TO_NCHW));
+  let back = G.add1('Where', [G.add1('Equal', [up(first), pos]), dyUp, f32(0)]);
+  if (Hc < H || Wc < W) {
+    back = G.add1('Pad', [back, G.i64([0, 0, 0, 0, 0, 0, H - Hc, W - Wc]), f32(0)], { mode: { kind: 'string', v: 'constant' } });
+  }
+  const out = transpose(c, back, NCHW_TO_NHWC);
+  // NCHW models mask `back` once the Transpose pairs cancel; NHWC ones (Keras, core functions) mask `out`.
+  G.poolGrads.set(back, { y, dyUp });
+  G.poolGrads.set(out, { y, dyUp, nhwc: true });
+  return out;
+}
+
+function maxPoolGradScatter(c: LowerCtx): string {
   // MaxPool's Indices (flat NCHW offsets of the first maximum of each window, as core routes the
   // gradient) say where each dy goes; ScatterElements(add) accumulates overlapping windows.
   if (c.opset < 16) return unsupportedOpset(c);

@@ -128,7 +128,11 @@ function fuseGemmBias(g: IrGraph, ix: Index): boolean {
   return changed;
 }
 
-/** Conv(x, W) followed by Add of a [1, C, 1, 1] (or [C, 1, 1]) initializer → Conv(x, W, B). */
+/**
+ * Conv(x, W) followed by Add of a [1, C, 1, 1] (or [C, 1, 1]) initializer → Conv(x, W, B). Also
+ * Add of Reshape(b, [1, C, 1, 1] or [C, 1, 1]) with b a [C] graph input (a bias in a compiled training step):
+ * onnxruntime then runs one kernel instead of two and can fuse a following Relu into the Conv.
+ */
 function fuseConvBias(g: IrGraph, ix: Index): boolean {
   let changed = false;
   for (const n of g.nodes) {
@@ -136,14 +140,25 @@ function fuseConvBias(g: IrGraph, ix: Index): boolean {
     const add = soleConsumer(ix, n.outputs[0]!);
     if (add?.op !== 'Add') continue;
     const bias = add.inputs[0] === n.outputs[0] ? add.inputs[1]! : add.inputs[0]!;
+    let name: string | undefined;
     const b = g.inits.get(bias);
     const w = g.inits.get(n.inputs[1]!);
-    if (!b || b.dtype !== 'float32' || !w) continue;
-    const d = [...new Array<number>(Math.max(0, 4 - b.dims.length)).fill(1), ...b.dims];
-    if (d.length !== 4 || d[0] !== 1 || d[2] !== 1 || d[3] !== 1 || d[1] !== w.dims[0]) continue;
-    let name = bias;
-    if ((ix.consumers.get(bias) ?? []).length === 1) b.dims = [d[1]!];
-    else name = g.addInit({ ...b, name: g.fresh(`${bias}_1d`), dims: [d[1]!] });
+    const channels = w?.dims[0] ?? g.inputs.find((i) => i.name === n.inputs[1])?.dims[0];
+    if (b && b.dtype === 'float32' && w) {
+      const d = [...new Array<number>(Math.max(0, 4 - b.dims.length)).fill(1), ...b.dims];
+      if (d.length !== 4 || d[0] !== 1 || d[2] !== 1 || d[3] !== 1 || d[1] !== w.dims[0]) continue;
+      name = bias;
+      if ((ix.consumers.get(bias) ?? []).length === 1) b.dims = [d[1]!];
+      else name = g.addInit({ ...b, name: g.fresh(`${bias}_1d`), dims: [d[1]!] });
+    } else {
+      const r = ix.producer.get(bias);
+      const src = r?.op === 'Reshape' ? g.inputs.find((i) => i.name === r.inputs[0]) : undefined;
+      const to = r ? constValues(g, r.inputs[1] ?? '') : undefined;
+      if (!src || src.dtype !== 'float32' || src.dims.length !== 1 || typeof channels !== 'number' || src.dims[0] !== channels || !to) continue;
+      const d = [...new Array<number>(Math.max(0, 4 - to.length)).fill(1), ...to];
+      if (d.length !== 4 || d[0] !== 1 || d[1] !== channels || d[2] !== 1 || d[3] !== 1) continue;
+      name = src.name;
+    }
     n.inputs = [...n.inputs, name];
     n.outputs = [add.outputs[0]!];
     add.outputs = [`${add.outputs[0]}__dead`];
@@ -151,6 +166,59 @@ function fuseConvBias(g: IrGraph, ix: Index): boolean {
     changed = true;
   }
   return changed;
+}
+
+/**
+ * Greater(a, 0) where Relu(a) is also computed → Greater(Relu(a), 0): the same mask (a > 0 exactly
+ * where relu(a) > 0, NaN included), and Relu becomes a's only reader, so onnxruntime can fuse it
+ * into the Conv or Gemm that makes a. This is the ReLU gradient's mask in a training step.
+ */
+function maskFromRelu(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    if (n.op !== 'Greater' || !isConstFilled(g, n.inputs[1]!, 0)) continue;
+    const relu = (ix.consumers.get(n.inputs[0]!) ?? []).find((c) => c.op === 'Relu');
+    if (!relu) continue;
+    n.inputs = [relu.outputs[0]!, n.inputs[1]!];
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * Where(Greater(x, 0), v, 0) with v a tiled max-pool gradient routed into x (IrGraph.poolGrads):
+ * v is nonzero only on window maxima, where x > 0 exactly when the window's maximum y > 0. So the
+ * mask moves onto dy at the pooled size (kh·kw times fewer elements) and the full-size one goes:
+ * the ReLU gradient of a ReLU → MaxPool pair. Only where the mask is v's sole reader.
+ */
+function foldReluMaskIntoPoolGrad(g: IrGraph, ix: Index): boolean {
+  const folds: [IrNode, string, string, IrNode][] = [];
+  for (const n of g.nodes) {
+    if (n.op !== 'Where' || n.inputs.length !== 3 || !isConstFilled(g, n.inputs[2]!, 0)) continue;
+    const [cond, v] = n.inputs as [string, string, string];
+    const gt = ix.producer.get(cond), pg = g.poolGrads.get(v);
+    const pool = pg ? ix.producer.get(pg.y) : undefined;
+    // Masking dy changes v for every reader: the mask must be v's only one.
+    if (!pg || soleConsumer(ix, v) !== n || gt?.op !== 'Greater' || !isConstFilled(g, gt.inputs[1]!, 0) || pool?.op !== 'MaxPool') continue;
+    // The pooled x: the MaxPool's input, or (NHWC) what its NHWC → NCHW Transpose reads.
+    const t = pg.nhwc ? ix.producer.get(pool.inputs[0]!) : undefined;
+    const x = pg.nhwc ? (t?.op === 'Transpose' && intsOf(t, 'perm')?.join() === '0,3,1,2' ? t.inputs[0] : undefined) : pool.inputs[0];
+    if (x === undefined || x !== gt.inputs[0]) continue;
+    const up = ix.producer.get(pg.dyUp);
+    if (up && !ix.outputs.has(n.outputs[0]!) && !folds.some((f) => f[3] === up)) folds.push([n, v, pg.y, up]);
+  }
+  for (const [n, v, y, up] of folds) {
+    replaceUses(g, ix, n.outputs[0]!, v);
+    n.outputs = [`${n.outputs[0]}__dead`];
+    // Both names of this gradient (NCHW and NHWC) are done: dy is masked once.
+    for (const [k, p] of g.poolGrads) if (p.dyUp === up.outputs[0]) g.poolGrads.delete(k);
+    const zero = g.scalar('float32', 0), mask = g.fresh('greater'), masked = g.fresh('where');
+    g.nodes.splice(g.nodes.indexOf(up), 0,
+      { op: 'Greater', inputs: [y, zero], outputs: [mask], attrs: {} },
+      { op: 'Where', inputs: [mask, up.inputs[0]!, zero], outputs: [masked], attrs: {} });
+    up.inputs = [masked, ...up.inputs.slice(1)];
+  }
+  return folds.length > 0;
 }
 
 /** Max(x, 0) → Relu; Where(Greater(x, 0), x, Mul(x, a)) → LeakyRelu(a). */
@@ -292,7 +360,7 @@ function deadCode(g: IrGraph, folded: Map<string, string>): void {
 /** Run the peephole passes to a fixed point, then remove dead code. */
 export function simplify(g: IrGraph): IrGraph {
   const folded = new Map<string, string>();
-  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
   for (let round = 0; round < 8; round++) {
     let changed = false;
     for (const p of passes) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as nn from '@nn/core';
 import { manualSeed, randint, randn, type Tensor } from '@nn/core';
@@ -33,7 +34,7 @@ async function check(name: string, f: (x: Tensor) => Tensor[], shape: number[], 
 describe('training-graph kernels lower to standard ONNX ops', () => {
   manualSeed(3);
 
-  it('conv2d backprop (input: ConvTranspose, filter: Conv with dilation = stride), strided and dilated, same padding', async () => {
+  it('conv2d backprop (input: ConvTranspose, filter: strided Slices of x + one Gemm), strided and dilated, same padding', async () => {
     const w1 = randn([3, 3, 2, 3]).mul(0.3).requiresGrad_(), w2 = randn([2, 2, 3, 2]).mul(0.3).requiresGrad_();
     const f = gradsOf([w1, w2], (x) => {
       const h = nn.conv2d(x, w1, { strides: 2, padding: 'same' }).tanh();
@@ -51,6 +52,54 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
     await check('pool-grads', f, [7, 6, 2], []);
   });
 
+  it('max pooling gradient over windows that tile the input (kernel = strides): ties go to the first maximum, rows and columns past the last window get none', async () => {
+    // Rounded inputs tie often inside a window; t is a leaf, so its gradient is the pooling gradient itself.
+    // 7×7 with kernel 2 and 7×6 with kernel [2, 3] leave uncovered rows / columns.
+    const f = (x: Tensor) => {
+      const t = x.mul(1.5).round().detach().requiresGrad_(true);
+      const a = nn.maxPool2d(t, { kernelSize: 2 }), b = nn.maxPool2d(t.slice([0, 0, 0, 0], [-1, 7, 6, 2]), { kernelSize: [2, 3] });
+      a.mul(a.add(1)).sum().add(b.mul(b.add(2)).sum()).backward();
+      return [t.grad!];
+    };
+    const model = (x: Tensor) => nn.withGrad(true, () => f(x));
+    const inputs = (b: number) => [randn([b, 7, 7, 2])];
+    // The data has ties (a window whose maximum appears twice), or the test would not test them.
+    const x = inputs(64)[0]!.mul(1.5).round().dataSync();
+    let ties = 0;
+    for (let n = 0; n < 64; n++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let ch = 0; ch < 2; ch++) {
+      const w = [0, 1, 7, 8].map((o) => x[((n * 7 + 2 * i) * 7 + 2 * j) * 2 + ch + o * 2]!);
+      if (w.filter((v) => v === Math.max(...w)).length > 1) ties++;
+    }
+    expect(ties).toBeGreaterThan(100);
+    const r = await roundTrip(dir, 'pool-tiled-grads', model, { inputs: { x: [null, 7, 7, 2] }, training: true, opset: 15 }, inputs);
+    files.push(r.file);
+    // One dy per window, copied (not summed) to one element: exact in float32 up to dy's own rounding.
+    expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
+    expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
+  });
+
+  it('ReLU → tiled max pool: the ReLU gradient’s mask moves onto dy at the pooled size (no full-size Greater), same gradient', async () => {
+    const w = randn([3, 3, 2, 4]).mul(0.5).requiresGrad_();
+    const f = gradsOf([w], (x) => {
+      const h = nn.conv2d(x, w).relu();                                  // [b, 6, 6, 4]
+      const p = nn.maxPool2d(h, { kernelSize: 2 });                      // [b, 3, 3, 4]
+      return p.mul(p.add(1)).sum();
+    });
+    const model = (x: Tensor) => nn.withGrad(true, () => f(x));
+    const r = await roundTrip(dir, 'relu-pool-grads', model, { inputs: { x: [null, 8, 8, 2] }, params: [['w', w]], training: true }, (b) => [randn([b, 8, 8, 2])]);
+    files.push(r.file);
+    // The filter gradient sums b·36 products: 1e-5 relative to the largest value, as above.
+    expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
+    expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
+    const { fromBinary } = await import('@bufbuild/protobuf');
+    const { ModelProtoSchema } = await import('../gen/onnx_pb');
+    const nodes = fromBinary(ModelProtoSchema, readFileSync(r.file)).graph!.node;
+    const producer = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n.opType] as const)));
+    const greater = nodes.filter((n) => n.opType === 'Greater');
+    expect(greater.length).toBeGreaterThan(0);
+    for (const n of greater) expect(producer.get(n.input[0]!)).toBe('MaxPool');
+  });
+
   it('matmul gradients (transposed Gemm / MatMul) and the gather gradient (scatterAdd)', async () => {
     const w = randn([4, 5]).requiresGrad_(), table = randn([6, 4]).requiresGrad_();
     const ids = randint(0, 6, [3]);
@@ -62,8 +111,8 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
     await check('dense-grads', f, [4], [['w', w], ['table', table], ['ids', ids]]);
   });
 
-  it('a gradient kernel that needs ScatterElements(add) is an UnsupportedOpError below opset 16', () => {
-    const f = gradsOf([], (x) => nn.maxPool2d(x, { kernelSize: 2 }).sum());
+  it('a gradient kernel that needs ScatterElements(add) (overlapping max-pool windows) is an UnsupportedOpError below opset 16', () => {
+    const f = gradsOf([], (x) => nn.maxPool2d(x, { kernelSize: 3, strides: 1 }).sum());
     const model = (x: Tensor) => nn.withGrad(true, () => f(x));
     const err = (() => {
       try {
@@ -79,6 +128,6 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
 
   afterAll(() => {
     expect(onnxCheck(files)).toEqual([]);
-    expect(files).toHaveLength(3);
+    expect(files).toHaveLength(5);
   });
 });
