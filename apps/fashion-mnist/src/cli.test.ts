@@ -23,8 +23,8 @@ describe('command line', () => {
     expect(parseOptions(['--engine', 'ort']).engine).toBe('ort');
     expect(() => parseOptions(['--model', 'resnet'])).toThrow(/--model must be mlp or cnn; got "resnet"/);
   });
-  it('--model cnn trains with augmentation (no plain comparison run unless --augment) and 12 epochs by default', () => {
-    expect(parseOptions(['--model', 'cnn'])).toMatchObject({ model: 'cnn', augment: true, comparePlain: false, epochs: 12 });
+  it('--model cnn trains with augmentation (no plain comparison run unless --augment) and 15 epochs by default', () => {
+    expect(parseOptions(['--model', 'cnn'])).toMatchObject({ model: 'cnn', augment: true, comparePlain: false, epochs: 15 });
     expect(parseOptions(['--model', 'cnn', '--augment'])).toMatchObject({ augment: true, comparePlain: true });
     expect(parseOptions([])).toMatchObject({ model: 'mlp', augment: false, comparePlain: false, epochs: 12 });
   });

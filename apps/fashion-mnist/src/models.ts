@@ -66,8 +66,8 @@ export class TorchMlp extends nn.Module {
 export const CNN_SHIFT = 0.07;
 
 /**
- * `--model cnn`: a small conv net (conv 32 → BN → pool → conv 64 → BN → pool → dropout → dense 128 →
- * dropout → 10), Keras style, with the augmentation layers in front (training only; they compile
+ * `--model cnn`: a small conv net (conv 32 → BN → pool → conv 64 → BN → pool → dense 128 → dropout
+ * → 10; a dropout on the flattened features as well slowed learning: 90.7% after 12 epochs), Keras style, with the augmentation layers in front (training only; they compile
  * on the ort engine). Inputs stay the 784 z-scored pixels (reshaped to a 28×28×1 image first), so
  * the checkpoint, ONNX export and serving take the same input as the MLP.
  */
@@ -85,9 +85,8 @@ export function kerasCnn(augment: AugmentConfig | undefined, dropout = 0.3): Fun
     x = layers.MaxPooling2D({ poolSize: 2, name: `pool_${i}` })(x);
   }
   x = layers.Flatten({ name: 'flatten' })(x);
-  x = layers.Dropout(dropout, { name: 'dropout_1' })(x);
   x = layers.Dense(128, { activation: 'relu', name: 'dense_1' })(x);
-  x = layers.Dropout(dropout, { name: 'dropout_2' })(x);
+  x = layers.Dropout(dropout, { name: 'dropout' })(x);
   const outputs = layers.Dense(10, { name: 'logits' })(x);
   return Model({ inputs, outputs, name: 'fmnist_cnn' });
 }
@@ -99,20 +98,18 @@ export class TorchCnn extends nn.Module {
   conv2 = new nn.Conv2d(32, 64, 3, { padding: 1, bias: false });
   bn2 = new nn.BatchNorm2d(64);
   pool = new nn.MaxPool2d(2);
-  drop1: nn.Dropout;
   fc1 = new nn.Linear(64 * 7 * 7, 128);
-  drop2: nn.Dropout;
+  drop: nn.Dropout;
   fc2 = new nn.Linear(128, 10);
   constructor(dropout = 0.3) {
     super();
-    this.drop1 = new nn.Dropout(dropout);
-    this.drop2 = new nn.Dropout(dropout);
+    this.drop = new nn.Dropout(dropout);
   }
   override forward(x: Tensor): Tensor {
     let h = x.reshape([-1, 1, 28, 28]);
     h = this.pool(this.bn1(this.conv1(h)).relu());
     h = this.pool(this.bn2(this.conv2(h)).relu());
-    h = this.drop1(h.reshape([h.shape[0]!, 64 * 7 * 7]));
-    return this.fc2(this.drop2(this.fc1(h).relu()));
+    h = h.reshape([h.shape[0]!, 64 * 7 * 7]);
+    return this.fc2(this.drop(this.fc1(h).relu()));
   }
 }
