@@ -12,7 +12,7 @@ export const CNN_EPOCHS = 15;
 export const FLAGS: readonly { flag: string; value?: string; default: string; help: string }[] = [
   { flag: '--epochs', value: 'N', default: '12 (mlp) or 15 (cnn); 2 with --quick', help: 'training epochs' },
   { flag: '--engine', value: 'auto|ort|eager|wasm|cpu|node|node-gpu', default: 'auto', help: "auto: training steps compiled for onnxruntime when @nn/onnx loads (fit's default engine; compileTrainStep in the PyTorch loop), the rest on tfjs auto (tfjs-node-gpu > tfjs-node > wasm > cpu); ort: the same, required; eager: eager training on tfjs auto; a tfjs engine name: eager training on it" },
-  { flag: '--model', value: 'mlp|cnn', default: 'mlp', help: 'mlp: 784-512-BN-dropout-256-dropout-10; cnn: a small conv net (conv32-BN-pool-conv64-BN-pool-dense128-dropout-10) trained with augmentation on (random flip and whole-pixel shifts up to 7%, Keras layers or @nn/data transforms)' },
+  { flag: '--model', value: 'mlp|cnn', default: 'mlp', help: 'mlp: 784-512-BN-dropout-256-dropout-10; cnn: a small conv net (conv32-BN-pool-conv64-BN-pool-dense128-dropout-10) trained with augmentation on (random flip and shifts of one whole pixel at most, Keras layers or @nn/data transforms)' },
   { flag: '--style', value: 'keras|torch', default: 'keras', help: 'Keras door (Model, compile/fit, callbacks) or PyTorch door (nn.Module, DataLoader, optim.Adam, a manual loop)' },
   { flag: '--out', value: 'DIR', default: 'runs', help: 'where plots, logs, the checkpoint and the ONNX file go' },
   { flag: '--data', value: 'DIR', default: "Debian's /usr/share/datasets/fashion-mnist, else the subset in apps/fashion-mnist/data", help: 'a folder with the four Fashion-MNIST IDX files (.gz or not)' },
