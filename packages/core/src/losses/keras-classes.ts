@@ -1,5 +1,6 @@
 import { ValueError } from '../errors';
 import { isTracked } from '../engine';
+import { isLayer, isModule } from '../brand';
 import type { Tensor } from '../tensor';
 import {
   binaryCrossentropy,
@@ -90,8 +91,10 @@ export function canonicalLossName(name: string): string {
 
 /**
  * Resolve `compile({ loss })`: a name (`'mse'`, `'sparseCategoricalCrossentropy'`,
- * `'sparse_categorical_crossentropy'`, `'MeanSquaredError'` …), a {@link Loss} object, or a function
- * `(yTrue, yPred) → per-sample or scalar loss` (reduced with `sum_over_batch_size`).
+ * `'sparse_categorical_crossentropy'`, `'MeanSquaredError'` …), a {@link Loss} object, a function
+ * `(yTrue, yPred) → per-sample or scalar loss` (reduced with `sum_over_batch_size`), or a
+ * PyTorch-door loss module (`new nn.CrossEntropyLoss()`), which is called in PyTorch's order
+ * `(input, target)`.
  *
  * @example
  * ```ts
@@ -101,6 +104,11 @@ export function canonicalLossName(name: string): string {
  */
 export function getLoss(id: string | Loss | ((yTrue: Tensor, yPred: Tensor) => Tensor)): LossFn {
   if (id instanceof Loss) return id.fn;
+  if (isModule(id as unknown) && !isLayer(id as unknown)) {
+    // A PyTorch-door loss module (`new nn.CrossEntropyLoss()`) is called (input, target), PyTorch's order.
+    const m = id as unknown as (yPred: Tensor, yTrue: Tensor) => Tensor;
+    return new Loss((id as { constructor: { name: string } }).constructor.name || 'module_loss', (t, p) => m(p, t)).fn;
+  }
   if (typeof id === 'function') {
     if ('lossName' in id) return id as LossFn;
     return new Loss(id.name || 'custom_loss', (t, p) => {

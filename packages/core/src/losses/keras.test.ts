@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../ops';
+import * as nn from '../nn/torch';
 import { classWeightToSampleWeight } from './class-weights';
 import * as K from './keras';
 import { BinaryCrossentropy, getLoss, MeanSquaredError, SparseCategoricalCrossentropy } from './keras-classes';
@@ -78,5 +79,13 @@ describe('Keras loss objects, reductions, sample and class weights', () => {
     expect(custom.lossName).toBe('myLoss');
     expect(custom(yt, yp).item()).toBe(3 / 4); // |[1, 0, -2, 0]| summed over 4 samples
     expect(() => getLoss('cosine')).toThrow(/Unknown loss "cosine"\..*Known: mse, mae/);
+  });
+  it('getLoss calls a PyTorch-door loss module in its own order (input, target), not Keras\'s (yTrue, yPred)', () => {
+    const logits = tensor([[2, 0.5, -1], [0.1, 0.2, 3]]), labels = tensor([0, 2], [2], { dtype: 'int32' });
+    const viaModule = getLoss(new nn.CrossEntropyLoss() as never);
+    expect(viaModule(labels, logits).item()).toBeCloseTo(nn.functional.crossEntropy(logits, labels).item(), 12);
+    expect(viaModule.lossName).toBe('CrossEntropyLoss');
+    const mse = getLoss(new nn.MSELoss() as never);
+    expect(mse(yt, yp).item()).toBe(1.25);
   });
 });

@@ -101,6 +101,21 @@ describe('ort engine: what it cannot compile runs eagerly, with the reason', () 
     r.got.forEach((v, i) => expect(Math.abs(v - r.want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(r.want[i]!))));
   });
 
+  it('a PyTorch loss module (new nn.CrossEntropyLoss()) is called as (input, target), like the function loss', async () => {
+    const batches = data(3, 8, 6, 3);
+    const run = async (l: Parameters<typeof compileTrainStep>[1]['loss']) => {
+      manualSeed(4);
+      const m = new nn.Sequential(new nn.Linear(6, 5), new nn.ReLU(), new nn.Linear(5, 3));
+      const e = await compileTrainStep(m, { optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: l, inputShape: [6], device: 'cpu' });
+      const out: number[] = [];
+      for (const { x, y } of batches) out.push(await e.step(x, y));
+      await e.dispose();
+      return out;
+    };
+    const want = await run(loss), got = await run(new nn.CrossEntropyLoss() as never);
+    expect(got).toEqual(want); // same graph, same numbers; (yTrue, yPred) order would fail on the targets' shape
+  });
+
   it('a forward that reads tensor values cannot be traced', async () => {
     const r = await fallbackCase(() => new Peeking(), 6);
     expect(r.got).toEqual(r.want);

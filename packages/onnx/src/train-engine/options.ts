@@ -1,4 +1,4 @@
-import { getLoss, type Optimizer, type Tensor } from '@nn/core';
+import { getLoss, isLayer, isModule, type Optimizer, type Tensor } from '@nn/core';
 import type { LoweringTarget } from '../export/lower-webgpu';
 import type { Device } from '../runtime/open-session';
 import type { StepLoss } from './step-trace';
@@ -10,7 +10,7 @@ export type BatchData = Tensor | Float32Array | Float64Array | Int32Array | read
 export interface CompileTrainStepOptions {
   /** The optimizer (either door). @default the one given to `model.compile` */
   optimizer?: Optimizer;
-  /** `(yTrue, yPred) => scalar`, a loss name of `compile` ('sparseCategoricalCrossentropy', 'mse' …) or a Keras loss object. @default the compiled loss */
+  /** `(yTrue, yPred) => scalar`, a loss name of `compile` ('sparseCategoricalCrossentropy', 'mse' …), a Keras loss object or a PyTorch loss module (`new nn.CrossEntropyLoss()`). @default the compiled loss */
   loss?: LossArg;
   /** Shape of ONE sample, e.g. `[784]`. */
   inputShape: readonly number[];
@@ -78,11 +78,12 @@ export interface CompileTrainStepOptions {
   onFallback?: (reason: string) => void;
 }
 
-/** A loss as `compile` takes it: a function, a name, or a Keras loss object (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`). */
+/** A loss as `compile` takes it: a function `(yTrue, yPred)`, a name, a Keras loss object (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`) or a PyTorch-door loss module (`new nn.CrossEntropyLoss()`, called as `(input, target)`). */
 export type LossArg = StepLoss | string | Parameters<typeof getLoss>[0];
 
-/** The loss function of a {@link LossArg} (a name or Keras loss object through core's `getLoss`). */
+/** The loss function of a {@link LossArg} (a name, Keras loss object or PyTorch loss module through core's `getLoss`). */
 export function resolveLoss(l: LossArg): StepLoss {
-  if (typeof l === 'function' && !('lossName' in l)) return l as StepLoss;
+  const torchModule = isModule(l as unknown) && !isLayer(l as unknown);
+  if (typeof l === 'function' && !('lossName' in l) && !torchModule) return l as StepLoss;
   return getLoss(l as Parameters<typeof getLoss>[0]);
 }
