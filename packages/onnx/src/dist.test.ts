@@ -9,7 +9,9 @@ import { fit, manualSeed, nn, optimizers, randint, randn } from '@nn/core';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const built = ['../dist/index.js', '../dist/index.cjs', '../../core/dist/index.js', '../../core/dist/index.cjs'].every((p) => existsSync(here(p)));
 
-function run(script: string): { format: string; before: string[]; after: string[]; loss: number[]; sameCore?: boolean } {
+interface Augment { fallbacks: string[]; randoms: number; ort: number; loss: number[] }
+
+function run(script: string): { format: string; before: string[]; after: string[]; loss: number[]; sameCore?: boolean; augment: Augment } {
   const out = execFileSync(process.execPath, [here(`../test-dist/${script}`)], { cwd: here('..'), encoding: 'utf8', env: { ...process.env, NN_FIT_ENGINE: '' } });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
@@ -38,6 +40,12 @@ describe('the built packages: fit({ engine: "ort" }) from require and from impor
       // float32 compiled steps vs float64 eager: 1e-5 relative, as the parity tests (and the same dropout masks).
       const want = await eager();
       r.loss.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, want[i]!)));
+      // Keras augmentation layers compile (their plans are per-step random inputs: flip + translation),
+      // and nn.CrossEntropyLoss() as the loss is called (input, target): steps 2 and 3 ran in onnxruntime.
+      expect(r.augment.fallbacks).toEqual([]);
+      expect(r.augment.randoms).toBeGreaterThanOrEqual(2);
+      expect(r.augment.ort).toBe(2);
+      expect(r.augment.loss.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
     });
   }
 });
