@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { metrics, noGrad, scope, tensor, type Tensor } from '@nn/core';
 import { FASHION_MNIST_CLASSES } from '@nn/data';
-import { classReportPlot, confusionMatrixPlot, misclassifiedGridPng, mostConfidentErrors, savePlot, writeErrorAnalysis, writeFileAtomic } from '@nn/monitor';
+import { classReportPlot, confusionMatrixPlot, misclassifiedGridPng, savePlot, writeErrorAnalysis, writeFileAtomic } from '@nn/monitor';
 import type { Options } from './options';
 import type { TrainResult } from './train';
 
@@ -27,27 +27,22 @@ function testLogits(r: TrainResult, batch = 1000): Float32Array {
 export async function errorAnalysis(opts: Options, r: TrainResult): Promise<string[]> {
   console.log('\n== Error analysis (test set) ==');
   const logits = testLogits(r);
-  const scores = Array.from({ length: r.yTest.length }, (_, i) => logits.subarray(i * 10, i * 10 + 10));
   const names = [...FASHION_MNIST_CLASSES];
-  const rep = metrics.classificationReport(r.yTest, scores, { classNames: names });
+  // One computation (core's metrics, through @nn/monitor): printed here, plotted here, and written to
+  // the run's log folder as error-analysis.json for the dashboard (npx nn-monitor <out>/logs).
+  const a = await writeErrorAnalysis(r.runDir, { labels: r.yTest, scores: logits, numClasses: 10, classNames: names, images: r.xTest, imageShape: [28, 28], count: 24 });
+  const rep: metrics.ClassificationReport = { ...a.report, matrix: a.confusionMatrix };
   console.log(metrics.formatClassificationReport(rep));
-  const auc = metrics.rocAucScore(r.yTest, scores) as number;
-  const top2 = new metrics.SparseTopKCategoricalAccuracy({ k: 2 });
-  top2.update(tensor(r.yTest, [r.yTest.length], { dtype: 'int32' }), tensor(logits, [r.yTest.length, 10]));
-  const byRecall = [...rep.perClass].sort((a, b) => a.recall - b.recall);
+  const byRecall = [...rep.perClass].sort((x, y) => x.recall - y.recall);
   const m = rep.matrix;
   let worst = { t: 0, p: 1, n: -1 };
   m.forEach((row, t) => row.forEach((n, p) => { if (t !== p && n > worst.n) worst = { t, p, n }; }));
-  console.log(`ROC-AUC (one-vs-rest, macro; exact, as scikit-learn) ${auc.toFixed(4)}; top-2 accuracy ${(top2.result() * 100).toFixed(2)}%.`);
+  console.log(`ROC-AUC (one-vs-rest, macro; exact, as scikit-learn) ${a.rocAuc === null ? `undefined (${a.rocAucError})` : a.rocAuc.toFixed(4)}; top-2 accuracy ${(a.top2Accuracy * 100).toFixed(2)}%.`);
   console.log(`Hardest class: ${byRecall[0]!.name} (recall ${(byRecall[0]!.recall * 100).toFixed(1)}%); most common confusion: ${names[worst.t]} → ${names[worst.p]} (${worst.n} of ${rep.perClass[worst.t]!.support}).`);
   await savePlot(confusionMatrixPlot(m, { classNames: names, title: 'Fashion-MNIST test set: confusion matrix' }), join(opts.out, 'confusion-matrix.png'));
   await savePlot(confusionMatrixPlot(m, { classNames: names, title: 'Fashion-MNIST test set: confusion matrix' }), join(opts.out, 'confusion-matrix.svg'));
   await savePlot(classReportPlot(rep), join(opts.out, 'per-class.svg'));
-  const picks = mostConfidentErrors(r.yTest, logits, 10, { count: 24 });
-  await writeFileAtomic(join(opts.out, 'misclassified.png'), misclassifiedGridPng(r.xTest, picks, { classNames: names, columns: 8 }));
-  console.log(`Wrote confusion-matrix.png, per-class.svg and misclassified.png (the ${picks.length} most confident mistakes) to ${opts.out}/.`);
-  // The dashboard's copy: the same numbers and mistakes, in the run's log folder (npx nn-monitor <out>/logs).
-  await writeErrorAnalysis(r.runDir, { labels: r.yTest, scores: logits, numClasses: 10, classNames: names, images: r.xTest, imageShape: [28, 28], count: 24 });
-  console.log(`Wrote ${join(r.runDir, 'error-analysis.json')} (shown by \`npx nn-monitor ${join(opts.out, 'logs')}\`).`);
+  await writeFileAtomic(join(opts.out, 'misclassified.png'), misclassifiedGridPng(r.xTest, a.mistakes, { classNames: names, columns: 8 }));
+  console.log(`Wrote confusion-matrix.png, per-class.svg and misclassified.png (the ${a.mistakes.length} most confident mistakes) to ${opts.out}/, and ${join(r.runDir, 'error-analysis.json')} (shown by \`npx nn-monitor ${join(opts.out, 'logs')}\`).`);
   return ['confusion-matrix.png', 'per-class.svg', 'misclassified.png'];
 }

@@ -69,8 +69,8 @@ function fixIndex(i: number, n: number, mode: FillMode): number {
   return m < n ? m : p - 1 - m;
 }
 
-/** How the fill mode and interpolation of {@link affineResample} read the source. */
-export interface ResampleFill {
+/** How the fill mode and interpolation of a resampling read the source. */
+interface ResampleFill {
   mode: FillMode;
   interpolation: Interpolation;
   value: number;
@@ -139,21 +139,10 @@ function applyPlan(x4: Tensor, plan: Tensor, fill: ResampleFill): Tensor {
 
 /**
  * Resample each image through an affine map (Keras `affine_transform`): output pixel (x, y) reads
- * the input at (a0·x + a1·y + a2, b0·x + b1·y + b2), x the column and y the row. Implemented as
- * up to four `gather`s of the [B·H·W, C] pixels with per-pixel weights, so it runs on any backend.
- */
-export function affineResample(x4: Tensor, maps: readonly (readonly number[])[], fill: ResampleFill): Tensor {
-  const [B, H, W] = x4.shape as [number, number, number];
-  const N = B * H * W;
-  const plan = new Float32Array(planRows(fill) * N);
-  fillPlan(plan, maps, H, W, fill);
-  return applyPlan(x4, o.tensor(plan, [planRows(fill), N]), fill);
-}
-
-/**
- * {@link affineResample} with maps drawn per batch from a generator by `draw` (one call per image, in
- * batch order): the per-pixel plan is a {@link o.randomFrom} value, so a compiled step (the `ort`
- * engine) recomputes it every step from the same generator, as eager code does.
+ * the input at (a0·x + a1·y + a2, b0·x + b1·y + b2), x the column and y the row, one map per image
+ * drawn from `generator` by `draw` (in batch order). The per-pixel plan is a `randomFrom` value, so
+ * a compiled step (the `ort` engine) recomputes it every step from the same generator, as eager
+ * code does; it is applied with up to four `gather`s, so it runs on any backend.
  */
 function randomResample(x4: Tensor, generator: Generator, draw: (g: Generator) => number[], fill: ResampleFill, name: string): Tensor {
   const [B, H, W] = x4.shape as [number, number, number];
