@@ -67,6 +67,13 @@ export class IrGraph {
    * upsampling gives the same values (a pass uses this to drop the full-size mask).
    */
   readonly poolGrads = new Map<string, { y: string; dyUp: string; nhwc?: boolean }>();
+  /**
+   * Square max-pool windows cut apart by a tiled max-pool gradient (lower-conv.ts): the first
+   * output of a Split of SpaceToDepth(x) (`cropped`: of a Slice of x that drops the rows and
+   * columns past the last whole window) → the window size. A MaxPool of the same x over the same
+   * windows is the elementwise Max of the Split's outputs (a pass uses this).
+   */
+  readonly poolWindows = new Map<string, { k: number; cropped: boolean }>();
   private counter = 0;
   private readonly constCache = new Map<string, string>();
 

@@ -197,12 +197,12 @@ function foldReluMaskIntoPoolGrad(g: IrGraph, ix: Index): boolean {
     if (n.op !== 'Where' || n.inputs.length !== 3 || !isConstFilled(g, n.inputs[2]!, 0)) continue;
     const [cond, v] = n.inputs as [string, string, string];
     const gt = ix.producer.get(cond), pg = g.poolGrads.get(v);
-    const pool = pg ? ix.producer.get(pg.y) : undefined;
+    const pooled = pg ? maxPoolInput(g, ix, pg.y) : undefined;
     // Masking dy changes v for every reader: the mask must be v's only one.
-    if (!pg || soleConsumer(ix, v) !== n || gt?.op !== 'Greater' || !isConstFilled(g, gt.inputs[1]!, 0) || pool?.op !== 'MaxPool') continue;
+    if (!pg || soleConsumer(ix, v) !== n || gt?.op !== 'Greater' || !isConstFilled(g, gt.inputs[1]!, 0) || pooled === undefined) continue;
     // The pooled x: the MaxPool's input, or (NHWC) what its NHWC → NCHW Transpose reads.
-    const t = pg.nhwc ? ix.producer.get(pool.inputs[0]!) : undefined;
-    const x = pg.nhwc ? (t?.op === 'Transpose' && intsOf(t, 'perm')?.join() === '0,3,1,2' ? t.inputs[0] : undefined) : pool.inputs[0];
+    const t = pg.nhwc ? ix.producer.get(pooled) : undefined;
+    const x = pg.nhwc ? (t?.op === 'Transpose' && intsOf(t, 'perm')?.join() === '0,3,1,2' ? t.inputs[0] : undefined) : pooled;
     if (x === undefined || x !== gt.inputs[0]) continue;
     const up = ix.producer.get(pg.dyUp);
     if (up && !ix.outputs.has(n.outputs[0]!) && !folds.some((f) => f[3] === up)) folds.push([n, v, pg.y, up]);
@@ -219,6 +219,76 @@ function foldReluMaskIntoPoolGrad(g: IrGraph, ix: Index): boolean {
     up.inputs = [masked, ...up.inputs.slice(1)];
   }
   return folds.length > 0;
+}
+
+/** The chain SpaceToDepth (of a crop Slice, or not) → Split behind a registered window split. */
+function windowChain(g: IrGraph, ix: Index, part0: string): { base: string; nodes: IrNode[] } | undefined {
+  const w = g.poolWindows.get(part0);
+  const split = ix.producer.get(part0);
+  const s2d = split?.op === 'Split' ? ix.producer.get(split.inputs[0]!) : undefined;
+  if (!w || !split || s2d?.op !== 'SpaceToDepth') return undefined;
+  if (!w.cropped) return { base: s2d.inputs[0]!, nodes: [s2d, split] };
+  const crop = ix.producer.get(s2d.inputs[0]!);
+  return crop?.op === 'Slice' ? { base: crop.inputs[0]!, nodes: [crop, s2d, split] } : undefined;
+}
+
+/** The input a max pool reads: a MaxPool's, or that of a Max over a registered window split. */
+function maxPoolInput(g: IrGraph, ix: Index, y: string): string | undefined {
+  const p = ix.producer.get(y);
+  if (p?.op === 'MaxPool') return p.inputs[0];
+  if (p?.op === 'Max' && p.inputs.length > 1) return windowChain(g, ix, p.inputs[0]!)?.base;
+  return undefined;
+}
+
+/**
+ * MaxPool(x) with square windows that tile x, where the graph also cuts those windows apart with
+ * SpaceToDepth → Split (a tiled max-pool gradient does): the elementwise Max of the Split's parts.
+ * The same values (a maximum is exact), without onnxruntime's blocked-layout MaxPool and the two
+ * full-size layout reorders it brings: about a tenth of a small CNN's step at batch 256.
+ */
+function maxPoolFromWindows(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const part0 of g.poolWindows.keys()) {
+    const chain = windowChain(g, ix, part0);
+    if (!chain) continue;
+    const k = g.poolWindows.get(part0)!.k;
+    const split = chain.nodes[chain.nodes.length - 1]!;
+    for (const m of g.nodes) {
+      if (m.op !== 'MaxPool' || m.outputs.length !== 1 || !plainTiledPool(m, k) || !sameValue(ix, m.inputs[0]!, chain.base)) continue;
+      // The chain must run before the pool's readers: it reads the pool's own input (the same
+      // value, perhaps another Transpose node's name) and moves to just before the pool.
+      const at = g.nodes.indexOf(m);
+      if (chain.nodes.some((c) => g.nodes.indexOf(c) > at)) {
+        chain.nodes[0]!.inputs = [m.inputs[0]!, ...chain.nodes[0]!.inputs.slice(1)];
+        chain.base = m.inputs[0]!;
+        g.nodes = g.nodes.filter((c) => !chain.nodes.includes(c));
+        g.nodes.splice(g.nodes.indexOf(m), 0, ...chain.nodes);
+      }
+      m.op = 'Max';
+      m.inputs = [...split.outputs];
+      m.attrs = {};
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** a and b are one value: the same name, or the same Transpose of the same value. */
+function sameValue(ix: Index, a: string, b: string): boolean {
+  if (a === b) return true;
+  const pa = ix.producer.get(a), pb = ix.producer.get(b);
+  return pa?.op === 'Transpose' && pb?.op === 'Transpose' && pa.inputs[0] === pb.inputs[0] && intsOf(pa, 'perm')?.join() === intsOf(pb, 'perm')?.join();
+}
+
+/** A MaxPool with k×k windows, strides k, and no padding, dilation or ceil mode. */
+function plainTiledPool(m: IrNode, k: number): boolean {
+  const ks = intsOf(m, 'kernel_shape'), st = intsOf(m, 'strides');
+  if (ks?.length !== 2 || ks[0] !== k || ks[1] !== k || st?.length !== 2 || st[0] !== k || st[1] !== k) return false;
+  const pads = intsOf(m, 'pads'), dil = intsOf(m, 'dilations');
+  const other = Object.keys(m.attrs).filter((a) => !['kernel_shape', 'strides', 'pads', 'dilations', 'auto_pad', 'ceil_mode', 'storage_order'].includes(a));
+  const autoPad = m.attrs.auto_pad as { v?: unknown } | undefined;
+  const ceil = m.attrs.ceil_mode as { v?: unknown } | undefined;
+  return other.length === 0 && (!pads || pads.every((p) => p === 0)) && (!dil || dil.every((d) => d === 1)) && (autoPad === undefined || autoPad.v === 'NOTSET') && (ceil === undefined || ceil.v === 0);
 }
 
 /** Max(x, 0) → Relu; Where(Greater(x, 0), x, Mul(x, a)) → LeakyRelu(a). */
@@ -360,7 +430,7 @@ function deadCode(g: IrGraph, folded: Map<string, string>): void {
 /** Run the peephole passes to a fixed point, then remove dead code. */
 export function simplify(g: IrGraph): IrGraph {
   const folded = new Map<string, string>();
-  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, maxPoolFromWindows, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
   for (let round = 0; round < 8; round++) {
     let changed = false;
     for (const p of passes) {

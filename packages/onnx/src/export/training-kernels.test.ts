@@ -78,7 +78,7 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
     expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
   });
 
-  it('ReLU → tiled max pool: the ReLU gradient’s mask moves onto dy at the pooled size (no full-size Greater), same gradient', async () => {
+  it('ReLU → tiled max pool: the ReLU gradient’s mask moves onto dy at the pooled size (no full-size Greater), the pool is a Max of the gradient’s window split, same gradient', async () => {
     const w = randn([3, 3, 2, 4]).mul(0.5).requiresGrad_();
     const f = gradsOf([w], (x) => {
       const h = nn.conv2d(x, w).relu();                                  // [b, 6, 6, 4]
@@ -97,7 +97,16 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
     const producer = new Map(nodes.flatMap((n) => n.output.map((o) => [o, n.opType] as const)));
     const greater = nodes.filter((n) => n.opType === 'Greater');
     expect(greater.length).toBeGreaterThan(0);
-    for (const n of greater) expect(producer.get(n.input[0]!)).toBe('MaxPool');
+    // The pooled value is the elementwise Max of the windows the gradient's SpaceToDepth → Split
+    // cut apart (no MaxPool left, forward or backward), and the mask reads it.
+    expect(nodes.filter((n) => n.opType === 'MaxPool')).toHaveLength(0);
+    const maxes = nodes.filter((n) => n.opType === 'Max');
+    expect(maxes.length).toBeGreaterThan(0);
+    for (const m of maxes) {
+      expect(m.input).toHaveLength(4);
+      for (const i of m.input) expect(producer.get(i)).toBe('Split');
+    }
+    for (const n of greater) expect(producer.get(n.input[0]!)).toBe('Max');
   });
 
   it('matmul gradients (transposed Gemm / MatMul) and the gather gradient (scatterAdd)', async () => {
