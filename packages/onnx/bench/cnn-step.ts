@@ -1,7 +1,7 @@
 // Small-CNN training step (conv16-pool-conv32-pool-fc10 on 1×28×28, Adam lr 1e-3: apps/bench's
 // `train-cnn` model) compiled by compileTrainStep, one onnxruntime intra-op thread.
 //
-//   step  [--out dir] [--batches 64,256] [--seconds 3]
+//   step  [--out dir] [--batches 64,256] [--seconds 3] [--chunks auto|n]
 //     compiles the step, times `step(x, y)` (median of blocks, ms/step) and writes each compiled
 //     graph to dir/train-step-b<batch>.onnx (NN_ORT_DUMP).
 //   ab    a.onnx b.onnx …  [--seconds 3] [--profile]
@@ -10,6 +10,7 @@
 //     graph's onnxruntime profile summed per op type.
 //
 // Run: npx tsx --tsconfig bench/tsconfig.json bench/cnn-step.ts step --out /tmp/cnn
+//      npx tsx --tsconfig bench/tsconfig.json bench/cnn-step.ts step --chunks 1 --out /tmp/cnn-whole   (row chunks off)
 //      npx tsx --tsconfig bench/tsconfig.json bench/cnn-step.ts ab /tmp/base/train-step-b64.onnx /tmp/cnn/train-step-b64.onnx --profile
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,8 @@ async function stepMode(): Promise<void> {
     m.train();
     const opt = new optim.Adam(m.parameters(), { lr: 1e-3, eps: 1e-8 });
     const loss = (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y);
-    const e = await compileTrainStep(m, { optimizer: opt, loss, inputShape: [1, 28, 28], batchSize: batch, device: 'cpu', threads: 1 });
+    const chunks = arg('--chunks', 'auto');
+    const e = await compileTrainStep(m, { optimizer: opt, loss, inputShape: [1, 28, 28], batchSize: batch, device: 'cpu', threads: 1, batchChunks: chunks === 'auto' ? 'auto' : Number(chunks) });
     const x = Float32Array.from({ length: batch * 784 }, () => Math.random());
     const y = Int32Array.from({ length: batch }, () => Math.floor(Math.random() * 10));
     for (let i = 0; i < 3; i++) await e.step(x, y);
@@ -50,7 +52,7 @@ async function stepMode(): Promise<void> {
       for (let i = 0; i < 5; i++) await e.step(x, y);
       blocks.push((performance.now() - s) / 5);
     }
-    console.log(`b${batch}: ${median(blocks).toFixed(3)} ms/step (median of ${blocks.length} blocks of 5; graph ${out}/train-step-b${batch}.onnx)`);
+    console.log(`b${batch}: ${median(blocks).toFixed(3)} ms/step (median of ${blocks.length} blocks of 5; ${Object.values(e.graphInfo)[0]?.chunks ?? '?'} row chunks; graph ${out}/train-step-b${batch}.onnx)`);
   }
 }
 

@@ -350,6 +350,8 @@ export async function compileTrainStep(model: TrainableModel, opts: CompileTrain
   if (!Array.isArray(opts.inputShape) || opts.inputShape.some((d) => !(Number.isInteger(d) && d > 0))) {
     throw new TrainStepInputError('inputShape', 'positive integers, the shape of one sample (e.g. [784])', JSON.stringify(opts.inputShape));
   }
+  const bc = opts.batchChunks;
+  if (bc !== undefined && bc !== 'auto' && !(Number.isInteger(bc) && bc >= 1)) throw new TrainStepInputError('batchChunks', "'auto' or a positive integer", JSON.stringify(bc));
   if (isKerasOptimizer(optimizer) && !optimizer.isBound && [...model.parameters()].length === 0) buildModel(model, opts.inputShape);
   bindIfNeeded(optimizer, model.parameters());
   const engine = new CompiledTrainStep(model, optimizer, resolveLoss(lossSpec), opts);

@@ -33,6 +33,8 @@ export interface OrtEngineOptions {
    * nothing drawn or fed per step). See `CompileTrainStepOptions.randomness`. @default 'exact'
    */
   randomness?: 'exact' | 'graph';
+  /** Row chunks of each step's forward and backward (cache blocking). See `CompileTrainStepOptions.batchChunks`. @default 'auto' */
+  batchChunks?: 'auto' | number;
   /** Called once per reason when steps run eagerly instead. @default console.warn */
   onFallback?: (reason: string) => void;
 }

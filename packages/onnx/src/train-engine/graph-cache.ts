@@ -4,7 +4,7 @@ import type * as ort from 'onnxruntime-node';
 import { isLayer, NNError, type DType, type Optimizer, type RandomHost, type Tensor } from '@nn/core';
 import { DeviceError, OnnxFormatError, UnsupportedOpError } from '../errors';
 import type { LoweringTarget } from '../export/lower-webgpu';
-import { openSession, type RunDevice } from '../runtime/open-session';
+import { cudaProviderInstalled, openSession, type RunDevice } from '../runtime/open-session';
 import { TrainStepCompileError } from './errors';
 import type { InputSlot, OutputSlot, StepGraph } from './graph';
 import { reseedRandomNodes } from './graph-random';
@@ -30,6 +30,8 @@ export interface GraphInfo {
   scalars: number;
   /** Parameters whose Adam moments the graph carries scaled (3 passes fewer per update; see `adam-scale.ts`). */
   scaledMoments: number;
+  /** Row chunks the forward and backward run in (see `CompileTrainStepOptions.batchChunks`; 1: the whole batch at once). */
+  chunks: number;
 }
 
 /** A step compiled for onnxruntime: its session and what each input and output is. */
@@ -47,6 +49,8 @@ export interface OrtGraph {
   /** Parameters the optimizer updates in a step (those with a gradient). */
   readonly gradParams: readonly Tensor[];
   readonly nodeCount: number;
+  /** Row chunks of the forward and backward (1: none). */
+  readonly chunks: number;
   /** The optimizer's other hyperparameters when compiled (a change recompiles). */
   readonly hyper: string;
   /** The step graph (for K-step Loop graphs) and the Loop sessions made from it, by K. */
@@ -105,14 +109,23 @@ export class GraphCache {
     const ctx = this.state.context();
     const opt = coreOptimizer(this.optimizer);
     const { x, y } = this.shapes(batch);
-    const { step: g, randoms, scalars, gradParams } = planStep(ctx, opt, { x, y, training: this.layerTraining(), opset: this.opts.opset ?? 17, target: this.target(), randomness: this.opts.randomness ?? 'exact' });
+    const { step: g, chunks, randoms, scalars, gradParams } = planStep(ctx, opt, {
+      x, y, training: this.layerTraining(), opset: this.opts.opset ?? 17, target: this.target(), randomness: this.opts.randomness ?? 'exact',
+      batchChunks: this.opts.batchChunks ?? (this.onGpu() ? 1 : 'auto'),
+    });
     // NN_ORT_DUMP=dir writes each compiled step graph there (for netron / onnx.checker).
     if (process.env.NN_ORT_DUMP) writeFileSync(join(process.env.NN_ORT_DUMP, `train-step-b${batch}.onnx`), g.bytes);
     const s = await this.open(g.bytes, g.outputs.flatMap((o) => (o.kind === 'state' ? [o.name] : [])));
     return {
       kind: 'ort', session: s.session, device: s.device, ...(s.fallbackReason ? { deviceReason: s.fallbackReason } : {}), step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
-      randoms, scalars, gradParams, nodeCount: g.nodeCount,
+      randoms, scalars, gradParams, nodeCount: g.nodeCount, chunks,
     };
+  }
+
+  /** The step may run on a GPU (webgpu, CUDA, or 'auto' with CUDA's provider installed): big batches suit it, no row chunks. */
+  private onGpu(): boolean {
+    const d = this.opts.device ?? 'auto';
+    return d === 'webgpu' || d === 'cuda' || (d === 'auto' && cudaProviderInstalled().installed);
   }
 
   private target(): LoweringTarget {
@@ -173,7 +186,7 @@ export class GraphCache {
     }
     this.graphs.set(key, g);
     if (g.kind === 'ort') {
-      this.info[key] = { nodes: g.nodeCount, device: g.device, ...(g.deviceReason ? { deviceReason: g.deviceReason } : {}), masks: g.randoms.length, graphRandoms: g.step.inGraphRandoms, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2 };
+      this.info[key] = { nodes: g.nodeCount, device: g.device, ...(g.deviceReason ? { deviceReason: g.deviceReason } : {}), masks: g.randoms.length, graphRandoms: g.step.inGraphRandoms, scalars: g.scalars.length, scaledMoments: g.step.scales.size / 2, chunks: g.chunks };
     }
     return g;
   }

@@ -4,6 +4,7 @@ import { TrainStepCompileError } from './errors';
 import { buildStepGraph, type StepGraph } from './graph';
 import { drawableInGraph, seedFrom, type GraphRandom } from './graph-random';
 import { coreOptimizer } from './optim-state';
+import { autoChunks, chunksFor } from './chunks';
 import { traceStep, type StepContext } from './step-trace';
 
 // Step planning: trace one step, decide what each of its host values is (a random draw fed per
@@ -18,6 +19,8 @@ export interface ScalarSlot {
 /** A planned step: its graph and what to feed its per-step inputs from. */
 export interface StepPlan {
   readonly step: StepGraph;
+  /** Row chunks the forward and backward run in (1: the whole batch at once). */
+  readonly chunks: number;
   /** The random host values, in draw order (an input `random.<i>` each). */
   readonly randoms: readonly RandomHost[];
   /** The per-step optimizer scalars (an input `optim.scalar.<i>` each). */
@@ -36,6 +39,8 @@ export interface PlanOptions {
   readonly target: LoweringTarget;
   /** 'graph': bernoulli / uniform / normal draws are generated in the graph (see ./graph-random.ts). */
   readonly randomness: 'exact' | 'graph';
+  /** Row chunks of the forward and backward (see ./chunks.ts): a count, or 'auto'. */
+  readonly batchChunks: number | 'auto';
 }
 
 /** `[m, v]` state names of each Adam moment pair (`optim.<i>.expAvg` / `optim.<i>.expAvgSq`). */
@@ -54,11 +59,12 @@ export function planStep(ctx: StepContext, optimizer: Optimizer, p: PlanOptions)
   const opt = coreOptimizer(optimizer);
   opt.zeroGrad();
   const { x, y } = p;
+  const chunks = p.batchChunks === 'auto' ? autoChunks(ctx, x, p.training) : chunksFor(p.batchChunks, x.shape[0]!);
   const c0 = opt.getCounters();
   let a: ReturnType<typeof traceStep>;
   let declared: Map<Tensor, number[]> | undefined;
   try {
-    a = traceStep(ctx, x, y, p.training);
+    a = traceStep(ctx, x, y, p.training, chunks);
     opt.setCounters(c0);
     declared = opt.hostStep(a.gradParams);
   } finally {
@@ -108,5 +114,5 @@ export function planStep(ctx: StepContext, optimizer: Optimizer, p: PlanOptions)
     trace: a.trace, lossId: a.lossId, predId: a.predId, stateNames: new Set(ctx.named.map(([n]) => n)), adamMoments: momentPairs(ctx.named.map(([n]) => n)),
     randomIds, scalarIds, graphRandoms, opset: p.opset, target: p.target,
   });
-  return { step: g, randoms, scalars, gradParams: a.gradParams };
+  return { step: g, chunks, randoms, scalars, gradParams: a.gradParams };
 }

@@ -1,4 +1,4 @@
-import { isLayer, scope, Tensor, trace, withGrad, type DType, type Optimizer, type TraceResult } from '@nn/core';
+import { concat, isLayer, scope, split, Tensor, trace, withGrad, type DType, type Optimizer, type TraceResult } from '@nn/core';
 import { TrainStepCompileError } from './errors';
 
 /** A callable model: a Module or Keras model (`model(x)` or `model(x, { training })`). */
@@ -36,11 +36,16 @@ export function forward(model: TrainableModel, x: Tensor, training: boolean): Te
 /** Data loss plus the regularization penalties of Keras layers, as `fit` adds them. */
 export function totalLoss(model: TrainableModel, loss: StepLoss, y: Tensor, pred: Tensor): Tensor {
   let l = loss(y, pred);
+  for (const p of penalties(model)) l = l.add(p);
+  return l;
+}
+
+/** The regularization penalties of the model's Keras layers from its last forward. */
+export function penalties(model: TrainableModel): Tensor[] {
   const pens: Tensor[] = [];
   if (isLayer(model)) pens.push(...model.losses);
   else for (const m of model.modules?.() ?? []) if (isLayer(m) && m !== (model as unknown)) pens.push(...m.losses.filter((t) => !t.isDisposed));
-  for (const p of pens) l = l.add(p);
-  return l;
+  return pens;
 }
 
 /** One traced training step. */
@@ -53,19 +58,22 @@ export interface TracedStep {
 }
 
 /**
- * Trace forward, loss, backward and `optimizer.step()` on symbolic `x` and `y` — once. Random draws
+ * Trace forward, loss, backward and `optimizer.step()` on symbolic `x` and `y` — once (the forward
+ * in `chunks` row chunks when more than one: the same step, in cache-sized pieces). Random draws
  * and the optimizer's per-step scalars are the trace's host values (core records them); parameters'
  * handles and gradients are restored afterwards; the optimizer's counters are not (a traced step
  * counts as a step: the caller puts them back).
  */
-export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }, y: { shape: number[]; dtype: DType }, training: boolean): TracedStep {
+export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }, y: { shape: number[]; dtype: DType }, training: boolean, chunks = 1): TracedStep {
   let gradParams: Tensor[] = [];
   const params = [...ctx.model.parameters()];
   const t = scope(() =>
     withGrad(true, () =>
       trace(
         (xs, ys) => {
-          const pred = forward(ctx.model, xs!, training);
+          // Row chunks (see ./chunks.ts): the forward (and so the backward) runs chunk by chunk; the
+          // loss sees all rows at once.
+          const pred = chunks > 1 ? concat(split(xs!, chunks, 0).map((c) => forward(ctx.model, c, training)), 0) : forward(ctx.model, xs!, training);
           const loss = totalLoss(ctx.model, ctx.loss, ys!, pred);
           if (loss.size !== 1) throw new TrainStepCompileError('the loss', `it has shape [${loss.shape.join(', ')}], expected a scalar`);
           loss.backward();
