@@ -111,4 +111,35 @@ describe('a chunked step trains as the whole batch does', () => {
     expect(rel(chunked.got, whole.got)).toBeLessThanOrEqual(1e-5);
     expect(want[0]).not.toBe(want[STEPS - 1]);
   });
+
+  it("the probe trace leaves dropout's generator alone: a dropout net at batch 64 (probed, not chunked) gives eager's losses", async () => {
+    // A generator advanced by the probe would shift every mask: losses off by ≥ 1e-3, not ≈ 1e-7.
+    const B = 64, STEPS = 10;
+    manualSeed(5);
+    const data = Array.from({ length: STEPS }, () => ({ x: randn([B, 6]), y: randint(0, 3, [B]) }));
+    const model = () => {
+      manualSeed(2);
+      return new nn.Sequential(new nn.Linear(6, 16), new nn.ReLU(), new nn.Dropout(0.3, { seed: 9 }), new nn.Linear(16, 3));
+    };
+    const m0 = model();
+    m0.train();
+    const o0 = new optim.Adam(m0.parameters(), { lr: 1e-2 });
+    const want = data.map(({ x, y }) => scope(() => {
+      const l = ce(y, m0(x) as Tensor);
+      o0.zeroGrad();
+      l.backward();
+      o0.step();
+      return l.item();
+    }));
+    const m = model();
+    m.train();
+    const e = await compileTrainStep(m, { optimizer: new optim.Adam(m.parameters(), { lr: 1e-2 }), loss: ce, inputShape: [6], device: 'cpu', onFallback: (r) => { throw new Error(r); } });
+    const got: number[] = [];
+    for (const { x, y } of data) got.push(await e.step(x, y));
+    const info = Object.values(e.graphInfo)[0]!;
+    await e.dispose();
+    expect(info.chunks).toBe(1);
+    expect(info.masks).toBe(1);
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!) / Math.max(1, Math.abs(want[i]!))))).toBeLessThanOrEqual(1e-5);
+  });
 });
