@@ -23,6 +23,19 @@ async function chunksOf(model: Module, input: number[], batch: number, opts: { b
   return info[0]!.chunks;
 }
 
+/** Eager training losses (train mode, Adam lr 1e-2, as the compiled steps below use). */
+function eagerLosses(m: Module, data: { x: Tensor; y: Tensor }[]): number[] {
+  m.train();
+  const o = new optim.Adam(m.parameters(), { lr: 1e-2 });
+  return data.map(({ x, y }) => scope(() => {
+    const l = ce(y, m(x) as Tensor);
+    o.zeroGrad();
+    l.backward();
+    o.step();
+    return l.item();
+  }));
+}
+
 /** Subtracts the batch's mean: rows are not independent. */
 class CenterBatch extends Module {
   override forward(x: Tensor): Tensor {
@@ -84,15 +97,7 @@ describe('a chunked step trains as the whole batch does', () => {
       manualSeed(1);
       return new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(64, 3));
     };
-    const m0 = model();
-    const o0 = new optim.Adam(m0.parameters(), { lr: 1e-2 });
-    const want = data.map(({ x, y }) => scope(() => {
-      const l = ce(y, m0(x) as Tensor);
-      o0.zeroGrad();
-      l.backward();
-      o0.step();
-      return l.item();
-    }));
+    const want = eagerLosses(model(), data);
     const run = async (batchChunks: number) => {
       const m = model();
       m.train();
@@ -121,16 +126,7 @@ describe('a chunked step trains as the whole batch does', () => {
       manualSeed(2);
       return new nn.Sequential(new nn.Linear(6, 16), new nn.ReLU(), new nn.Dropout(0.3, { seed: 9 }), new nn.Linear(16, 3));
     };
-    const m0 = model();
-    m0.train();
-    const o0 = new optim.Adam(m0.parameters(), { lr: 1e-2 });
-    const want = data.map(({ x, y }) => scope(() => {
-      const l = ce(y, m0(x) as Tensor);
-      o0.zeroGrad();
-      l.backward();
-      o0.step();
-      return l.item();
-    }));
+    const want = eagerLosses(model(), data);
     const m = model();
     m.train();
     const e = await compileTrainStep(m, { optimizer: new optim.Adam(m.parameters(), { lr: 1e-2 }), loss: ce, inputShape: [6], device: 'cpu', onFallback: (r) => { throw new Error(r); } });
