@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { layers, losses, manualSeed, Module, nn, optim, randint, randn, regularizers, scope, Sequential, type Optimizer, type Tensor } from '@nn/core';
 import { compileTrainStep, type LossArg } from './compile';
+import { rowBytes } from './chunks';
 import { TrainStepInputError } from './errors';
 
 // Row chunks (./chunks.ts): which models 'auto' chunks, and that a chunked step trains as eager.
@@ -34,6 +35,13 @@ function eagerLosses(m: Module, data: { x: Tensor; y: Tensor }[]): number[] {
     o.step();
     return l.item();
   }));
+}
+
+/** Softmax across the batch through two transposes: of a [B, 7] input, every shape keeps a 7 first at the probe's batch of 7. */
+class SoftmaxAcrossRows extends Module {
+  override forward(x: Tensor): Tensor {
+    return x.transpose([1, 0]).softmax(-1).transpose([1, 0]);
+  }
 }
 
 /** Subtracts the batch's mean: rows are not independent. */
@@ -70,6 +78,16 @@ describe("batchChunks: 'auto' chunks a step only when its rows are independent a
     const k2 = new Sequential([layers.Conv2D(16, 3, { activation: 'relu' }), layers.Flatten(), layers.Dense(10)]);
     k2.build([64, 28, 28, 1]);
     expect(await chunksOf(k2, [28, 28, 1], 64, { loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }) })).toBe(2);
+  });
+
+  it('the probe sees rows mixed by a transpose of the row axis even when the other axis has the probe batch size', () => {
+    // At the probe's 7 rows a [7, 7] transpose keeps 7 first: only its perm says that rows moved.
+    const ctxOf = (m: Module) => ({ model: m as never, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: ce, named: [...m.namedParameters()] });
+    const mixed = new nn.Sequential(new SoftmaxAcrossRows(), new nn.Linear(7, 3));
+    const plain = new nn.Sequential(new nn.Linear(7, 7), new nn.ReLU(), new nn.Linear(7, 3));
+    expect(rowBytes(ctxOf(mixed), { shape: [64, 7], dtype: 'float32' }, true)).toBeUndefined();
+    // The largest activation per row of the plain net: 7 float32 values.
+    expect(rowBytes(ctxOf(plain), { shape: [64, 7], dtype: 'float32' }, true)).toBe(28);
   });
 
   it('a number: that many chunks when it divides the batch, else 1; nonsense is a TrainStepInputError naming batchChunks', async () => {

@@ -20,7 +20,7 @@ const AXIS_ATTRS = ['axis', 'axes', 'dim', 'dims', 'axisList'] as const;
 /**
  * The forward's largest activation per row (bytes), from a trace of the forward alone at a probe
  * batch; undefined when rows are not independent in it: an op mixes rows (its output loses the row
- * axis, or it works along axis 0), the forward draws random numbers (a chunked step would draw them
+ * axis, it works along axis 0, it moves axis 0, or it is a product over it), the forward draws random numbers (a chunked step would draw them
  * in another order than eager steps), writes buffers (BatchNorm's batch statistics), or adds
  * penalties (Keras activity regularizers are per batch).
  */
@@ -46,6 +46,11 @@ export function rowBytes(ctx: StepContext, x: { shape: readonly number[]; dtype:
     const rowed = op.inputs.map((i) => t.values.get(i)!).filter((v) => v.shape[0] === PROBE);
     if (rowed.length > 0) {
       if (out.shape[0] !== PROBE) return undefined;
+      // A transpose that moves the row axis, or a product over it, mixes rows even when another
+      // axis happens to have the probe's size.
+      const perm = op.attrs.perm;
+      if (Array.isArray(perm) && perm[0] !== 0) return undefined;
+      if (op.kernel === 'matmul' && op.attrs.transposeA && t.values.get(op.inputs[0]!)!.shape[0] === PROBE) return undefined;
       const rank = rowed[0]!.shape.length;
       for (const k of AXIS_ATTRS) {
         const a = op.attrs[k];
