@@ -66,7 +66,7 @@ export {
   type CSVLoggerOptions, type ReduceLROnPlateauCallbackOptions, type ModelCheckpointOptions, type ArrayLikeData, type BatchSource,
   type LossSpec, type MetricSpec, type MetricLike, type OptimizerSpec, type TrainLoss,
   type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession,
-  registerFitEngine, registeredFitEngines,
+  registerFitEngine, registeredFitEngines, resolveLoss,
 } from './train/index';
 export { ewa, ExponentiallyWeightedAverage, type EwaOptions } from './train/index';
 export { gradCheck, gradCheckVerdict, type GradCheckOptions, type GradCheckResult, type GradCheckEntry, type GradCheckVerdict } from './train/index';

@@ -10,8 +10,9 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const built = ['../dist/index.js', '../dist/index.cjs', '../../core/dist/index.js', '../../core/dist/index.cjs'].every((p) => existsSync(here(p)));
 
 interface Augment { fallbacks: string[]; randoms: number; ort: number; loss: number[] }
+interface Chunked { chunks: number; ort: number; loss: number[] }
 
-function run(script: string): { format: string; before: string[]; after: string[]; loss: number[]; sameCore?: boolean; augment: Augment } {
+function run(script: string): { format: string; before: string[]; after: string[]; loss: number[]; sameCore?: boolean; augment: Augment; chunks: { two: Chunked; one: Chunked } } {
   const out = execFileSync(process.execPath, [here(`../test-dist/${script}`)], { cwd: here('..'), encoding: 'utf8', env: { ...process.env, NN_FIT_ENGINE: '' } });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
@@ -46,6 +47,11 @@ describe('the built packages: fit({ engine: "ort" }) from require and from impor
       expect(r.augment.randoms).toBeGreaterThanOrEqual(2);
       expect(r.augment.ort).toBe(2);
       expect(r.augment.loss.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+      // batchChunks: 2 runs the compiled steps (3 of 4; the first is eager) in 2 row chunks and gives
+      // the unchunked graph's losses (float32 summation order only: 1e-5 relative, as chunks.test.ts).
+      expect([r.chunks.two.chunks, r.chunks.one.chunks]).toEqual([2, 1]);
+      expect([r.chunks.two.ort, r.chunks.one.ort]).toEqual([3, 3]);
+      r.chunks.two.loss.forEach((v, i) => expect(Math.abs(v - r.chunks.one.loss[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(r.chunks.one.loss[i]!))));
     });
   }
 });

@@ -12,18 +12,8 @@ const { nn, optimizers, randn, randint, manualSeed, registeredFitEngines } = cor
   const h = await model.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0, engine: 'ort' });
   // fit loaded @nn/onnx with require: its CommonJS build is in require's cache (and it uses this core).
   const sameCore = Object.keys(require.cache).some((k) => /onnx[\\/]dist[\\/]index\.cjs$/.test(k));
-  // Keras augmentation layers and a PyTorch loss module, compiled by the built @nn/onnx: the layers'
-  // random plans are per-step inputs (no eager fallback), the module is called (input, target).
-  const { compileTrainStep } = require('@nn/onnx');
-  const augModel = new core.Sequential([core.layers.Reshape([4, 4, 1]), core.layers.RandomFlip({ seed: 1 }), core.layers.RandomTranslation(0.2, 0.2, { seed: 2 }), core.layers.Flatten(), core.layers.Dense(3)]);
-  augModel.build([8, 16]);
-  augModel.train();
-  const fallbacks = [];
-  const e = await compileTrainStep(augModel, { optimizer: optimizers.Adam(), loss: new nn.CrossEntropyLoss(), inputShape: [16], device: 'cpu', onFallback: (r) => fallbacks.push(r) });
-  const augLoss = [];
-  for (let i = 0; i < 3; i++) augLoss.push(await e.step(randn([8, 16]), randint(0, 3, [8])));
-  const augment = { fallbacks, randoms: Object.values(e.graphInfo)[0]?.masks ?? 0, ort: e.counts.ort, loss: augLoss };
-  console.log(JSON.stringify({ format: 'cjs', before, after: registeredFitEngines(), loss: h.history.loss, sameCore, augment }));
+  const checks = await require('./compile-checks.cjs')(core, require('@nn/onnx'));
+  console.log(JSON.stringify({ format: 'cjs', before, after: registeredFitEngines(), loss: h.history.loss, sameCore, ...checks }));
 })().catch((e) => {
   console.error(e && e.stack ? e.stack : e);
   process.exit(1);

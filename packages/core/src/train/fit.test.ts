@@ -79,6 +79,20 @@ describe('fit (Keras loop)', () => {
     void before;
   });
 
+  it('compile({ loss: new nn.CrossEntropyLoss() }) trains as the name does: the module is called (input, target)', async () => {
+    const { x, y } = blobs(80);
+    const run = async (loss: 'crossentropy' | nn.CrossEntropyLoss) => {
+      manualSeed(4);
+      const m = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+      m.compile({ optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: loss as never });
+      return (await m.fit(x, y, { epochs: 3, batchSize: 20, verbose: 0, shuffle: false })).history.loss!;
+    };
+    // Same loss function, same seed, same batches: the same numbers (float64 reference backend).
+    const byName = await run('crossentropy'), byModule = await run(new nn.CrossEntropyLoss());
+    byModule.forEach((v, i) => expect(v).toBeCloseTo(byName[i]!, 10));
+    expect(byName[2]!).toBeLessThan(byName[0]!);
+  });
+
   it('fit leaves the live tensor count flat', async () => {
     // A fresh backend, so that garbage of earlier tests (freed by finalizers at any time) does not count.
     const prev = getBackend();

@@ -19,5 +19,6 @@ export { ProgressReporter, formatLogs, type ProgressReporterOptions } from './pr
 export type { ArrayLikeData, BatchSource } from './data';
 export { registerFitEngine, registeredFitEngines, type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession } from './fit-engine';
 export type { LossSpec, MetricSpec, MetricLike, OptimizerSpec, TrainLoss } from './resolve';
+export { resolveLoss } from './resolve';
 export { gradCheck, gradCheckVerdict, type GradCheckOptions, type GradCheckResult, type GradCheckEntry, type GradCheckVerdict } from './grad-check';
 export { ewa, ExponentiallyWeightedAverage, type EwaOptions } from './ewa';

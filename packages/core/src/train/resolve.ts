@@ -1,3 +1,4 @@
+import { isLayer, isModule } from '../brand';
 import { ValueError } from '../errors';
 import type { Module } from '../nn/module';
 import { KerasOptimizer } from '../optim/keras-optimizer';
@@ -9,7 +10,7 @@ import type { Tensor } from '../tensor';
 
 /** A training loss: `(yTrue, yPred, sampleWeight?) => scalar`. */
 export type TrainLoss = (yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor) => Tensor;
-/** A loss by name or function. */
+/** A loss by name, function, Keras loss object or PyTorch-door loss module. */
 export type LossSpec = string | TrainLoss | import('../losses').Loss;
 /** What fit needs from a metric. */
 export interface MetricLike {
@@ -41,9 +42,21 @@ export function resolveOptimizer(spec: OptimizerSpec, model: Module): Optimizer 
   return opt;
 }
 
-/** Resolve a loss name or function. */
+/**
+ * The loss function `compile` and `fit` train with, from what `compile({ loss })` takes: a function
+ * `(yTrue, yPred, sampleWeight?)` (as is), a Keras name or loss object, PyTorch's name
+ * `'crossentropy'` (logits and class indices, as `nn.functional.crossEntropy`), or a PyTorch-door
+ * loss module (`new nn.CrossEntropyLoss()`, called `(input, target)` as PyTorch does).
+ *
+ * @example
+ * ```ts
+ * const f = resolveLoss('crossentropy');
+ * const l = f(labels, logits);
+ * ```
+ */
 export function resolveLoss(spec: LossSpec): TrainLoss {
-  if (typeof spec === 'function') return spec;
+  // A loss module is callable too, but takes (input, target): getLoss swaps the arguments.
+  if (typeof spec === 'function' && !(isModule(spec) && !isLayer(spec))) return spec;
   if (typeof spec !== 'string') return getLoss(spec) as TrainLoss;
   // PyTorch's name: logits and class indices, as nn.functional.crossEntropy.
   // Sample weights (fit's sampleWeight/classWeight) weight each sample's loss, averaged over the batch as Keras does.

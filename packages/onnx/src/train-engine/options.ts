@@ -1,4 +1,4 @@
-import { getLoss, isLayer, isModule, type Optimizer, type Tensor } from '@nn/core';
+import { resolveLoss as coreResolveLoss, type getLoss, type LossSpec, type Optimizer, type Tensor } from '@nn/core';
 import type { LoweringTarget } from '../export/lower-webgpu';
 import type { Device } from '../runtime/open-session';
 import type { StepLoss } from './step-trace';
@@ -96,9 +96,7 @@ export interface CompileTrainStepOptions {
 /** A loss as `compile` takes it: a function `(yTrue, yPred)`, a name, a Keras loss object (`losses.SparseCategoricalCrossentropy({ fromLogits: true })`) or a PyTorch-door loss module (`new nn.CrossEntropyLoss()`, called as `(input, target)`). */
 export type LossArg = StepLoss | string | Parameters<typeof getLoss>[0];
 
-/** The loss function of a {@link LossArg} (a name, Keras loss object or PyTorch loss module through core's `getLoss`). */
+/** The loss function of a {@link LossArg}: core's `resolveLoss`, as `compile` resolves it (names incl. PyTorch's `'crossentropy'`, Keras loss objects, PyTorch loss modules). */
 export function resolveLoss(l: LossArg): StepLoss {
-  const torchModule = isModule(l as unknown) && !isLayer(l as unknown);
-  if (typeof l === 'function' && !('lossName' in l) && !torchModule) return l as StepLoss;
-  return getLoss(l as Parameters<typeof getLoss>[0]);
+  return coreResolveLoss(l as LossSpec);
 }
