@@ -49,7 +49,8 @@ export interface ExportOptions {
   simplify?: boolean;
   /**
    * Write the graph for an execution provider: `'webgpu'` expresses the ops onnxruntime's WebGPU
-   * provider has no kernel for (LogSoftmax) with ops it runs, so no node falls back to the CPU.
+   * provider has no kernel for (LogSoftmax) with ops it runs, so no node falls back to the CPU;
+   * `'cpu'` rewrites batch sums and transposed Gemm operands for onnxruntime's CPU kernels.
    * @default 'default'
    */
   target?: LoweringTarget;

@@ -105,6 +105,12 @@ export class IrGraph {
     return init.name;
   }
 
+  /** Remove an initializer (and forget it as a shared constant, so {@link constant} makes a new one). */
+  dropInit(name: string): void {
+    this.inits.delete(name);
+    for (const [k, v] of this.constCache) if (v === name) this.constCache.delete(k);
+  }
+
   /** A small constant, shared between uses with the same dtype, shape and values. */
   constant(dtype: IrDType, dims: readonly number[], values: ArrayLike<number> | readonly bigint[]): string {
     const data = makeArray(dtype, values);

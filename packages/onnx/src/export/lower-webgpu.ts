@@ -1,4 +1,5 @@
 import type { IrGraph, IrNode } from './ir';
+import { lowerForCpu } from './lower-cpu';
 
 // onnxruntime's WebGPU execution provider registers no LogSoftmax kernel (its kernel table in
 // onnxruntime/core/providers/webgpu/webgpu_execution_provider.cc, read at commit 003f772, has Softmax,
@@ -6,8 +7,12 @@ import type { IrGraph, IrNode } from './ir';
 // FMNIST-MLP step graph that onnxruntime placed on the CPU, with a GPU→CPU→GPU copy around it).
 // `target: 'webgpu'` writes it with ops that provider runs.
 
-/** Which execution provider a graph is written for. `'webgpu'` avoids ops the WebGPU provider has no kernel for. */
-export type LoweringTarget = 'default' | 'webgpu';
+/**
+ * Which execution provider a graph is written for. `'webgpu'` avoids ops the WebGPU provider has no
+ * kernel for; `'cpu'` rewrites batch sums and transposed Gemm operands for onnxruntime's CPU kernels
+ * (lower-cpu.ts); `'default'` leaves the graph as the exporter wrote it.
+ */
+export type LoweringTarget = 'default' | 'webgpu' | 'cpu';
 
 /**
  * Replace every `LogSoftmax(x, axis)` by `x − m − log Σ exp(x − m)` with `m = ReduceMax(x, axis)`
@@ -67,5 +72,6 @@ export function lowerLogSoftmax(g: IrGraph): number {
  */
 export function lowerForTarget(g: IrGraph, target: LoweringTarget = 'default'): IrGraph {
   if (target === 'webgpu') lowerLogSoftmax(g);
+  if (target === 'cpu') lowerForCpu(g);
   return g;
 }

@@ -129,7 +129,7 @@ export class GraphCache {
   }
 
   private target(): LoweringTarget {
-    return this.opts.target ?? (this.opts.device === 'webgpu' ? 'webgpu' : 'default');
+    return this.opts.target ?? (this.opts.device === 'webgpu' ? 'webgpu' : this.onGpu() ? 'default' : 'cpu');
   }
 
   /** webgpu keeps state on the GPU between calls unless told not to. */

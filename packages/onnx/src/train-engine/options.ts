@@ -39,7 +39,9 @@ export interface CompileTrainStepOptions {
   multiStep?: 'loop' | 'unroll';
   /**
    * Write the graphs for this provider: `'webgpu'` expresses the ops the WebGPU provider has no
-   * kernel for (LogSoftmax) with ops it runs. @default 'webgpu' when device is 'webgpu', else 'default'
+   * kernel for (LogSoftmax) with ops it runs; `'cpu'` writes bias-gradient sums as MatMul and
+   * transposes weight-gradient Gemm operands once (faster in onnxruntime's CPU kernels).
+   * @default 'webgpu' when device is 'webgpu', 'default' when the step may run on a GPU (cuda, or 'auto' with CUDA's provider installed), else 'cpu'
    */
   target?: LoweringTarget;
   /**
