@@ -1,9 +1,11 @@
-// Small-CNN training step (conv16-pool-conv32-pool-fc10 on 1×28×28, Adam lr 1e-3: apps/bench's
-// `train-cnn` model) compiled by compileTrainStep, one onnxruntime intra-op thread.
+// A training step (Adam, one onnxruntime intra-op thread) compiled by compileTrainStep: by default
+// the small CNN (conv16-pool-conv32-pool-fc10 on 1×28×28, lr 1e-3: apps/bench's `train-cnn` model),
+// or an MLP (`--model mlp:256,128` is 784-256-128-10, apps/bench's `train-mlp`).
 //
-//   step  [--out dir] [--batches 64,256] [--seconds 3] [--chunks auto|n]
-//     compiles the step, times `step(x, y)` (median of blocks, ms/step) and writes each compiled
-//     graph to dir/train-step-b<batch>.onnx (NN_ORT_DUMP).
+//   step  [--model cnn|mlp:W1,W2] [--out dir] [--batches 64,256] [--seconds 3] [--chunks auto|n] [--target cpu|default] [--k n]
+//     compiles the step, times `step(x, y)` (or `steps(x, y, k)` per batch with --k) as the median
+//     of blocks (ms/step) and writes each compiled graph to dir (NN_ORT_DUMP): train-step-b<batch>.onnx,
+//     and train-steps-k<k>.onnx with --k.
 //   ab    a.onnx b.onnx …  [--seconds 3] [--profile]
 //     opens each graph in its own raw session (1 thread, random feeds) and times them interleaved
 //     (block by block, so load on a shared machine hits all alike); --profile also prints each
@@ -12,6 +14,7 @@
 // Run: npx tsx --tsconfig bench/tsconfig.json bench/cnn-step.ts step --out /tmp/cnn
 //      npx tsx --tsconfig bench/tsconfig.json bench/cnn-step.ts step --chunks 1 --out /tmp/cnn-whole   (row chunks off)
 //      npx tsx --tsconfig bench/tsconfig.json bench/cnn-step.ts ab /tmp/base/train-step-b64.onnx /tmp/cnn/train-step-b64.onnx --profile
+//      npx tsx --tsconfig bench/tsconfig.json bench/cnn-step.ts step --model mlp:256,128 --batches 256 --k 16 --target default --out /tmp/mlp-default
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,29 +33,41 @@ async function stepMode(): Promise<void> {
   mkdirSync(out, { recursive: true });
   process.env.NN_ORT_DUMP = out;
   await useBackend(tfjs({ engine: 'wasm' }));
+  const model = arg('--model', 'cnn');
+  const widths = model === 'cnn' ? undefined : /^mlp:(\d+),(\d+)$/.exec(model)?.slice(1).map(Number);
+  if (model !== 'cnn' && !widths) throw new Error(`--model: expected cnn or mlp:W1,W2, got "${model}"`);
+  const target = arg('--target', '');
+  if (target && target !== 'cpu' && target !== 'default') throw new Error(`--target: expected cpu or default, got "${target}"`);
+  const k = Number(arg('--k', '1'));
   for (const batch of arg('--batches', '64,256').split(',').map(Number)) {
     manualSeed(0);
-    const m = new nn.Sequential(
-      new nn.Conv2d(1, 16, 3), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(16, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Flatten(), new nn.Linear(32 * 5 * 5, 10),
-    );
+    const m = widths
+      ? new nn.Sequential(new nn.Linear(784, widths[0]!), new nn.ReLU(), new nn.Linear(widths[0]!, widths[1]!), new nn.ReLU(), new nn.Linear(widths[1]!, 10))
+      : new nn.Sequential(
+        new nn.Conv2d(1, 16, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.Conv2d(16, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2),
+        new nn.Flatten(), new nn.Linear(32 * 5 * 5, 10),
+      );
     m.train();
     const opt = new optim.Adam(m.parameters(), { lr: 1e-3, eps: 1e-8 });
     const loss = (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y);
     const chunks = arg('--chunks', 'auto');
-    const e = await compileTrainStep(m, { optimizer: opt, loss, inputShape: [1, 28, 28], batchSize: batch, device: 'cpu', threads: 1, batchChunks: chunks === 'auto' ? 'auto' : Number(chunks) });
-    const x = Float32Array.from({ length: batch * 784 }, () => Math.random());
-    const y = Int32Array.from({ length: batch }, () => Math.floor(Math.random() * 10));
-    for (let i = 0; i < 3; i++) await e.step(x, y);
+    const e = await compileTrainStep(m, {
+      optimizer: opt, loss, inputShape: widths ? [784] : [1, 28, 28], batchSize: batch, device: 'cpu', threads: 1,
+      batchChunks: chunks === 'auto' ? 'auto' : Number(chunks), ...(target ? { target: target as 'cpu' | 'default' } : {}),
+    });
+    const x = Float32Array.from({ length: k * batch * 784 }, () => Math.random());
+    const y = Int32Array.from({ length: k * batch }, () => Math.floor(Math.random() * 10));
+    const run = () => (k === 1 ? e.step(x, y) : e.steps(x, y, k));
+    for (let i = 0; i < 3; i++) await run();
     const blocks: number[] = [];
     const t0 = performance.now();
     while (performance.now() - t0 < SECONDS * 1000 || blocks.length < 5) {
       const s = performance.now();
-      for (let i = 0; i < 5; i++) await e.step(x, y);
-      blocks.push((performance.now() - s) / 5);
+      for (let i = 0; i < 5; i++) await run();
+      blocks.push((performance.now() - s) / 5 / k);
     }
-    console.log(`b${batch}: ${median(blocks).toFixed(3)} ms/step (median of ${blocks.length} blocks of 5; ${Object.values(e.graphInfo)[0]?.chunks ?? '?'} row chunks; graph ${out}/train-step-b${batch}.onnx)`);
+    console.log(`${model} b${batch}${k > 1 ? ` k${k}` : ''}: ${median(blocks).toFixed(3)} ms/step (median of ${blocks.length} blocks of 5 calls; ${Object.values(e.graphInfo)[0]?.chunks ?? '?'} row chunks; graph ${out}/${k > 1 ? `train-steps-k${k}` : `train-step-b${batch}`}.onnx)`);
   }
 }
 
