@@ -14,6 +14,17 @@ export interface ReportMeta {
 
 const verdict = (m: boolean | null) => (m === null ? '—' : m ? 'yes' : '**no**');
 
+/**
+ * What the load at the start says about the machine. Only the start counts: once the suite runs, the
+ * load average includes the benchmark's own processes (the cell being timed and its idle peers).
+ * Below 0.5 of a core nothing else was running; above, other work shared the cores.
+ */
+export function machineNote(load1: number, cores: number): string {
+  return load1 < 0.5
+    ? `Quiet machine: the 1-min load average was ${load1.toFixed(2)} when the run started (nothing else running); the loads printed beside the tables count the benchmark's own processes.`
+    : `Shared machine: the 1-min load average was ${load1.toFixed(2)} on ${cores} cores when the run started, so other work shared the cores during this run and absolute numbers are noisy and lower than on an idle machine.`;
+}
+
 /** RESULTS.md: the summary table of headline ratios, then each benchmark's tables and notes. */
 export function renderReport(results: BenchResult[], meta: ReportMeta): string {
   const m = meta.machine;
@@ -26,7 +37,7 @@ export function renderReport(results: BenchResult[], meta: ReportMeta): string {
     '',
   );
   out.push(
-    `> Shared machine: other agents were building and testing on the same ${m.cores} cores during this run, so absolute numbers are noisy and lower than on an idle machine. ` +
+    `> ${machineNote(m.load[0] ?? 0, m.cores)} ` +
       `Each comparison runs both sides in the same process (or back to back) and, where it can, in alternating order, so the ratios are fairer than the absolute times. ` +
       `${meta.quick ? '**Quick run (`--quick`)**: fewer repetitions and smaller sizes; a smoke test, not a measurement.' : `Repetitions: ${meta.reps} per side unless a table says otherwise; spreads are min–max over them.`}`,
     '',

@@ -1,0 +1,83 @@
+// Where the CPU time of a compiled training loop goes: the main thread (onnxruntime's kernels run
+// there at 1 intra-op thread, plus nn's JS) vs every other thread of the process (V8's garbage
+// collector helpers, onnxruntime's pool threads at ≥ 2 threads), and how many minor and major
+// garbage collections ran while it was timed. apps/bench's "cores used" column is this ratio of
+// CPU to wall time; this tool shows which threads make a cell use more than its intra-op threads.
+//
+//   engine-cores [--model mlp|cnn] [--batch 64] [--threads 1] [--k 1] [--steps 2000] [--idle 0]
+//     --k 1 times `step(x, y)` (one batch per onnxruntime call), --k n times `steps(x, y, n)`;
+//     --idle s waits s seconds between the warm-up and the timed steps (apps/bench's interleaved
+//     cells sit idle while the other cells run).
+//
+// Run: npx tsx --tsconfig bench/tsconfig.json bench/engine-cores.ts --k 1
+//      npx tsx --tsconfig bench/tsconfig.json bench/engine-cores.ts --k 32 --steps 8192
+import { readdirSync, readFileSync } from 'node:fs';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { manualSeed, nn, optim, useBackend, type Module, type Tensor } from '@nn/core';
+import { tfjs } from '@nn/backend-tfjs';
+import { compileTrainStep } from '../src/train-engine/compile';
+
+const argv = process.argv.slice(2);
+const arg = (k: string, d: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1]! : d);
+const model = arg('--model', 'mlp');
+const [batch, threads, k, steps, idle] = ['--batch', '--threads', '--k', '--steps', '--idle'].map((f, i) => Number(arg(f, ['64', '1', '1', '2000', '0'][i]!)));
+if (model !== 'mlp' && model !== 'cnn') throw new Error(`--model: expected mlp or cnn, got "${model}"`);
+for (const [name, v] of Object.entries({ batch, threads, k, steps })) if (!Number.isInteger(v) || v! < 1) throw new Error(`--${name}: expected a positive integer, got ${v}`);
+
+let minor = 0, major = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) major++;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
+  }
+}).observe({ entryTypes: ['gc'] });
+
+/** CPU ticks (user + system, 1/100 s) of each thread of this process, by thread id. */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(tid, Number(f[11]) + Number(f[12]));
+  }
+  return out;
+}
+
+await useBackend(tfjs({ engine: 'wasm' }));
+manualSeed(0);
+const net: Module =
+  model === 'cnn'
+    ? new nn.Sequential(new nn.Conv2d(1, 16, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(16, 32, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(800, 10))
+    : new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 128), new nn.ReLU(), new nn.Linear(128, 10));
+const engine = await compileTrainStep(net, {
+  optimizer: new optim.Adam(net.parameters(), { lr: 1e-3 }),
+  loss: (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y),
+  inputShape: model === 'cnn' ? [1, 28, 28] : [784],
+  batchSize: batch,
+  device: 'cpu',
+  threads,
+});
+const x = Float32Array.from({ length: k * batch * 784 }, () => Math.random());
+const y = Int32Array.from({ length: k * batch }, () => Math.floor(Math.random() * 10));
+const calls = Math.max(1, Math.round(steps / k));
+const run = async (n: number) => {
+  for (let i = 0; i < n; i++) await (k === 1 ? engine.step(x, y) : engine.steps(x, y, k));
+};
+await run(Math.max(2, Math.round(200 / k)));
+if (idle > 0) await new Promise((r) => setTimeout(r, idle * 1000));
+minor = major = 0;
+const t0 = threadTicks(), c0 = process.cpuUsage(), w0 = performance.now();
+await run(calls);
+const wall = performance.now() - w0, c = process.cpuUsage(c0), t1 = threadTicks();
+await new Promise((r) => setImmediate(r)); // let the last gc entries arrive
+const n = calls * k, cpu = (c.user + c.system) / 1000;
+const main = String(process.pid);
+let other = 0;
+for (const [tid, v] of t1) if (tid !== main) other += v - (t0.get(tid) ?? 0);
+const mainTicks = (t1.get(main) ?? 0) - (t0.get(main) ?? 0);
+console.log(`${model} b${batch}, ${threads} intra-op thread(s), ${k === 1 ? 'step()' : `steps(x, y, ${k})`}, ${n} steps${idle ? ` after ${idle} s idle` : ''}:`);
+console.log(`  ${(wall / n).toFixed(3)} ms/step wall, ${(cpu / n).toFixed(3)} CPU-ms/step, ${(cpu / wall).toFixed(2)} cores used`);
+console.log(`  main thread ${((mainTicks * 10) / wall).toFixed(2)} cores, all other threads ${((other * 10) / wall).toFixed(2)} cores`);
+console.log(`  garbage collections while timed: ${minor} minor, ${major} major`);
+await engine.dispose();
