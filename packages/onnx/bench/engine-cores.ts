@@ -4,10 +4,11 @@
 // garbage collections ran while it was timed. apps/bench's "cores used" column is this ratio of
 // CPU to wall time; this tool shows which threads make a cell use more than its intra-op threads.
 //
-//   engine-cores [--model mlp|cnn] [--batch 64] [--threads 1] [--k 1] [--steps 2000] [--idle 0]
+//   engine-cores [--model mlp|cnn] [--batch 64] [--threads 1] [--k 1] [--steps 2000] [--idle 0] [--no-spin]
 //     --k 1 times `step(x, y)` (one batch per onnxruntime call), --k n times `steps(x, y, n)`;
 //     --idle s waits s seconds between the warm-up and the timed steps (apps/bench's interleaved
-//     cells sit idle while the other cells run).
+//     cells sit idle while the other cells run); --no-spin compiles with `spinWait: false` (idle
+//     intra-op threads sleep instead of spinning; matters with --threads ≥ 2).
 //
 // Run: npx tsx --tsconfig bench/tsconfig.json bench/engine-cores.ts --k 1
 //      npx tsx --tsconfig bench/tsconfig.json bench/engine-cores.ts --k 32 --steps 8192
@@ -20,6 +21,7 @@ import { compileTrainStep } from '../src/train-engine/compile';
 const argv = process.argv.slice(2);
 const arg = (k: string, d: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1]! : d);
 const model = arg('--model', 'mlp');
+const spinWait = !argv.includes('--no-spin');
 const [batch, threads, k, steps, idle] = ['--batch', '--threads', '--k', '--steps', '--idle'].map((f, i) => Number(arg(f, ['64', '1', '1', '2000', '0'][i]!)));
 if (model !== 'mlp' && model !== 'cnn') throw new Error(`--model: expected mlp or cnn, got "${model}"`);
 for (const [name, v] of Object.entries({ batch, threads, k, steps })) if (!Number.isInteger(v) || v! < 1) throw new Error(`--${name}: expected a positive integer, got ${v}`);
@@ -57,6 +59,7 @@ const engine = await compileTrainStep(net, {
   batchSize: batch,
   device: 'cpu',
   threads,
+  spinWait,
 });
 const x = Float32Array.from({ length: k * batch * 784 }, () => Math.random());
 const y = Int32Array.from({ length: k * batch }, () => Math.floor(Math.random() * 10));
@@ -76,7 +79,7 @@ const main = String(process.pid);
 let other = 0;
 for (const [tid, v] of t1) if (tid !== main) other += v - (t0.get(tid) ?? 0);
 const mainTicks = (t1.get(main) ?? 0) - (t0.get(main) ?? 0);
-console.log(`${model} b${batch}, ${threads} intra-op thread(s), ${k === 1 ? 'step()' : `steps(x, y, ${k})`}, ${n} steps${idle ? ` after ${idle} s idle` : ''}:`);
+console.log(`${model} b${batch}, ${threads} intra-op thread(s)${spinWait ? '' : ' (not spinning)'}, ${k === 1 ? 'step()' : `steps(x, y, ${k})`}, ${n} steps${idle ? ` after ${idle} s idle` : ''}:`);
 console.log(`  ${(wall / n).toFixed(3)} ms/step wall, ${(cpu / n).toFixed(3)} CPU-ms/step, ${(cpu / wall).toFixed(2)} cores used`);
 console.log(`  main thread ${((mainTicks * 10) / wall).toFixed(2)} cores, all other threads ${((other * 10) / wall).toFixed(2)} cores`);
 console.log(`  garbage collections while timed: ${minor} minor, ${major} major`);

@@ -6,7 +6,7 @@ import { toOnnxBytes } from '../export/export';
 import { InferenceSession } from '../serve/session';
 import { compileTrainStep } from '../train-engine/compile';
 import { ortEngine } from '../train-engine/engine';
-import { checkDevice, cudaProviderInstalled, openSession, ortReason } from './open-session';
+import { baseSessionOptions, checkDevice, cudaProviderInstalled, openSession, ortReason } from './open-session';
 
 manualSeed(12);
 const w = randn([3, 8]), b = randn([3]);
@@ -54,6 +54,23 @@ describe('openSession: one owner for onnxruntime sessions', () => {
     const e = await errorOf(openSession(bytes, { device: 'metal' as 'cpu' }));
     expect(e).toBeInstanceOf(DeviceError);
     expect(e!.message).toMatch(/'auto', 'cpu', 'cuda' or 'webgpu'/);
+  });
+
+  it("spinWait: false sets onnxruntime's intra_op.allow_spinning to 0; the session runs as before", async () => {
+    expect(baseSessionOptions({ threads: 2, spinWait: false }).extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+    expect(baseSessionOptions({ threads: 2 }).extra).toBeUndefined();
+    expect(baseSessionOptions({ threads: 2, spinWait: true }).extra).toBeUndefined();
+    expect(() => baseSessionOptions({ spinWait: 'no' as unknown as boolean })).toThrow(/spinWait: expected true or false, got "no"/);
+    // The CPU it saves is a measurement (bench/engine-cores.ts --no-spin), not a unit test; here:
+    // onnxruntime takes the entry and computes the same outputs.
+    const x = new ort.Tensor('float32', Float32Array.from({ length: 16 }, (_, i) => i / 7 - 1), [2, 8]);
+    const outs: Float32Array[] = [];
+    for (const spinWait of [true, false]) {
+      const s = await openSession(bytes, { device: 'cpu', threads: 2, spinWait });
+      outs.push((await s.session.run({ x })).y!.data as Float32Array);
+      await s.session.release();
+    }
+    expect(Array.from(outs[1]!)).toEqual(Array.from(outs[0]!));
   });
 
   it('a model CPU cannot load either is blamed on the model, not the device', async () => {
@@ -117,5 +134,37 @@ describe('every entry point takes device and reports it', () => {
     const fit = await m2.fit(randn([16, 8]), randint(0, 3, [16]), { epochs: 1, batchSize: 4, engine: ortEngine({ device: 'webgpu' }), verbose: 0 }).then((h) => h, (err: unknown) => err as Error);
     if (webgpu instanceof Error) expect(fit).toBeInstanceOf(DeviceError);
     else expect(fit).not.toBeInstanceOf(Error);
+  });
+});
+
+describe('spinWait reaches every session nn opens', () => {
+  const loss = (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y);
+  const train = async (spinWait: unknown) => {
+    manualSeed(15);
+    const m = new nn.Sequential(new nn.Linear(8, 6), new nn.ReLU(), new nn.Linear(6, 3));
+    const e = await compileTrainStep(m, { optimizer: new optim.Adam(m.parameters(), { lr: 0.05 }), loss, inputShape: [8], device: 'cpu', threads: 2, spinWait: spinWait as boolean });
+    const x = randn([16, 8]), y = randint(0, 3, [16]);
+    const losses: number[] = [];
+    try {
+      for (let i = 0; i < 5; i++) losses.push(await e.step(x, y));
+      return { losses, ort: e.counts.ort };
+    } finally {
+      await e.dispose();
+    }
+  };
+
+  it('compileTrainStep: the same losses with and without spinning; a non-boolean is refused by name', async () => {
+    const spin = await train(true), still = await train(false);
+    expect(still.ort).toBeGreaterThan(0); // the compiled graph ran, not the eager fallback
+    // Same graph and inputs: only how idle threads wait differs. 2-thread kernels may sum in another
+    // order than each other run to run, so float32 rounding (1e-6 relative) is allowed.
+    still.losses.forEach((l, i) => expect(l).toBeCloseTo(spin.losses[i]!, 5));
+    await expect(train('no')).rejects.toThrow(/spinWait: expected true or false, got "no"/);
+  });
+
+  it('InferenceSession.create takes it too', async () => {
+    const s = await InferenceSession.create(bytes, { device: 'cpu', threads: 2, spinWait: false });
+    expect(s.device).toBe('cpu');
+    await expect(InferenceSession.create(bytes, { device: 'cpu', spinWait: 1 as unknown as boolean })).rejects.toThrow(/spinWait/);
   });
 });

@@ -26,12 +26,32 @@ export type RunDevice = 'cpu' | 'cuda' | 'webgpu';
 
 const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu'];
 
+/** The onnxruntime session options nn sets for {@link OpenSessionOptions} (device-independent part). */
+export function baseSessionOptions(opts: Pick<OpenSessionOptions, 'threads' | 'spinWait' | 'graphOptimization'>): ort.InferenceSession.SessionOptions {
+  if (opts.spinWait !== undefined && typeof opts.spinWait !== 'boolean') throw new TypeError(`spinWait: expected true or false, got ${JSON.stringify(opts.spinWait)}`);
+  return {
+    graphOptimizationLevel: opts.graphOptimization ?? 'all',
+    intraOpNumThreads: opts.threads ?? 0,
+    interOpNumThreads: 1,
+    ...(opts.spinWait === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+    ...(process.env.NN_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.NN_ORT_PROFILE } : {}),
+  };
+}
+
 /** Options of {@link openSession}. */
 export interface OpenSessionOptions {
   /** @default 'auto' */
   device?: Device;
   /** Intra-op threads (0 lets onnxruntime choose). @default 0 */
   threads?: number;
+  /**
+   * Whether onnxruntime's intra-op pool threads spin while they wait for work (onnxruntime's
+   * `session.intra_op.allow_spinning`). Spinning (onnxruntime's default) answers the next parallel
+   * kernel fastest on an idle machine, but a waiting thread burns its core: `false` is onnxruntime's
+   * equivalent of OpenMP's `OMP_WAIT_POLICY=PASSIVE`, for a shared machine or when CPU time counts.
+   * Only matters with more than one intra-op thread. @default true
+   */
+  spinWait?: boolean;
   /** onnxruntime graph optimizations. @default 'all' */
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** What the bytes are, for error messages (a path, `<bytes>`, `<train step>`). @default '<bytes>' */
@@ -116,12 +136,7 @@ export function checkDevice(device: unknown): Device {
 export async function openSession(bytes: Uint8Array, opts: OpenSessionOptions = {}): Promise<OpenedSession> {
   const device = checkDevice(opts.device ?? 'auto');
   const where = opts.where ?? '<bytes>';
-  const base: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: opts.graphOptimization ?? 'all',
-    intraOpNumThreads: opts.threads ?? 0,
-    interOpNumThreads: 1,
-    ...(process.env.NN_ORT_PROFILE ? { enableProfiling: true, profileFilePrefix: process.env.NN_ORT_PROFILE } : {}),
-  };
+  const base = baseSessionOptions(opts);
   // A GPU attempt logs at fatal level only: its failure is expected where the device is absent.
   const open = (eps: RunDevice[]) =>
     ort.InferenceSession.create(bytes, {

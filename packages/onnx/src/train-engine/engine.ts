@@ -19,6 +19,8 @@ export interface OrtEngineOptions {
   device?: Device;
   /** onnxruntime intra-op threads (0: onnxruntime's choice). @default 0 */
   threads?: number;
+  /** Whether onnxruntime's idle intra-op threads spin (see `CompileTrainStepOptions.spinWait`). @default true */
+  spinWait?: boolean;
   /**
    * Batches per onnxruntime call (an ONNX Loop, see `CompiledTrainStep.steps`): weights cross into JS
    * once per call. fit uses 1 when a callback has batch hooks.

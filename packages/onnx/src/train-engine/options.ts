@@ -28,6 +28,12 @@ export interface CompileTrainStepOptions {
   device?: Device;
   /** onnxruntime intra-op threads (0: onnxruntime's choice). @default 0 */
   threads?: number;
+  /**
+   * Whether onnxruntime's idle intra-op threads spin (`false`: they sleep, like OpenMP's
+   * `OMP_WAIT_POLICY=PASSIVE`; less CPU per step, a little more wall time). Only matters with more
+   * than one thread. @default true
+   */
+  spinWait?: boolean;
   /** ONNX opset of the compiled graph (16 – 18: max-pool gradients need ScatterElements add). @default 17 */
   opset?: number;
   /**
