@@ -11,8 +11,9 @@ const built = ['../dist/index.js', '../dist/index.cjs', '../../core/dist/index.j
 
 interface Augment { fallbacks: string[]; randoms: number; ort: number; loss: number[] }
 interface Chunked { chunks: number; ort: number; loss: number[] }
+interface Spin { ort?: number; error?: string }
 
-function run(script: string): { format: string; before: string[]; after: string[]; loss: number[]; sameCore?: boolean; augment: Augment; chunks: { two: Chunked; one: Chunked } } {
+function run(script: string): { format: string; before: string[]; after: string[]; loss: number[]; sameCore?: boolean; augment: Augment; chunks: { two: Chunked; one: Chunked }; spin: { off: Spin; bad: Spin } } {
   const out = execFileSync(process.execPath, [here(`../test-dist/${script}`)], { cwd: here('..'), encoding: 'utf8', env: { ...process.env, NN_FIT_ENGINE: '' } });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
@@ -52,6 +53,9 @@ describe('the built packages: fit({ engine: "ort" }) from require and from impor
       expect([r.chunks.two.chunks, r.chunks.one.chunks]).toEqual([2, 1]);
       expect([r.chunks.two.ort, r.chunks.one.ort]).toEqual([3, 3]);
       r.chunks.two.loss.forEach((v, i) => expect(Math.abs(v - r.chunks.one.loss[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(r.chunks.one.loss[i]!))));
+      // spinWait: false reaches the built session (steps 2 and 3 compiled on 2 threads); 'no' is refused by name.
+      expect(r.spin.off).toEqual({ ort: 2 });
+      expect(r.spin.bad.error).toMatch(/spinWait: expected true or false, got "no"/);
     });
   }
 });

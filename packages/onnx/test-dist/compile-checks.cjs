@@ -26,5 +26,17 @@ module.exports = async function compileChecks(core, onnx) {
     for (const [x, y] of data) loss.push(await s.step(x, y));
     return { chunks: Object.values(s.graphInfo)[0]?.chunks ?? 0, ort: s.counts.ort, loss };
   };
-  return { augment, chunks: { two: await chunked(2), one: await chunked(1) } };
+  // spinWait reaches the session: false trains compiled on 2 threads, a non-boolean is refused by name.
+  const spin = async (spinWait) => {
+    manualSeed(5);
+    const m = new nn.Sequential(new nn.Linear(8, 3));
+    const s = await onnx.compileTrainStep(m, { optimizer: new optim.Adam(m.parameters()), loss: 'crossentropy', inputShape: [8], device: 'cpu', threads: 2, spinWait });
+    try {
+      for (let i = 0; i < 3; i++) await s.step(randn([8, 8]), randint(0, 3, [8]));
+      return { ort: s.counts.ort };
+    } catch (err) {
+      return { error: err.message };
+    }
+  };
+  return { augment, chunks: { two: await chunked(2), one: await chunked(1) }, spin: { off: await spin(false), bad: await spin('no') } };
 };

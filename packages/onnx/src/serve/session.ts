@@ -103,7 +103,7 @@ export class InferenceSession {
     }
     // An op onnxruntime cannot run is named (op, domain, node, layer); anything else is wrapped as is.
     const wrap = (e: unknown) => unsupportedOpError(where, e, model) ?? new OnnxFormatError(where, `onnxruntime could not load it: ${(e as Error).message}`);
-    const s = await openSession(bytes, { device: opts.device ?? 'auto', threads: opts.threads ?? 0, ...(opts.spinWait !== undefined ? { spinWait: opts.spinWait } : {}), graphOptimization: opts.graphOptimization ?? 'all', where, wrap });
+    const s = await openSession(bytes, { device: opts.device ?? 'auto', threads: opts.threads ?? 0, spinWait: opts.spinWait, graphOptimization: opts.graphOptimization ?? 'all', where, wrap });
     return new InferenceSession(s.session, s.device, s.fallbackReason);
   }
 

@@ -142,7 +142,7 @@ export class GraphCache {
     return openSession(bytes, {
       device: this.opts.device ?? 'auto',
       threads: this.opts.threads ?? 0,
-      ...(this.opts.spinWait !== undefined ? { spinWait: this.opts.spinWait } : {}),
+      spinWait: this.opts.spinWait,
       where: '<train step>',
       wrap: (e) => new OnnxFormatError('<train step>', `onnxruntime could not load the compiled step: ${(e as Error).message}`),
       ...(this.stateOnDevice() ? { preferredOutputLocation: Object.fromEntries(stateOutputs.map((n) => [n, 'gpu-buffer' as const])) } : {}),
