@@ -29,14 +29,22 @@ interface AdamMath {
  * that the ort engine can compute a step's constants without running the update: see
  * `BaseOptimizer.hostStep`). `hasM` / `hasV`: the moment buffers exist (not the first update).
  */
-function adamConstants(h: AdamMath, t: number, hasM: boolean, hasV: boolean): number[] {
-  const { beta1: b1, beta2: b2 } = h;
-  const k = [...(hasM ? [b1] : []), 1 - b1, ...(hasV ? [b2] : []), 1 - b2];
+function adamConstants(h: AdamMath, t: number, hasM: boolean, hasV: boolean, out: number[] = []): number[] {
+  // Pushed one by one into one array: the compiled engine asks for these at every step of every
+  // parameter (hostStep), and spreads of temporary arrays were most of its per-step garbage.
+  const b1 = h.beta1, b2 = h.beta2;
+  if (hasM) out.push(b1);
+  out.push(1 - b1);
+  if (hasV) out.push(b2);
+  out.push(1 - b2);
   const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
-  if (h.epsilonForm === 'pytorch') k.push(Math.sqrt(bc2), h.eps, h.lr / bc1);
-  else k.push((h.lr * Math.sqrt(bc2)) / bc1, h.eps);
-  return k;
+  if (h.epsilonForm === 'pytorch') out.push(Math.sqrt(bc2), h.eps, h.lr / bc1);
+  else out.push((h.lr * Math.sqrt(bc2)) / bc1, h.eps);
+  return out;
 }
+
+/** The PyTorch door's hyperparameters as {@link AdamMath} (betas as a pair there). */
+const torchAdamMath = (h: ParamGroup<AdamHyper>): AdamMath => ({ lr: h.lr, beta1: h.betas[0], beta2: h.betas[1], eps: h.eps, amsgrad: h.amsgrad, epsilonForm: h.epsilonForm });
 
 /** One Adam update (moments, optional AMSGrad maximum, step) — shared by both doors. `next` uploads {@link adamConstants} in order. */
 function adamUpdate(opt: BaseOptimizer<BaseHyper>, p: Tensor, g: Tensor, s: ParamState, h: AdamMath, next: () => Tensor): void {
@@ -115,8 +123,8 @@ export class Adam extends BaseOptimizer<AdamHyper> {
   }
   /** Every host scalar of one update at step `t`, in upload order. */
   private constants(s: ParamState, h: ParamGroup<AdamHyper>, t: number): number[] {
-    const decay = h.weightDecay === 0 ? [] : [this.decoupled() ? 1 - h.lr * h.weightDecay : h.weightDecay];
-    return [...decay, ...adamConstants({ ...h, beta1: h.betas[0], beta2: h.betas[1] }, t, !!s.buffers.expAvg, !!s.buffers.expAvgSq)];
+    const out: number[] = h.weightDecay === 0 ? [] : [this.decoupled() ? 1 - h.lr * h.weightDecay : h.weightDecay];
+    return adamConstants(torchAdamMath(h), t, !!s.buffers.expAvg, !!s.buffers.expAvgSq, out);
   }
   protected update(p: Tensor, g: Tensor, s: ParamState, h: ParamGroup<AdamHyper>): void {
     s.step++;
@@ -126,7 +134,7 @@ export class Adam extends BaseOptimizer<AdamHyper> {
       if (this.decoupled()) this.setParam(p, mul(p, next()));
       else grad = add(g, mul(p, next()));
     }
-    adamUpdate(this, p, grad, s, { ...h, beta1: h.betas[0], beta2: h.betas[1] }, next);
+    adamUpdate(this, p, grad, s, torchAdamMath(h), next);
   }
   /** @internal */
   protected override updateScalars(_p: Tensor, s: ParamState, h: ParamGroup<AdamHyper>): number[] {

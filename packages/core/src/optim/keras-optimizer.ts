@@ -143,13 +143,16 @@ export abstract class KerasOptimizer<H extends KerasHyper> extends BaseOptimizer
 
   /** @internal Adds the decoupled weight decay constant uploaded before the update; the learning rate is the schedule's at the next step. */
   protected override stepScalars(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
-    return this.stepScalarsAtLr(p, s, { ...group, lr: this.schedule ? evalLearningRate(this.schedule, this.iterations) : group.lr });
+    const lr = this.schedule ? evalLearningRate(this.schedule, this.iterations) : group.lr;
+    // In hostStep the group already has the scheduled lr (beginHostStep): no copy per parameter and step.
+    return this.stepScalarsAtLr(p, s, lr === group.lr ? group : { ...group, lr });
   }
 
   /** @internal */
   protected override stepScalarsAtLr(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
     const own = this.updateScalars(p, s, group);
-    return own && group.weightDecay > 0 ? [group.weightDecay * group.lr, ...own] : own;
+    if (own && group.weightDecay > 0) own.unshift(group.weightDecay * group.lr);
+    return own;
   }
 
   /** @internal As `step()`: the groups take the scheduled learning rate, then `iterations` counts the step. */

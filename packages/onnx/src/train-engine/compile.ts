@@ -34,6 +34,8 @@ export class CompiledTrainStep {
   private readonly state: TrainState;
   private readonly cache: GraphCache;
   private busy = false;
+  /** Per graph (the step graph, or a k-step Loop): the host buffers of its random and scalar feeds, reused call after call. */
+  private readonly feedBuffers = new WeakMap<object, Map<string, Float32Array | Int32Array>>();
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
   private readonly yDtype: 'int32' | 'float32';
@@ -151,10 +153,10 @@ export class CompiledTrainStep {
 
 
   /** Count one step in the optimizer (as an eager step would) and return the per-step scalars of that step, in input order. */
-  private nextScalars(g: OrtGraph): number[] {
+  private nextScalars(g: OrtGraph): Map<Tensor, number[]> {
     const k = coreOptimizer(this.optimizer).hostStep(g.gradParams);
     if (!k) throw new TrainStepCompileError(`the optimizer "${this.optimizer.name}"`, 'it no longer declares its per-step scalars (its state was reset?)');
-    return g.scalars.map((sl) => k.get(sl.owner)![sl.seq]!);
+    return k;
   }
 
   /** Run `k` steps in one onnxruntime call (`k` = 1: the step graph itself, else its Loop); returns the k losses. */
@@ -172,8 +174,12 @@ export class CompiledTrainStep {
     const outs = loop ? loop.graph.outputs : g.outputs.map((o) => ({ ...o, fetch: o.name }));
     const lead = loop ? [k] : [];
     const b = x.batch / k;
-    // Each step's random draws and optimizer scalars, in step order (the generators' and counters' order).
-    const per = new Map<string, Float32Array | Int32Array>();
+    // Each step's random draws and optimizer scalars, in step order (the generators' and counters' order),
+    // into buffers kept per graph: a dropout layer's k masks are megabytes, and fresh ones every call
+    // were garbage for V8 to collect (on its helper threads: CPU that a 1-thread engine should not use).
+    // Safe to reuse: `busy` lets one call run at a time, and onnxruntime is done with them when run resolves.
+    let per = this.feedBuffers.get(loop ?? g);
+    if (!per) this.feedBuffers.set(loop ?? g, (per = new Map()));
     for (let t = 0; t < k; t++) {
       const sc = this.nextScalars(g);
       for (const sl of slots) {
@@ -181,8 +187,8 @@ export class CompiledTrainStep {
         const n = sl.shape.reduce((p, d) => p * d, 1);
         let buf = per.get(sl.feed);
         if (!buf) per.set(sl.feed, (buf = sl.dtype === 'int32' ? new Int32Array(n * k) : new Float32Array(n * k)));
-        if (sl.kind === 'random') g.randoms[sl.index]!.draw(buf.subarray(t * n, (t + 1) * n));
-        else buf[t] = sc[sl.index]!;
+        if (sl.kind === 'random') g.randoms[sl.index]!.draw(k === 1 ? buf : buf.subarray(t * n, (t + 1) * n));
+        else buf[t] = sc.get(g.scalars[sl.index]!.owner)![g.scalars[sl.index]!.seq]!;
       }
     }
     const feeds: Record<string, ort.Tensor> = {};
