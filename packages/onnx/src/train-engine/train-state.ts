@@ -7,6 +7,17 @@ import { namedState } from './optim-state';
 import type { StepContext, StepLoss, TrainableModel } from './step-trace';
 
 /**
+ * `a` times `f`, in a new array. A plain loop: `Float32Array.prototype.map` with a callback measured
+ * 13 – 130 ms for the main job's model's two Adam moments (1.07 M values) at each epoch end of `fit`,
+ * this loop about 1 ms.
+ */
+function scaledCopy(a: Float32Array, f: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * f;
+  return out;
+}
+
+/**
  * The training state of a compiled step: weights, buffers and optimizer state as host arrays owned
  * by the engine between steps (some Adam moments stored scaled), their GPU copies on webgpu, and
  * the moves between them and the model's tensors (load, sync, flush, invalidate).
@@ -98,7 +109,7 @@ export class TrainState {
       for (const [n, a] of this.arrays) {
         const t = this.tensorsByName.get(n);
         const f = this.scales.get(n) ?? 1;
-        if (t) t.assign_(tensor(f === 1 ? a : (a as Float32Array).map((x) => x * f), [...t.shape], { dtype: t.dtype }));
+        if (t) t.assign_(tensor(f === 1 ? a : scaledCopy(a as Float32Array, f), [...t.shape], { dtype: t.dtype }));
       }
     });
     this.fresh = 'tensors';
@@ -132,7 +143,7 @@ export class TrainState {
       const cur = this.scales.get(n) ?? 1, next = want.get(n) ?? 1;
       if (cur === next) continue;
       const f = cur / next;
-      this.arrays.set(n, (this.arrays.get(n) as Float32Array).map((x) => x * f));
+      this.arrays.set(n, scaledCopy(this.arrays.get(n) as Float32Array, f));
       if (next === 1) this.scales.delete(n);
       else this.scales.set(n, next);
     }
