@@ -3,13 +3,17 @@ import { bernoulli, Generator } from './index';
 
 describe('Generator.fillBernoulli (the rule of bernoulli and dropout masks)', () => {
   it('draws exactly one nextUint32 per element and compares it with ⌊p·2³²⌋', () => {
-    const g1 = new Generator(5), g2 = new Generator(5);
-    const thr = Math.floor(0.7 * 2 ** 32);
-    const want = Array.from({ length: 1000 }, () => (g1.nextUint32() < thr ? 1 : 0));
-    const got = new Float32Array(1000);
-    g2.fillBernoulli(got, 0.7);
-    expect(Array.from(got)).toEqual(want);
-    expect(g2.getState()).toEqual(g1.getState());
+    // Thresholds on both sides of 2³¹ (the loop compares as signed integers), near 0 and 2³², and
+    // the clamped ends (0: never, 1: always, each still one draw per element).
+    for (const p of [0.7, 0.5, 0.5 - 2 ** -32, 0.5 + 2 ** -32, 0.2, 1e-9, 1 - 1e-9, 0, 1, -0.5, 1.5]) {
+      const g1 = new Generator(5), g2 = new Generator(5);
+      const thr = p >= 1 ? 2 ** 32 : p <= 0 ? 0 : Math.floor(p * 2 ** 32);
+      const want = Array.from({ length: 1000 }, () => (g1.nextUint32() < thr ? 1 : 0));
+      const got = new Float32Array(1000);
+      g2.fillBernoulli(got, p);
+      expect(Array.from(got), `p = ${p}`).toEqual(want);
+      expect(g2.getState()).toEqual(g1.getState());
+    }
   });
 
   it('p = 0 and p = 1 are exact; P(1) ≈ p within 5 binomial standard deviations', () => {
