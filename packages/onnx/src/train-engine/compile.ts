@@ -3,6 +3,7 @@ import { isKerasOptimizer, noGrad, scope, tensor, Tensor, zeros, type Optimizer 
 import { checkDevice, type RunDevice } from '../runtime/open-session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
 import { GraphCache, type Compiled, type GraphInfo, type OrtGraph } from './graph-cache';
+import type { LoopGraph } from './loop';
 import { resolveLoss, type BatchData, type CompileTrainStepOptions } from './options';
 import { bindIfNeeded, coreOptimizer } from './optim-state';
 import { forward, totalLoss, type StepLoss, type TrainableModel } from './step-trace';
@@ -36,6 +37,8 @@ export class CompiledTrainStep {
   private busy = false;
   /** Per graph (the step graph, or a k-step Loop): the host buffers of its random and scalar feeds, reused call after call. */
   private readonly feedBuffers = new WeakMap<object, Map<string, Float32Array | Int32Array>>();
+  /** Per step graph: its inputs and outputs named as the one-step call feeds and fetches them. */
+  private readonly stepIo = new WeakMap<OrtGraph, { inputs: LoopGraph['inputs']; outputs: LoopGraph['outputs'] }>();
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
   private readonly yDtype: 'int32' | 'float32';
@@ -170,8 +173,10 @@ export class CompiledTrainStep {
     this.state.represent(g.step.scales);
     const loop = k === 1 ? undefined : await this.cache.loopFor(g, k);
     const session = loop ? loop.session : g.session;
-    const slots = loop ? loop.graph.inputs : g.inputs.map((sl) => ({ ...sl, feed: sl.name }));
-    const outs = loop ? loop.graph.outputs : g.outputs.map((o) => ({ ...o, fetch: o.name }));
+    let io = this.stepIo.get(g);
+    if (!io) this.stepIo.set(g, (io = { inputs: g.inputs.map((sl) => ({ ...sl, feed: sl.name })), outputs: g.outputs.map((o) => ({ ...o, fetch: o.name })) }));
+    const slots = loop ? loop.graph.inputs : io.inputs;
+    const outs = loop ? loop.graph.outputs : io.outputs;
     const lead = loop ? [k] : [];
     const b = x.batch / k;
     // Each step's random draws and optimizer scalars, in step order (the generators' and counters' order),
@@ -196,7 +201,12 @@ export class CompiledTrainStep {
       switch (sl.kind) {
         case 'x': feeds[sl.feed] = new ort.Tensor('float32', x.data as Float32Array, [...lead, b, ...this.opts.inputShape]); break;
         case 'y': feeds[sl.feed] = new ort.Tensor(this.yDtype, y.data as Int32Array, [...lead, b, ...this.ySample]); break;
-        case 'state': feeds[sl.feed] = this.state.onDevice.get(sl.name) ?? new ort.Tensor(sl.dtype as 'float32', this.state.arrays.get(sl.name)! as Float32Array, sl.shape as number[]); break;
+        case 'state': {
+          // The previous call's output tensor is fed back as it is when it still holds the array.
+          const a = this.state.arrays.get(sl.name)!, t = this.state.onDevice.get(sl.name) ?? this.state.outputTensors.get(sl.name);
+          feeds[sl.feed] = t && (t.location === 'gpu-buffer' || t.data === a) ? t : new ort.Tensor(sl.dtype as 'float32', a as Float32Array, sl.shape as number[]);
+          break;
+        }
         default: feeds[sl.feed] = new ort.Tensor(sl.dtype as 'float32', per.get(sl.feed) as Float32Array, [...lead, ...sl.shape]);
       }
     }
@@ -219,7 +229,10 @@ export class CompiledTrainStep {
           this.state.onDevice.set(o.state, t);
           if (old && old !== t) old.dispose();
           this.state.hostBehind = true;
-        } else this.state.arrays.set(o.state, t.data as Float32Array);
+        } else {
+          this.state.arrays.set(o.state, t.data as Float32Array);
+          this.state.outputTensors.set(o.state, t);
+        }
       }
     }
     this.counts.ort += k;

@@ -33,6 +33,8 @@ export class TrainState {
   fresh: 'arrays' | 'tensors' = 'tensors';
   /** webgpu: state tensors that live on the GPU (fed back as inputs), by state name. */
   readonly onDevice = new Map<string, ort.Tensor>();
+  /** On the host: the last call's output tensor of each state array, fed back as the next call's input while it still holds that array (no new tensor object per input and call). */
+  readonly outputTensors = new Map<string, ort.Tensor>();
   /** The arrays are older than {@link onDevice} (nothing read back since the last call). */
   hostBehind = false;
   /** The read-back session of {@link flush}, by the names it copies. */
@@ -119,6 +121,7 @@ export class TrainState {
   /** Copy the model's tensors into the arrays (after eager steps or a user edit). */
   load(): void {
     this.dropDeviceState();
+    this.outputTensors.clear();
     this.context();
     // Nothing assigned since sync() wrote the arrays into the tensors (fit syncs every epoch): the
     // arrays still hold those values.
