@@ -95,4 +95,33 @@ describe('fit engines by name: the registry', () => {
     expect(counter.steps).toBe(4);
     expect(h.history.loss![0]).toBeCloseTo(e.history.loss![0]!, 10);
   });
+  it('in-memory arrays reach an engine as host-gathered groups from the first epoch on (not as tensors read back)', async () => {
+    const counter = { steps: 0, compiled: 0 };
+    const base = countingEngine(counter);
+    const buffers: ArrayBufferLike[][] = [[], []];
+    let epoch = 0;
+    const grouped: FitEngine = {
+      name: 'grouped-arrays', stepsPerCall: 2,
+      compile: async (m, c, sample) => {
+        const s = await base.compile(m, c, sample);
+        return {
+          ...s,
+          steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
+            buffers[epoch]!.push(x.buffer);
+            const per = x.length / k, py = y.length / k, out: number[] = [];
+            for (let t = 0; t < k; t++) out.push(await s.step(tensor(x.subarray(t * per, (t + 1) * per), [per / 4, 4]), tensor(y.subarray(t * py, (t + 1) * py), [py], { dtype: 'int32' })));
+            return out;
+          },
+        };
+      },
+    };
+    const h = await fit(model(), X, Y, { epochs: 2, batchSize: 5, verbose: 0, engine: grouped, callbacks: [{ onEpochEnd: () => void epoch++ }] });
+    const e = await fit(model(), X, Y, { epochs: 2, batchSize: 5, verbose: 0, engine: 'eager' });
+    // 20 rows, batches of 5, 2 per call: 2 calls per epoch. Host groups share one gather buffer per
+    // epoch; batches stacked from tensors would come in a new array each call.
+    expect(buffers.map((b) => b.length)).toEqual([2, 2]);
+    for (const b of buffers) expect(b[1]).toBe(b[0]);
+    expect(counter).toEqual({ steps: 8, compiled: 1 });
+    for (let i = 0; i < 2; i++) expect(h.history.loss![i]).toBeCloseTo(e.history.loss![i]!, 10);
+  });
 });
