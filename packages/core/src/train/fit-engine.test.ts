@@ -32,6 +32,25 @@ function countingEngine(counter: { steps: number; compiled: number }): FitEngine
   };
 }
 
+/** `base` run k batches per call: the stacked host values split back into batches, each stepped by `base` (`seen` sees each call's x). */
+function groupedEngine(name: string, base: FitEngine, seen: (x: Float32Array | Int32Array) => void = () => {}): FitEngine {
+  return {
+    name, stepsPerCall: 2,
+    compile: async (m, c, sample) => {
+      const s = await base.compile(m, c, sample);
+      return {
+        ...s,
+        steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
+          seen(x);
+          const per = x.length / k, py = y.length / k, out: number[] = [];
+          for (let t = 0; t < k; t++) out.push(await s.step(tensor(x.subarray(t * per, (t + 1) * per), [per / 4, 4]), tensor(y.subarray(t * py, (t + 1) * py), [py], { dtype: 'int32' })));
+          return out;
+        },
+      };
+    },
+  };
+}
+
 describe('fit engines by name: the registry', () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -75,21 +94,8 @@ describe('fit engines by name: the registry', () => {
     };
     const counter = { steps: 0, compiled: 0 };
     const base = countingEngine(counter);
-    const grouped: FitEngine = {
-      name: 'grouped', stepsPerCall: 2,
-      compile: async (m, c, sample) => {
-        const s = await base.compile(m, c, sample);
-        return {
-          ...s,
-          // k batches stacked on the host: reading them needs the queued tensors alive.
-          steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
-            const per = x.length / k, py = y.length / k, out: number[] = [];
-            for (let t = 0; t < k; t++) out.push(await s.step(tensor(x.subarray(t * per, (t + 1) * per), [per / 4, 4]), tensor(y.subarray(t * py, (t + 1) * py), [py], { dtype: 'int32' })));
-            return out;
-          },
-        };
-      },
-    };
+    // k batches stacked on the host: reading them needs the queued tensors alive.
+    const grouped = groupedEngine('grouped', base);
     const h = await fit(model(), source, { epochs: 1, verbose: 0, engine: grouped });
     const e = await fit(model(), source, { epochs: 1, verbose: 0, engine: 'eager' });
     expect(counter.steps).toBe(4);
@@ -100,21 +106,7 @@ describe('fit engines by name: the registry', () => {
     const base = countingEngine(counter);
     const buffers: ArrayBufferLike[][] = [[], []];
     let epoch = 0;
-    const grouped: FitEngine = {
-      name: 'grouped-arrays', stepsPerCall: 2,
-      compile: async (m, c, sample) => {
-        const s = await base.compile(m, c, sample);
-        return {
-          ...s,
-          steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
-            buffers[epoch]!.push(x.buffer);
-            const per = x.length / k, py = y.length / k, out: number[] = [];
-            for (let t = 0; t < k; t++) out.push(await s.step(tensor(x.subarray(t * per, (t + 1) * per), [per / 4, 4]), tensor(y.subarray(t * py, (t + 1) * py), [py], { dtype: 'int32' })));
-            return out;
-          },
-        };
-      },
-    };
+    const grouped = groupedEngine('grouped-arrays', base, (x) => buffers[epoch]!.push(x.buffer));
     const h = await fit(model(), X, Y, { epochs: 2, batchSize: 5, verbose: 0, engine: grouped, callbacks: [{ onEpochEnd: () => void epoch++ }] });
     const e = await fit(model(), X, Y, { epochs: 2, batchSize: 5, verbose: 0, engine: 'eager' });
     // 20 rows, batches of 5, 2 per call: 2 calls per epoch. Host groups share one gather buffer per
