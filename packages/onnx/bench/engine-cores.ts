@@ -104,7 +104,8 @@ if (inspector) {
   const walk = (n: Node, up: string[]) => {
     const f = n.callFrame;
     const path = [...up, `${f.functionName || '(anonymous)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber + 1}`];
-    if (n.selfSize) bySite.set(path.slice(-3).reverse().join(' ← '), (bySite.get(path.slice(-3).reverse().join(' ← ')) ?? 0) + n.selfSize);
+    const site = path.slice(-3).reverse().join(' ← ');
+    if (n.selfSize) bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
     for (const ch of n.children) walk(ch, path);
   };
   walk(profile.head, []);

@@ -151,8 +151,7 @@ export abstract class KerasOptimizer<H extends KerasHyper> extends BaseOptimizer
   /** @internal */
   protected override stepScalarsAtLr(p: Tensor, s: ParamState, group: ParamGroup<H>): number[] | undefined {
     const own = this.updateScalars(p, s, group);
-    if (own && group.weightDecay > 0) own.unshift(group.weightDecay * group.lr);
-    return own;
+    return own && group.weightDecay > 0 ? [group.weightDecay * group.lr, ...own] : own;
   }
 
   /** @internal As `step()`: the groups take the scheduled learning rate, then `iterations` counts the step. */

@@ -3,7 +3,6 @@ import { isKerasOptimizer, noGrad, scope, tensor, Tensor, zeros, type Optimizer 
 import { checkDevice, type RunDevice } from '../runtime/open-session';
 import { TrainStepCompileError, TrainStepInputError } from './errors';
 import { GraphCache, type Compiled, type GraphInfo, type OrtGraph } from './graph-cache';
-import type { LoopGraph } from './loop';
 import { resolveLoss, type BatchData, type CompileTrainStepOptions } from './options';
 import { bindIfNeeded, coreOptimizer } from './optim-state';
 import { forward, totalLoss, type StepLoss, type TrainableModel } from './step-trace';
@@ -37,8 +36,6 @@ export class CompiledTrainStep {
   private busy = false;
   /** Per graph (the step graph, or a k-step Loop): the host buffers of its random and scalar feeds, reused call after call. */
   private readonly feedBuffers = new WeakMap<object, Map<string, Float32Array | Int32Array>>();
-  /** Per step graph: its inputs and outputs named as the one-step call feeds and fetches them. */
-  private readonly stepIo = new WeakMap<OrtGraph, { inputs: LoopGraph['inputs']; outputs: LoopGraph['outputs'] }>();
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
   private readonly yDtype: 'int32' | 'float32';
@@ -173,10 +170,7 @@ export class CompiledTrainStep {
     this.state.represent(g.step.scales);
     const loop = k === 1 ? undefined : await this.cache.loopFor(g, k);
     const session = loop ? loop.session : g.session;
-    let io = this.stepIo.get(g);
-    if (!io) this.stepIo.set(g, (io = { inputs: g.inputs.map((sl) => ({ ...sl, feed: sl.name })), outputs: g.outputs.map((o) => ({ ...o, fetch: o.name })) }));
-    const slots = loop ? loop.graph.inputs : io.inputs;
-    const outs = loop ? loop.graph.outputs : io.outputs;
+    const { inputs: slots, outputs: outs } = loop ? loop.graph : g.single;
     const lead = loop ? [k] : [];
     const b = x.batch / k;
     // Each step's random draws and optimizer scalars, in step order (the generators' and counters' order),
@@ -193,7 +187,10 @@ export class CompiledTrainStep {
         let buf = per.get(sl.feed);
         if (!buf) per.set(sl.feed, (buf = sl.dtype === 'int32' ? new Int32Array(n * k) : new Float32Array(n * k)));
         if (sl.kind === 'random') g.randoms[sl.index]!.draw(k === 1 ? buf : buf.subarray(t * n, (t + 1) * n));
-        else buf[t] = sc.get(g.scalars[sl.index]!.owner)![g.scalars[sl.index]!.seq]!;
+        else {
+          const own = g.scalars[sl.index]!;
+          buf[t] = sc.get(own.owner)![own.seq]!;
+        }
       }
     }
     const feeds: Record<string, ort.Tensor> = {};
@@ -210,9 +207,9 @@ export class CompiledTrainStep {
         default: feeds[sl.feed] = new ort.Tensor(sl.dtype as 'float32', per.get(sl.feed) as Float32Array, [...lead, ...sl.shape]);
       }
     }
-    // Outputs are onnxruntime's own buffers (onnxruntime-node 1.30 hands them to JS without a copy),
-    // so the new state arrays simply replace the old ones. Preallocated outputs (written in place)
-    // were measured no faster here (FMNIST-MLP Adam, 1 and 32 steps per call).
+    // onnxruntime-node returns every output in a new ArrayBuffer (a copy of onnxruntime's own), so the
+    // new state arrays simply replace the old ones. Preallocated outputs do not help: onnxruntime-node
+    // 1.30 writes them and still returns a new buffer (README-ort-engine.md, "Where a step's time goes").
     const out = await session.run(feeds);
     let losses: Float32Array<ArrayBufferLike> = new Float32Array(0);
     for (const o of outs) {

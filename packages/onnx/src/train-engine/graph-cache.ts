@@ -56,6 +56,8 @@ export interface OrtGraph {
   /** The step graph (for K-step Loop graphs) and the Loop sessions made from it, by K. */
   readonly step: StepGraph;
   readonly loops: Map<number, { session: ort.InferenceSession; graph: LoopGraph }>;
+  /** The step graph's inputs and outputs as a one-step call feeds and fetches them (by their own names), in the Loop graphs' form. */
+  readonly single: Pick<LoopGraph, 'inputs' | 'outputs'>;
 }
 /** A cache entry: a compiled graph, or why that batch size / mode runs eagerly. */
 export type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
@@ -118,6 +120,7 @@ export class GraphCache {
     const s = await this.open(g.bytes, g.outputs.flatMap((o) => (o.kind === 'state' ? [o.name] : [])));
     return {
       kind: 'ort', session: s.session, device: s.device, ...(s.fallbackReason ? { deviceReason: s.fallbackReason } : {}), step: g, loops: new Map(), hyper: hyperKey(opt), inputs: g.inputs, outputs: g.outputs,
+      single: { inputs: g.inputs.map((sl) => ({ ...sl, feed: sl.name })), outputs: g.outputs.map((o) => ({ ...o, fetch: o.name })) },
       randoms, scalars, gradParams, nodeCount: g.nodeCount, chunks,
     };
   }

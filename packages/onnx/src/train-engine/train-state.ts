@@ -155,6 +155,7 @@ export class TrainState {
   /** Drop the GPU copies and free the read-back session (the engine's `dispose()`, after flush and sync). */
   async release(): Promise<void> {
     this.dropDeviceState();
+    this.outputTensors.clear();
     await this.readback?.session.release();
     this.readback = undefined;
   }
