@@ -64,7 +64,8 @@ def set_threads(t):
 
 
 lossf = nn.CrossEntropyLoss()
-out = {'torch': torch.__version__, 'rows': int(xtr.shape[0]), 'default_threads': torch.get_num_threads(), 'probe': {}}
+# At its best: FTZ/DAZ (Adam's moments of zero-gradient weights otherwise stick in the subnormals).
+out = {'flush_denormal': torch.set_flush_denormal(True), 'torch': torch.__version__, 'rows': int(xtr.shape[0]), 'default_threads': torch.get_num_threads(), 'probe': {}}
 PROBE = min(2048, ROWS)
 for t in THREADS:
     set_threads(t)

@@ -1,7 +1,7 @@
 """PyTorch EAGER inference peer cell for apps/bench's fair method (src/fair-run.ts, src/infer-fair.ts).
 
 Usage: /usr/bin/python3 infer_cell_torch.py '{"model":"mlp"|"fmnist","weights":"w.safetensors","batch":1,"threads":1,"data":"DIR"}'
-       (run with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset and OPENBLAS_NUM_THREADS = threads:
+       (run with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE = the fastest kernel and OPENBLAS_NUM_THREADS = threads:
        apps/bench's torchEnv(threads); the pthreads OpenBLAS ignores torch.set_num_threads).
 
 mlp:    784 -> Linear 256 relu -> Linear 128 relu -> Linear 10 -> softmax (state-dict 0.*, 2.*, 4.*)
@@ -54,6 +54,7 @@ def load_safetensors(path):
 
 try:
     torch.set_num_threads(cfg['threads'])
+    FLUSH = torch.set_flush_denormal(True)  # at its best, as train_cell_torch.py
     if cfg['model'] == 'mlp':
         net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10), nn.Softmax(dim=1))
     else:
@@ -83,7 +84,7 @@ try:
     gflops, gflops_wall = sgemm_gflops()
     libs = sorted({l.split()[-1].split('/')[-1] for l in open('/proc/self/maps') if re.search(r'blas|mkl', l.split()[-1] if len(l.split()) > 5 else '', re.I)})
     say({'ready': True, 'gflops': gflops, 'gflopsWall': gflops_wall, 'head': head,
-         'info': f"torch {torch.__version__} eager, no_grad, {torch.get_num_threads()} thread(s) (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; {len(os.listdir('/proc/self/task'))} OS threads after warm-up), BLAS {', '.join(libs) or 'none found'}"})
+         'info': f"torch {torch.__version__} eager, no_grad, {torch.get_num_threads()} thread(s) (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; {len(os.listdir('/proc/self/task'))} OS threads after warm-up), flush denormals {FLUSH}, BLAS {', '.join(libs) or 'none found'}"})
 except Exception as e:  # noqa: BLE001 - reported to the harness
     say({'error': f'setup failed: {type(e).__name__}: {e}'})
     sys.exit(0)

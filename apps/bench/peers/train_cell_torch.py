@@ -2,8 +2,10 @@
 warmed, answering JSON requests on stdin, one reply line each on stdout (prefixed @@cell@@).
 
 Usage: /usr/bin/python3 train_cell_torch.py '{"model":"mlp","batch":64,"threads":1,"rows":8192,"data":"DIR"}'
-       (run with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset and OPENBLAS_NUM_THREADS = threads:
-       apps/bench's torchEnv(threads); the pthreads OpenBLAS ignores torch.set_num_threads).
+       (run with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE = the fastest kernel and OPENBLAS_NUM_THREADS =
+       threads: apps/bench's torchEnv(threads); the pthreads OpenBLAS ignores torch.set_num_threads).
+PyTorch at its best: torch.set_flush_denormal(True) (FTZ/DAZ: Adam's first moments of weights with
+zero gradients decay into float32's subnormals and stick there, 2x its step time on an Intel Xeon).
 
 Models, as src/cells/train-cell.ts: mlp (784-256-128-10), mlp:W1,W2, fmnist (the main job's
 784-512 relu-BatchNorm1d-dropout .2-256 relu-dropout .2-10), cnn (conv16 3x3-relu-maxpool2-conv32
@@ -73,6 +75,7 @@ def model(name):
 
 try:
     torch.set_num_threads(T)
+    FLUSH = torch.set_flush_denormal(True)
     torch.manual_seed(0)
     X = (idx('train-images-idx3-ubyte')[:ROWS].float() / 255.0).reshape(-1, 784)
     Y = idx('train-labels-idx1-ubyte')[:ROWS].long()
@@ -108,7 +111,7 @@ try:
     libs = sorted({l.split()[-1].split('/')[-1] for l in open('/proc/self/maps') if re.search(r'blas|mkl', l.split()[-1] if len(l.split()) > 5 else '', re.I)})
     gflops, gflops_wall = sgemm_gflops()
     say({'ready': True, 'gflops': gflops, 'gflopsWall': gflops_wall,
-         'info': f"torch {torch.__version__}, {torch.get_num_threads()} thread(s) (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; {len(os.listdir('/proc/self/task'))} OS threads after warm-up), Adam foreach=True, BLAS {', '.join(libs) or 'none found'}"})
+         'info': f"torch {torch.__version__}, {torch.get_num_threads()} thread(s) (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; {len(os.listdir('/proc/self/task'))} OS threads after warm-up), Adam foreach=True, flush denormals {FLUSH}, BLAS {', '.join(libs) or 'none found'}"})
 except Exception as e:  # noqa: BLE001 - reported to the harness
     say({'error': f'setup failed: {type(e).__name__}: {e}'})
     sys.exit(0)

@@ -123,7 +123,7 @@ class ProcessCell implements Cell {
 }
 
 /**
- * The environment of a PyTorch peer cell: OPENBLAS_CORETYPE removed, OMP_WAIT_POLICY=PASSIVE (see
+ * The environment of a PyTorch peer cell: OPENBLAS_CORETYPE the fastest kernel, OMP_WAIT_POLICY=PASSIVE (see
  * {@link peerEnv}), and the BLAS and OpenMP pools sized to the cell's thread count. Debian's torch
  * uses the pthreads OpenBLAS (libopenblasp), whose pool is NOT sized by `torch.set_num_threads`:
  * without OPENBLAS_NUM_THREADS a "1-thread" PyTorch runs its GEMMs on every core (measured here: a

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { fmtSpread, loadWarning, ratesOf, ratioOf, sgemmCheck, type Sample } from './fair';
 import { interleave, startPythonCell, type Cell, type CellReady } from './fair-run';
 import { fmnistDir, loadFmnist } from './fmnist';
-import { torchAvailable } from './python';
+import { blasNote, peerBlas, torchAvailable } from './python';
 import { fmt, table } from './stats';
 import type { Headline } from './types';
 
@@ -100,7 +100,7 @@ export async function inferVsTorch(what: string, model: 'mlp' | 'fmnist', onnxFi
     const warn = loadWarning([r.load.start[0]!, r.load.end[0]!], cpus().length);
     if (warn) notes.unshift(warn);
     notes.push(
-      `nn vs PyTorch eager by the fair method: 4 cells (nn and PyTorch × batch 1 and 1024), ${rounds} rounds, order reversed each round, fixed calls per cell from a probe; nn's session runs in this process (process.cpuUsage), PyTorch in a warmed /usr/bin/python3 (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, OPENBLAS_NUM_THREADS=1, time.process_time). Input: the first Fashion-MNIST test rows (x/255), the same on both sides; each call's output is read back as a float32 array on both sides. ${pairs[0]![2].ready.info ?? ''}.`,
+      `nn vs PyTorch eager by the fair method: 4 cells (nn and PyTorch × batch 1 and 1024), ${rounds} rounds, order reversed each round, fixed calls per cell from a probe; nn's session runs in this process (process.cpuUsage), PyTorch in a warmed /usr/bin/python3 (OMP_WAIT_POLICY=PASSIVE, ${blasNote(peerBlas())}, OPENBLAS_NUM_THREADS=1, torch.set_flush_denormal(True), time.process_time). Input: the first Fashion-MNIST test rows (x/255), the same on both sides; each call's output is read back as a float32 array on both sides. ${pairs[0]![2].ready.info ?? ''}.`,
     );
     return {
       headlines, notes,

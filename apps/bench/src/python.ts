@@ -4,13 +4,79 @@ import { existsSync } from 'node:fs';
 export const PYTHON = '/usr/bin/python3';
 
 /**
- * The environment for PyTorch peers: this process's, with OPENBLAS_CORETYPE removed (it can pin
- * OpenBLAS to a slow kernel) and OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep instead of
- * spinning; with the default policy PyTorch's 2-thread runs collapse 10–100× on a shared machine).
+ * OpenBLAS kernels tried for the peer (OPENBLAS_CORETYPE; '' = OpenBLAS's own detection). OpenBLAS
+ * 0.3.21's detection is not always its best: on an Intel Xeon (Emerald Rapids, family 6 model 207)
+ * it picked its Prescott kernel, 29 GFLOP/s on a 1024³ sgemm against 140 with SkylakeX — a peer
+ * 4.8× below its best. The machine's own OPENBLAS_CORETYPE (Haswell here) is not trusted either.
+ */
+export const CORETYPE_CANDIDATES: readonly string[] = ['', 'SkylakeX', 'Cooperlake', 'Haswell', 'Zen', 'Sandybridge'];
+
+/** The peer's BLAS kernel: the chosen OPENBLAS_CORETYPE ('' = detection) and each candidate's sgemm GFLOP/s. */
+export interface BlasChoice {
+  readonly coretype: string;
+  readonly gflops: Readonly<Record<string, number>>;
+}
+
+/**
+ * The fastest candidate; OpenBLAS's own detection ('') unless another is at least 5% faster
+ * (within that, the difference is the probe's noise). Candidates that failed (NaN) never win.
+ */
+export function pickCoretype(gflops: Readonly<Record<string, number>>): string {
+  let best = '';
+  for (const [k, v] of Object.entries(gflops)) {
+    if (!Number.isFinite(v)) continue;
+    const b = gflops[best];
+    if (!(b !== undefined && Number.isFinite(b)) || v > b * (best === '' ? 1.05 : 1)) best = k;
+  }
+  return best;
+}
+
+/** "OPENBLAS_CORETYPE=SkylakeX (fastest 1024³ sgemm of: detection 29, SkylakeX 141, …)": for the bench's notes. */
+export function blasNote(c: BlasChoice): string {
+  const rates = Object.entries(c.gflops).map(([k, v]) => `${k || 'detection'} ${Number.isFinite(v) ? v.toFixed(0) : 'failed'}`).join(', ');
+  return `${c.coretype ? `OPENBLAS_CORETYPE=${c.coretype}` : 'OPENBLAS_CORETYPE unset (OpenBLAS detection)'}${rates ? ` (the fastest 1-thread 1024³ sgemm, GFLOP/s: ${rates})` : ''}`;
+}
+
+const PROBE = `import time, torch
+a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+torch.mm(a, b)
+t = min(((lambda w: (torch.mm(a, b), time.perf_counter() - w)[1])(time.perf_counter()) for _ in range(5)))
+print(2 * 1024 ** 3 / 1e9 / t)`;
+
+let chosen: BlasChoice | undefined;
+
+/**
+ * The peer's BLAS kernel, probed once per process: each candidate's 1-thread 1024³ sgemm (best of
+ * 5) in /usr/bin/python3 with torch; {@link pickCoretype} of them. Without torch: detection ('').
+ */
+export function peerBlas(): BlasChoice {
+  if (chosen) return chosen;
+  const gflops: Record<string, number> = {};
+  if (existsSync(PYTHON)) {
+    for (const c of CORETYPE_CANDIDATES) {
+      const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+      if (c) env.OPENBLAS_CORETYPE = c;
+      else delete env.OPENBLAS_CORETYPE;
+      const r = spawnSync(PYTHON, ['-c', PROBE], { encoding: 'utf8', env, timeout: 120_000 });
+      if (r.status !== 0 && c === '') break; // no torch: nothing to choose
+      gflops[c] = r.status === 0 ? Number(r.stdout.trim().split('\n').pop()) : Number.NaN;
+    }
+  }
+  chosen = { coretype: pickCoretype(gflops), gflops };
+  return chosen;
+}
+
+/**
+ * The environment for PyTorch peers: this process's, with OPENBLAS_CORETYPE set to the fastest
+ * kernel ({@link peerBlas}; the machine's own setting is dropped) and OMP_WAIT_POLICY=PASSIVE (idle
+ * OpenMP threads sleep instead of spinning; with the default policy PyTorch's 2-thread runs
+ * collapse 10–100× on a shared machine).
  */
 export function peerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
-  delete env.OPENBLAS_CORETYPE;
+  const { coretype } = peerBlas();
+  if (coretype) env.OPENBLAS_CORETYPE = coretype;
+  else delete env.OPENBLAS_CORETYPE;
   return env;
 }
 

@@ -17,9 +17,9 @@ export interface ScriptRun {
 /**
  * Runs a package's TypeScript bench script (path relative to the repo root) with tsx, from
  * apps/bench, so `@nn/*` resolve to the built dist. Throws with the script's last stderr lines when
- * it fails or runs past `timeoutMs`.
+ * it fails or runs past `timeoutMs`. `env`: the script's environment (default: this process's).
  */
-export function runScript(path: string, args: string[], timeoutMs: number): ScriptRun {
+export function runScript(path: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): ScriptRun {
   const file = join(ROOT, path);
   if (!existsSync(file)) throw new Error(`${path} not found`);
   const t0 = performance.now();
@@ -28,6 +28,7 @@ export function runScript(path: string, args: string[], timeoutMs: number): Scri
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 << 20,
+    ...(env ? { env } : {}),
   });
   const out = { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status, seconds: (performance.now() - t0) / 1000 };
   if (r.status !== 0) {

@@ -4,11 +4,12 @@
 // garbage collections ran while it was timed. apps/bench's "cores used" column is this ratio of
 // CPU to wall time; this tool shows which threads make a cell use more than its intra-op threads.
 //
-//   engine-cores [--model mlp|cnn] [--batch 64] [--threads 1] [--k 1] [--steps 2000] [--idle 0] [--no-spin]
+//   engine-cores [--model mlp|cnn|fmnist] [--batch 64] [--threads 1] [--k 1] [--steps 2000] [--idle 0] [--no-spin] [--unroll]
 //     --k 1 times `step(x, y)` (one batch per onnxruntime call), --k n times `steps(x, y, n)`;
 //     --idle s waits s seconds between the warm-up and the timed steps (apps/bench's interleaved
 //     cells sit idle while the other cells run); --no-spin compiles with `spinWait: false` (idle
-//     intra-op threads sleep instead of spinning; matters with --threads ≥ 2).
+//     intra-op threads sleep instead of spinning; matters with --threads ≥ 2); --unroll compiles
+//     `multiStep: 'unroll'` (k copies of the step in one graph) instead of the default ONNX Loop.
 //
 //   --model fmnist is the main job's model (Keras door: 784-512 relu-BatchNorm-dropout .2-256
 //     relu-dropout .2-10, Adam); --alloc samples the JS heap allocations of the timed loop (V8's
@@ -30,6 +31,7 @@ const arg = (k: string, d: string) => (argv.includes(k) ? argv[argv.indexOf(k) +
 const model = arg('--model', 'mlp');
 const spinWait = !argv.includes('--no-spin');
 const alloc = argv.includes('--alloc');
+const multiStep = argv.includes('--unroll') ? ('unroll' as const) : ('loop' as const);
 const [batch, threads, k, steps, idle] = ['--batch', '--threads', '--k', '--steps', '--idle'].map((f, i) => Number(arg(f, ['64', '1', '1', '2000', '0'][i]!)));
 if (model !== 'mlp' && model !== 'cnn' && model !== 'fmnist') throw new Error(`--model: expected mlp, cnn or fmnist, got "${model}"`);
 for (const [name, v] of Object.entries({ batch, threads, k, steps })) if (!Number.isInteger(v) || v! < 1) throw new Error(`--${name}: expected a positive integer, got ${v}`);
@@ -56,7 +58,7 @@ function threadTicks(): Map<string, number> {
 
 await useBackend(tfjs({ engine: 'wasm' }));
 manualSeed(0);
-const common = { inputShape: model === 'cnn' ? [1, 28, 28] : [784], batchSize: batch, device: 'cpu' as const, threads, spinWait };
+const common = { inputShape: model === 'cnn' ? [1, 28, 28] : [784], batchSize: batch, device: 'cpu' as const, threads, spinWait, multiStep };
 let engine: Awaited<ReturnType<typeof compileTrainStep>>;
 if (model === 'fmnist') {
   // apps/fashion-mnist's model (src/models.ts), as bench/randomness.ts builds it.

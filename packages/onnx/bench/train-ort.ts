@@ -167,10 +167,16 @@ async function tfjsWasm(batch: number): Promise<Rate | string> {
   }
 }
 
-/** PyTorch's environment: ours without OPENBLAS_CORETYPE (it can pin OpenBLAS to a slow kernel) and with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep), as apps/bench's peerEnv. */
+/**
+ * PyTorch's environment: ours with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep) and
+ * OPENBLAS_CORETYPE = NN_PEER_OPENBLAS_CORETYPE, the kernel apps/bench's peerBlas probe found
+ * fastest (it passes it down); run alone, OPENBLAS_CORETYPE removed (OpenBLAS's own detection).
+ */
 function peerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
-  delete env.OPENBLAS_CORETYPE;
+  const c = process.env.NN_PEER_OPENBLAS_CORETYPE;
+  if (c) env.OPENBLAS_CORETYPE = c;
+  else delete env.OPENBLAS_CORETYPE;
   return env;
 }
 
@@ -186,6 +192,7 @@ function torch(batch: number, threads: number, foreach: boolean): (Rate & { note
 import json, time, torch
 torch.manual_seed(0)
 torch.set_num_threads(${threads})
+flush = torch.set_flush_denormal(True)  # at its best: Adam's moments of zero-gradient weights stick in the subnormals otherwise
 b = ${batch}
 m = torch.nn.Sequential(torch.nn.Linear(784,256), torch.nn.ReLU(), torch.nn.Linear(256,128), torch.nn.ReLU(), torch.nn.Linear(128,10))
 opt = ${optName === 'sgd' ? `torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9, foreach=${fe})` : `torch.optim.Adam(m.parameters(), lr=1e-3, foreach=${fe})`}
@@ -202,7 +209,7 @@ while time.perf_counter() - t0 < ${SECONDS}:
     walls.append(cnt * b / (time.perf_counter() - w0)); cpus.append(cnt * b / (time.process_time() - c0))
 libs = sorted(set(l.split()[-1].split('/')[-2] + '/' + l.split()[-1].split('/')[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() or 'mkl' in l.lower()))
 print(json.dumps({'wall': sorted(walls)[len(walls) // 2], 'cpu': sorted(cpus)[len(cpus) // 2], 'bestCpu': max(cpus),
-  'note': 'torch ' + torch.__version__ + ', ' + str(torch.get_num_threads()) + ' thread(s), optimizer foreach=${fe}, BLAS loaded: ' + (', '.join(libs) or 'none found')}))
+  'note': 'torch ' + torch.__version__ + ', ' + str(torch.get_num_threads()) + ' thread(s), optimizer foreach=${fe}, flush denormals ' + str(flush) + ', BLAS loaded: ' + (', '.join(libs) or 'none found')}))
 `;
   try {
     // Debian's pthreads OpenBLAS ignores torch.set_num_threads: size its pool to the cell's threads.

@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { fmtSpread, loadWarning, mlpTrainFlopsPerSample, ratesOf, ratioOf, sgemmCheck, type Sample, type Spread } from '../fair';
 import { interleave, startNodeCell, startPythonCell, type Cell } from '../fair-run';
 import { fmnistDir } from '../fmnist';
-import { torchAvailable } from '../python';
+import { blasNote, peerBlas, torchAvailable } from '../python';
 import type { Bench, BenchOptions, BenchResult, Headline } from '../types';
 
 const NODE_CELL = 'apps/bench/src/cells/train-cell.ts';
@@ -163,7 +163,7 @@ export function groupHeadline(g: GroupResult, title: string, engine: Engine, tar
 }
 
 const METHOD = (rounds: number, seconds: number) =>
-  `Fair method (apps/bench/README.md): each cell is a warmed process (Node under tsx; /usr/bin/python3 with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset and OPENBLAS_NUM_THREADS/OMP_NUM_THREADS = the cell's threads) timing a fixed number of steps per round (chosen from a probe for about ${seconds} s of work); ${rounds} rounds, the cells one at a time, the order reversed every round; rates per wall-second and per CPU-second (user + system of the cell's process, all threads: process.cpuUsage / time.process_time); ratios are per round, median (min–max). Same data path on both sides: ${ROWS} Fashion-MNIST training rows (x/255) in memory, a random permutation per epoch, each batch gathered by index (model.fit: fit's own shuffle-and-gather). PyTorch's default init and nn's PyTorch door (the same distributions); Adam with the same hyperparameters (PyTorch foreach=True).`;
+  `Fair method (apps/bench/README.md): each cell is a warmed process (Node under tsx; /usr/bin/python3 with OMP_WAIT_POLICY=PASSIVE, ${blasNote(peerBlas())}, OPENBLAS_NUM_THREADS/OMP_NUM_THREADS = the cell's threads and torch.set_flush_denormal(True)) timing a fixed number of steps per round (chosen from a probe for about ${seconds} s of work); ${rounds} rounds, the cells one at a time, the order reversed every round; rates per wall-second and per CPU-second (user + system of the cell's process, all threads: process.cpuUsage / time.process_time); ratios are per round, median (min–max). Same data path on both sides: ${ROWS} Fashion-MNIST training rows (x/255) in memory, a random permutation per epoch, each batch gathered by index (model.fit: fit's own shuffle-and-gather). PyTorch's default init and nn's PyTorch door (the same distributions); Adam with the same hyperparameters (PyTorch foreach=True).`;
 
 interface Spec {
   title: string;

@@ -15,7 +15,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 // tfjs-core in Node registers no gradients; tfjs-layers' fit needs them (the backend-tfjs bench's helper).
 import { registerTfjsGradients } from '../../../../packages/backend-tfjs/bench/tfjs-gradients';
 import { loadFmnist, fmnistDir } from '../fmnist';
-import { torchAvailable, runPython } from '../python';
+import { blasNote, peerBlas, torchAvailable, runPython } from '../python';
 import { fmt, fmtSummary, median, spread, summarize, table } from '../stats';
 import type { Bench, BenchOptions, BenchResult, Headline } from '../types';
 
@@ -31,6 +31,8 @@ interface TorchEpoch {
   blas_info: string | null;
   blas_libs: string[];
   mkldnn: boolean;
+  /** torch.set_flush_denormal(True) took effect (FTZ/DAZ on this CPU). */
+  flush_denormal: boolean;
 }
 
 function oursModel() {
@@ -148,7 +150,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       // threads, per CPU-second); train-mlp and train-fmnist are (issue 20).
       const probes = Object.entries(p.probe).map(([k, v]) => `${k} thread${k === '1' ? '' : 's'} ${fmt(v)} s`).join(', ');
       notes.push(
-        `PyTorch ${p.torch} (/usr/bin/python3, OPENBLAS_CORETYPE removed from its environment): BLAS_INFO=${p.blas_info}, BLAS libraries mapped: ${p.blas_libs.map((l) => l.split('/').slice(-2).join('/')).join(', ') || 'none'}; MKL-DNN available: ${p.mkldnn}. ` +
+        `PyTorch ${p.torch} (/usr/bin/python3, ${blasNote(peerBlas())}, flush denormals ${p.flush_denormal}): BLAS_INFO=${p.blas_info}, BLAS libraries mapped: ${p.blas_libs.map((l) => l.split('/').slice(-2).join('/')).join(', ') || 'none'}; MKL-DNN available: ${p.mkldnn}. ` +
           `"At its best": probe of 2,048 rows per thread count (${probes}); timed with ${p.threads}. Its default is ${p.default_threads} thread(s). This row is context, not a comparison claim: it is not interleaved with ours and picks its threads from one probe; the fair nn-vs-PyTorch training numbers are \`train-mlp\` and \`train-fmnist\` (issue 20).`,
       );
     } catch (e) {

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt, median, spread, summarize, table, fmtSummary } from '../stats';
+import { blasNote, peerBlas } from '../python';
 import { ROOT, runScript } from '../spawn';
 import type { Bench, BenchOptions, BenchResult, Headline } from '../types';
 // The script's report types (its last stdout line), defined once, next to the code that writes them.
@@ -49,7 +50,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
   const reps = opts.quick ? 1 : Math.min(opts.reps, 3);
   const args = ['--threads', THREADS, ...(opts.quick ? ['--quick'] : [])];
   const reports: TrainOrtReport[] = [];
-  for (let r = 0; r < reps; r++) reports.push(parseTrainOrt(runScript(SCRIPT, args, 1_800_000).stdout));
+  for (let r = 0; r < reps; r++) reports.push(parseTrainOrt(runScript(SCRIPT, args, 1_800_000, { ...process.env, NN_PEER_OPENBLAS_CORETYPE: peerBlas().coretype }).stdout));
 
   // Every configuration's cells over the repetitions (same order in each report).
   const byKey = new Map<string, TrainOrtCell[]>();
@@ -101,7 +102,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       'PyTorch rows are context only (cells back to back, not interleaved; "at its best" can pair different thread counts): the nn ÷ PyTorch ratios are `train-mlp`, `train-fmnist`, `train-cnn` and `scaling` (the fair method, issue 20).',
       `"At its best": the thread count (for ort also batches per call; for PyTorch also the optimizer's foreach=True batched update or its default per-parameter loop) with the higher median wall rate. tfjs-wasm is single-threaded in Node, so it is paired with ort on one thread. The model.fit row times whole epochs (shuffle, batching, fit's bookkeeping) after a first, untimed epoch (graph compile, eager first step).`,
       `This machine is shared with other jobs (2 cores; 1-minute load average at start → end of each run: ${loads}): wall rates move with the load, and a second thread often hurts (the other core is busy). Samples per CPU-second are the steadier measure of each engine's work.`,
-      ...(torchNote ? [`PyTorch: ${torchNote} (/usr/bin/python3, OPENBLAS_CORETYPE removed from its environment).`] : []),
+      ...(torchNote ? [`PyTorch: ${torchNote} (/usr/bin/python3, ${blasNote(peerBlas())}).`] : []),
     ],
   };
 }

@@ -1,21 +1,11 @@
 import type * as ort from 'onnxruntime-node';
 import { noGrad, tensor, type Optimizer, type Tensor } from '@nn/core';
 import { openSession } from '../runtime/open-session';
+import { restate, sameForm, type StateForm, type StateScales } from './adam-scale';
 import { buildReadbackGraph, readbackNames } from './device-state';
 import { TrainStepStateError } from './errors';
 import { namedState } from './optim-state';
 import type { StepContext, StepLoss, TrainableModel } from './step-trace';
-
-/**
- * `a` times `f`, in a new array. A plain loop: `Float32Array.prototype.map` with a callback measured
- * 13 – 130 ms for the main job's model's two Adam moments (1.07 M values) at each epoch end of `fit`,
- * this loop about 1 ms.
- */
-function scaledCopy(a: Float32Array, f: number): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! * f;
-  return out;
-}
 
 /**
  * The training state of a compiled step: weights, buffers and optimizer state as host arrays owned
@@ -27,8 +17,8 @@ export class TrainState {
   tensorsByName = new Map<string, Tensor>();
   /** Each tensor's handle right after {@link sync}: an unchanged handle means nothing was assigned to it since. */
   private synced: Map<string, unknown> | undefined;
-  /** How each array is stored when not as is: true value = scale · stored (Adam moments, see ./adam-scale.ts). */
-  readonly scales = new Map<string, number>();
+  /** How each array is stored when not as is: true value = scale · (stored − offset) (Adam moments, see ./adam-scale.ts). */
+  readonly scales = new Map<string, StateForm>();
   /** Where the newest weights are: in the arrays (after ort steps) or in the model's tensors. */
   fresh: 'arrays' | 'tensors' = 'tensors';
   /** webgpu: state tensors that live on the GPU (fed back as inputs), by state name. */
@@ -73,8 +63,8 @@ export class TrainState {
   }
 
   /** State names whose stored scale differs from what a graph wants. */
-  needsConversion(want: ReadonlyMap<string, number>): boolean {
-    for (const n of new Set([...this.scales.keys(), ...want.keys()])) if ((this.scales.get(n) ?? 1) !== (want.get(n) ?? 1)) return true;
+  needsConversion(want: StateScales): boolean {
+    for (const n of new Set([...this.scales.keys(), ...want.keys()])) if (!sameForm(this.scales.get(n), want.get(n))) return true;
     return false;
   }
 
@@ -110,8 +100,8 @@ export class TrainState {
     noGrad(() => {
       for (const [n, a] of this.arrays) {
         const t = this.tensorsByName.get(n);
-        const f = this.scales.get(n) ?? 1;
-        if (t) t.assign_(tensor(f === 1 ? a : scaledCopy(a as Float32Array, f), [...t.shape], { dtype: t.dtype }));
+        const f = this.scales.get(n);
+        if (t) t.assign_(tensor(f ? restate(a as Float32Array, f, undefined) : a, [...t.shape], { dtype: t.dtype }));
       }
     });
     this.fresh = 'tensors';
@@ -141,14 +131,13 @@ export class TrainState {
   }
 
   /** Convert the arrays to the way a graph carries them (a step graph's `scales`; absent: as is). */
-  represent(want: ReadonlyMap<string, number>): void {
+  represent(want: StateScales): void {
     for (const n of new Set([...this.scales.keys(), ...want.keys()])) {
-      const cur = this.scales.get(n) ?? 1, next = want.get(n) ?? 1;
-      if (cur === next) continue;
-      const f = cur / next;
-      this.arrays.set(n, scaledCopy(this.arrays.get(n) as Float32Array, f));
-      if (next === 1) this.scales.delete(n);
-      else this.scales.set(n, next);
+      const cur = this.scales.get(n), next = want.get(n);
+      if (sameForm(cur, next)) continue;
+      this.arrays.set(n, restate(this.arrays.get(n) as Float32Array, cur, next));
+      if (next) this.scales.set(n, next);
+      else this.scales.delete(n);
     }
   }
 

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { blasNote, CORETYPE_CANDIDATES, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
+
+describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
+  it('takes the fastest candidate (the Xeon case: detection picked a 29 GFLOP/s kernel, SkylakeX runs 140)', () => {
+    expect(pickCoretype({ '': 29, SkylakeX: 140, Cooperlake: 138, Haswell: 78 })).toBe('SkylakeX');
+  });
+  it("keeps OpenBLAS's own detection unless another kernel is at least 5% faster (probe noise)", () => {
+    expect(pickCoretype({ '': 95, SkylakeX: 99, Haswell: 60 })).toBe('');
+    expect(pickCoretype({ '': 95, SkylakeX: 100, Haswell: 60 })).toBe('SkylakeX');
+  });
+  it('never picks a candidate that failed, and falls back to detection with nothing measured', () => {
+    expect(pickCoretype({ '': 50, Zen: Number.NaN })).toBe('');
+    expect(pickCoretype({ '': Number.NaN, Zen: 40 })).toBe('Zen');
+    expect(pickCoretype({})).toBe('');
+  });
+  it('names the choice and every rate in the note', () => {
+    expect(blasNote({ coretype: 'SkylakeX', gflops: { '': 29, SkylakeX: 141, Zen: Number.NaN } })).toBe(
+      'OPENBLAS_CORETYPE=SkylakeX (the fastest 1-thread 1024³ sgemm, GFLOP/s: detection 29, SkylakeX 141, Zen failed)',
+    );
+    expect(blasNote({ coretype: '', gflops: {} })).toBe('OPENBLAS_CORETYPE unset (OpenBLAS detection)');
+  });
+});
+
+describe('peerBlas / peerEnv (live: needs /usr/bin/python3 with torch)', () => {
+  const torch = torchAvailable();
+  it.runIf(torch.ok)('probes every candidate and runs the peer on the fastest', () => {
+    const c = peerBlas();
+    expect(Object.keys(c.gflops)).toEqual([...CORETYPE_CANDIDATES]);
+    // A working OpenBLAS kernel: far above the reference BLAS's ~8 GFLOP/s on any candidate that ran.
+    expect(Math.max(...Object.values(c.gflops).filter(Number.isFinite))).toBeGreaterThan(20);
+    expect(c.coretype).toBe(pickCoretype(c.gflops));
+    expect(peerEnv().OPENBLAS_CORETYPE).toBe(c.coretype || undefined);
+    expect(peerEnv().OMP_WAIT_POLICY).toBe('PASSIVE');
+  }, 120_000);
+});
