@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { blasNote, CORETYPE_CANDIDATES, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
+import { describe, expect, it, vi } from 'vitest';
+import { blasNote, CORETYPE_CANDIDATES, PEER_BLAS_ENV, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
 
 describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
   it('takes the fastest candidate (the Xeon case: detection picked a 29 GFLOP/s kernel, SkylakeX runs 140)', () => {
@@ -33,4 +33,26 @@ describe('peerBlas / peerEnv (live: needs /usr/bin/python3 with torch)', () => {
     expect(peerEnv().OPENBLAS_CORETYPE).toBe(c.coretype || undefined);
     expect(peerEnv().OMP_WAIT_POLICY).toBe('PASSIVE');
   }, 120_000);
+
+  it('takes a choice handed down in NN_BENCH_PEER_BLAS (src/run.ts probes once per bench run), and names the variable when it is not one', async () => {
+    const choice = { coretype: 'Zen', gflops: { '': 10, Zen: 99 } };
+    // A fresh copy of the module (nothing probed or handed down yet) reads the variable on its first call.
+    vi.resetModules();
+    const m = await import('./python');
+    process.env[PEER_BLAS_ENV] = JSON.stringify(choice);
+    try {
+      expect(m.peerBlas()).toEqual(choice);
+      expect(m.peerEnv().OPENBLAS_CORETYPE).toBe('Zen');
+    } finally {
+      delete process.env[PEER_BLAS_ENV];
+    }
+    vi.resetModules();
+    const bad = await import('./python');
+    process.env[PEER_BLAS_ENV] = '{"x": 1}';
+    try {
+      expect(() => bad.peerBlas()).toThrow(/NN_BENCH_PEER_BLAS: expected/);
+    } finally {
+      delete process.env[PEER_BLAS_ENV];
+    }
+  });
 });

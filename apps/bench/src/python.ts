@@ -45,12 +45,22 @@ print(2 * 1024 ** 3 / 1e9 / t)`;
 
 let chosen: BlasChoice | undefined;
 
+/** The environment variable that hands a probed {@link BlasChoice} (JSON) to child processes (src/run.ts sets it). */
+export const PEER_BLAS_ENV = 'NN_BENCH_PEER_BLAS';
+
 /**
  * The peer's BLAS kernel, probed once per process: each candidate's 1-thread 1024³ sgemm (best of
  * 5) in /usr/bin/python3 with torch; {@link pickCoretype} of them. Without torch: detection ('').
+ * A choice handed down in {@link PEER_BLAS_ENV} is taken as it is (one probe per bench run).
  */
 export function peerBlas(): BlasChoice {
   if (chosen) return chosen;
+  const handed = process.env[PEER_BLAS_ENV];
+  if (handed) {
+    const c = JSON.parse(handed) as BlasChoice;
+    if (typeof c.coretype !== 'string' || typeof c.gflops !== 'object' || c.gflops === null) throw new Error(`${PEER_BLAS_ENV}: expected {"coretype": string, "gflops": {...}}, got ${handed}`);
+    return (chosen = c);
+  }
   const gflops: Record<string, number> = {};
   if (existsSync(PYTHON)) {
     for (const c of CORETYPE_CANDIDATES) {

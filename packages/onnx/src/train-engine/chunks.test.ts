@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { layers, losses, manualSeed, Module, nn, optim, randint, randn, regularizers, scope, Sequential, type Optimizer, type Tensor } from '@nn/core';
 import { compileTrainStep, type LossArg } from './compile';
-import { rowBytes } from './chunks';
+import { autoChunks, rowBytes } from './chunks';
 import { TrainStepInputError } from './errors';
 
 // Row chunks (./chunks.ts): which models 'auto' chunks, and that a chunked step trains as eager.
@@ -78,6 +78,22 @@ describe("batchChunks: 'auto' chunks a step only when its rows are independent a
     const k2 = new Sequential([layers.Conv2D(16, 3, { activation: 'relu' }), layers.Flatten(), layers.Dense(10)]);
     k2.build([64, 28, 28, 1]);
     expect(await chunksOf(k2, [28, 28, 1], 64, { loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }) })).toBe(2);
+  });
+
+  it('no chunks for a model with more than 1.5 MB of weights (each chunk would add a pass over every weight gradient)', () => {
+    manualSeed(1);
+    const ctxOf = (m: Module) => ({ model: m as never, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: ce, named: [...m.namedParameters()] });
+    // 2048-wide activations (8 KB per row) would make 2 chunks at batch 256 by their size alone …
+    const wide = new nn.Sequential(new nn.Linear(64, 2048), new nn.ReLU(), new nn.Linear(2048, 10));
+    expect(rowBytes(ctxOf(wide), { shape: [256, 64], dtype: 'float32' }, true)).toBe(8192);
+    expect(autoChunks(ctxOf(wide), { shape: [256, 64], dtype: 'float32' }, true)).toBe(2);
+    // … but with 2048 × 256 more weights (2 MB more) the model is past 1.5 MB of parameters: whole.
+    const heavy = new nn.Sequential(new nn.Linear(64, 2048), new nn.ReLU(), new nn.Linear(2048, 256), new nn.ReLU(), new nn.Linear(256, 10));
+    expect(rowBytes(ctxOf(heavy), { shape: [256, 64], dtype: 'float32' }, true)).toBe(8192);
+    expect(autoChunks(ctxOf(heavy), { shape: [256, 64], dtype: 'float32' }, true)).toBe(1);
+    // Frozen weights do not count: with the big layer frozen the heavy model chunks again.
+    for (const p of (heavy as unknown as { parameters(): Iterable<Tensor & { requiresGrad: boolean }> }).parameters()) if (p.shape[1] === 2048) p.requiresGrad = false;
+    expect(autoChunks(ctxOf(heavy), { shape: [256, 64], dtype: 'float32' }, true)).toBe(2);
   });
 
   it('the probe sees rows mixed by a transpose of the row axis even when the other axis has the probe batch size', () => {

@@ -10,6 +10,15 @@ import { forward, penalties, type StepContext } from './step-trace';
 
 /** The largest per-chunk activation the automatic rule aims for (bytes). */
 const CHUNK_BYTES = 1.5 * 2 ** 20;
+/**
+ * Above this many bytes of trainable parameters, no chunks: every chunk past the first adds a pass
+ * over each weight gradient (the chunks' contributions are summed), and a dense layer's
+ * weight-gradient product gets a shorter inner dimension. Measured (bench/cnn-step.ts, one thread,
+ * Intel Xeon): 784-2048-2048-10 (23 MB of weights, 8 KB of activations per row) ran 10% slower in
+ * 2 / 8 chunks than whole at batch 256 / 1024 (144 vs 129, 376 vs 341 ms); 784-1024-1024-10 (7 MB)
+ * the same either way; the small CNN (52 KB) 20% faster in 8 chunks at batch 256.
+ */
+const MAX_PARAM_BYTES = CHUNK_BYTES;
 /** No chunk has fewer rows than this: smaller matrix products lose more than the cache gains. */
 const MIN_ROWS = 16;
 /** The probe trace's batch: a prime, so that no feature size is mistaken for the batch axis. */
@@ -66,11 +75,15 @@ export function rowBytes(ctx: StepContext, x: { shape: readonly number[]; dtype:
 /**
  * How many row chunks `'auto'` runs a batch in: the fewest whose rows divide the batch, keep the
  * largest activation near {@link CHUNK_BYTES} and are at least {@link MIN_ROWS}; 1 when the rows are
- * not independent (see {@link rowBytes}) or the whole batch is small enough.
+ * not independent (see {@link rowBytes}), the whole batch is small enough, or the model's trainable
+ * parameters exceed {@link MAX_PARAM_BYTES}.
  */
 export function autoChunks(ctx: StepContext, x: { shape: readonly number[]; dtype: DType }, training: boolean): number {
   const batch = x.shape[0]!;
   if (batch < 2 * MIN_ROWS) return 1;
+  let paramBytes = 0;
+  for (const [, p] of ctx.model.namedParameters()) if (p.requiresGrad) paramBytes += p.shape.reduce((a, d) => a * d, 1) * 4;
+  if (paramBytes > MAX_PARAM_BYTES) return 1;
   let perRow: number | undefined;
   try {
     perRow = rowBytes(ctx, x, training);

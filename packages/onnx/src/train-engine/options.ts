@@ -92,7 +92,8 @@ export interface CompileTrainStepOptions {
    * `'auto'`: on the CPU, chunks of about 1.5 MB of the largest activation (at least 16 rows) when
    * the model treats every row on its own — no BatchNorm in training, no dropout or other random
    * draws (a chunked step would draw in another order than eager), no activity regularizers, no op
-   * along the batch axis — else 1 (an MLP's rows are small: 1 up to batch 512 or more). A number:
+   * along the batch axis — and it has at most 1.5 MB of trainable parameters (each extra chunk adds
+   * a pass over every weight gradient); else 1 (an MLP's rows are small: 1 up to batch 512 or more). A number:
    * that many chunks when it divides the batch size, else 1. GPUs get 1.
    * @default 'auto' (1 on webgpu and CUDA)
    */
