@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { blasNote, CORETYPE_CANDIDATES, PEER_BLAS_ENV, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
 
 describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
-  it('takes the fastest candidate (the Xeon case: detection picked a 29 GFLOP/s kernel, SkylakeX runs 140)', () => {
+  it('takes the fastest candidate (a Xeon session: detection ran 29 GFLOP/s, SkylakeX 140)', () => {
     expect(pickCoretype({ '': 29, SkylakeX: 140, Cooperlake: 138, Haswell: 78 })).toBe('SkylakeX');
   });
   it("keeps OpenBLAS's own detection unless another kernel is at least 5% faster (probe noise)", () => {

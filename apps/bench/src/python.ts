@@ -5,9 +5,11 @@ export const PYTHON = '/usr/bin/python3';
 
 /**
  * OpenBLAS kernels tried for the peer (OPENBLAS_CORETYPE; '' = OpenBLAS's own detection). OpenBLAS
- * 0.3.21's detection is not always its best: on an Intel Xeon (Emerald Rapids, family 6 model 207)
- * it picked its Prescott kernel, 29 GFLOP/s on a 1024³ sgemm against 140 with SkylakeX — a peer
- * 4.8× below its best. The machine's own OPENBLAS_CORETYPE (Haswell here) is not trusted either.
+ * 0.3.21 predates some CPUs it now runs on (Intel Xeon, Emerald Rapids, family 6 model 207): one
+ * session measured 29 GFLOP/s on a 1024³ sgemm with its detection against 140 with SkylakeX; later
+ * runs on that CPU gave 128 – 134 with detection and 127 – 149 with SkylakeX. Either way the probe
+ * takes what is fastest on the machine at hand. The machine's own OPENBLAS_CORETYPE (Haswell here,
+ * 89 – 99) is not trusted either.
  */
 export const CORETYPE_CANDIDATES: readonly string[] = ['', 'SkylakeX', 'Cooperlake', 'Haswell', 'Zen', 'Sandybridge'];
 
