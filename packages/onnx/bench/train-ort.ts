@@ -169,12 +169,15 @@ async function tfjsWasm(batch: number): Promise<Rate | string> {
 
 /**
  * PyTorch's environment: ours with OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads sleep) and
- * OPENBLAS_CORETYPE = NN_PEER_OPENBLAS_CORETYPE, the kernel apps/bench's peerBlas probe found
- * fastest (it passes it down); run alone, OPENBLAS_CORETYPE removed (OpenBLAS's own detection).
+ * OPENBLAS_CORETYPE = the kernel apps/bench's peerBlas probe found fastest (handed down as JSON in
+ * NN_BENCH_PEER_BLAS, apps/bench/src/python.ts); run alone, OPENBLAS_CORETYPE removed (OpenBLAS's
+ * own detection).
  */
 function peerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
-  const c = process.env.NN_PEER_OPENBLAS_CORETYPE;
+  const handed = process.env.NN_BENCH_PEER_BLAS;
+  const c: unknown = handed ? (JSON.parse(handed) as { coretype?: unknown }).coretype : '';
+  if (typeof c !== 'string') throw new Error(`NN_BENCH_PEER_BLAS: expected {"coretype": string, ...}, got ${handed}`);
   if (c) env.OPENBLAS_CORETYPE = c;
   else delete env.OPENBLAS_CORETYPE;
   return env;

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt, median, spread, summarize, table, fmtSummary } from '../stats';
-import { blasNote, peerBlas } from '../python';
+import { blasNote, PEER_BLAS_ENV, peerBlas } from '../python';
 import { ROOT, runScript } from '../spawn';
 import type { Bench, BenchOptions, BenchResult, Headline } from '../types';
 // The script's report types (its last stdout line), defined once, next to the code that writes them.
@@ -50,7 +50,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
   const reps = opts.quick ? 1 : Math.min(opts.reps, 3);
   const args = ['--threads', THREADS, ...(opts.quick ? ['--quick'] : [])];
   const reports: TrainOrtReport[] = [];
-  for (let r = 0; r < reps; r++) reports.push(parseTrainOrt(runScript(SCRIPT, args, 1_800_000, { ...process.env, NN_PEER_OPENBLAS_CORETYPE: peerBlas().coretype }).stdout));
+  for (let r = 0; r < reps; r++) reports.push(parseTrainOrt(runScript(SCRIPT, args, 1_800_000, { ...process.env, [PEER_BLAS_ENV]: JSON.stringify(peerBlas()) }).stdout));
 
   // Every configuration's cells over the repetitions (same order in each report).
   const byKey = new Map<string, TrainOrtCell[]>();
