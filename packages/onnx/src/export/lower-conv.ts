@@ -64,9 +64,9 @@ function conv2dBackpropFilter(c: LowerCtx): string {
       slices.push(G.add1('Slice', [xt, G.i64([h0, w0]), G.i64(ends), G.i64([2, 3]), G.i64(g.strides)]));
     }
   }
+  const dyt = G.add1('Reshape', [transpose(c, dy, [3, 0, 1, 2]), G.i64([O, -1])]);
   // Stacked on a new leading axis (whole-block copies): rows in (kh, kw, c) order.
   const patches = G.add1('Reshape', [slices.length === 1 ? slices[0]! : G.add1('Concat', slices, { axis: int(0) }), G.i64([KH * KW * C, -1])]);
-  const dyt = G.add1('Reshape', [transpose(c, dy, [3, 0, 1, 2]), G.i64([O, -1])]);
   const dw = G.add1('Gemm', [dyt, patches], { transB: int(1) });
   return transpose(c, G.add1('Reshape', [dw, G.i64([O, KH, KW, C])]), [1, 2, 3, 0]);
 }
@@ -107,11 +107,11 @@ function maxPoolGradTiled(c: LowerCtx): string {
   // Windows that tile the input (kernel = strides; core pads explicitly, so no padding here). Slice
   // with steps (square windows: SpaceToDepth + Split) takes window element i = a·kw + b of every
   // window as one [N, C, OH, OW] tensor; the first i equal to the window's maximum (the forward's
-  // MaxPool output) is where core routes dy.
-  // Both `first` and dy are upsampled (nearest) to the input size, and each element keeps dy where
-  // its own position in the window is `first`. Rows and columns past the last whole window get zero.
-  // In onnxruntime this is a few passes with contiguous operands, where MaxPool's Indices and a
-  // ScatterElements were the step's two slowest kernels.
+  // MaxPool output) is where core routes dy: MaxUnpool puts it there (below). Without MaxUnpool
+  // (opset < 11) or a known channel count, both `first` and dy are upsampled (nearest) to the input
+  // size, and each element keeps dy where its own position in the window is `first`. Rows and
+  // columns past the last whole window get zero. MaxPool's Indices output and a ScatterElements
+  // were the step's two slowest kernels in onnxruntime: `first` is found with contiguous passes.
   const [dy, x] = c.ins as [string, string];
   const { kernel: [kh, kw] } = c.op.attrs as unknown as Pool2dGeometry;
   const G = c.g, K = kh * kw;
@@ -122,8 +122,6 @@ function maxPoolGradTiled(c: LowerCtx): string {
   // The same MaxPool as the forward's: onnxruntime's common-subexpression pass computes it once.
   const y = G.add1('MaxPool', [xt], { kernel_shape: ints([kh, kw]), strides: ints([kh, kw]) });
   const f32 = (v: number) => G.scalar('float32', v);
-  // Walk the window backwards so the first match is written last; no match (NaN) leaves K - 1.
-  let first = f32(K - 1);
   // Square windows: SpaceToDepth puts element i of every window in channel block i, and Split cuts
   // the blocks apart (whole-block copies): cheaper in onnxruntime than K strided Slices.
   let parts: string[] | undefined;
@@ -132,9 +130,44 @@ function maxPoolGradTiled(c: LowerCtx): string {
     parts = G.add('Split', [G.add1('SpaceToDepth', [xc], { blocksize: int(kh) })], { axis: int(1) }, K);
     G.poolWindows.set(parts[0]!, { k: kh, cropped: xc !== xt });
   }
+  const part = (i: number) => parts ? parts[i]! : G.add1('Slice', [xt, G.i64([Math.floor(i / kw), i % kw]), G.i64([Hc, Wc]), G.i64([2, 3]), G.i64([kh, kw])]);
+  const [N, C] = [inShape(c, 1)[0], inShape(c, 1)[3]];
+  if (c.opset >= 11 && typeof C === 'number') {
+    // MaxUnpool writes each dy at the flat NCHW index of its window's first maximum into zeros: one
+    // full-size pass (the zero fill) where upsampling dy and the window positions, comparing, casting
+    // and multiplying (and padding a crop) took six. The index is the window's top-left corner plus
+    // the first matching element's offset in it (a·W + b), picked at the pooled size; walking the
+    // window backwards makes the first match the last written, and no match (NaN) leaves K − 1.
+    // Indices below 2²⁴ are exact in float32, whose Where and Add onnxruntime runs faster than
+    // int64's (one Cast at the end); larger tensors, or a batch size known only at run time, use int64.
+    const flt = typeof N === 'number' && N * C * H * W <= 2 ** 24;
+    const dt = flt ? 'float32' : 'int64';
+    const num = (v: number) => G.scalar(dt, v);
+    let off = num(Math.floor((K - 1) / kw) * W + ((K - 1) % kw));
+    for (let i = K - 2; i >= 0; i--) off = G.add1('Where', [G.add1('Equal', [part(i), y]), num(Math.floor(i / kw) * W + (i % kw)), off]);
+    // Corners: (n·C + c)·H·W (per plane) + oh·kh·W + ow·kw (within it), two small constants broadcast
+    // (onnxruntime folds their sum once, at session start). A batch size known only at run time: the
+    // plane offsets are a Range over N·C planes.
+    const planes = typeof N === 'number'
+      ? G.constant(dt, [N, C, 1, 1], Array.from({ length: N * C }, (_, j) => j * H * W))
+      : G.add1('Reshape', [G.add1('Range', [num(0), G.add1('Mul', [G.add1('Gather', [G.add1('Shape', [xt]), num(0)]), num(C * H * W)]), num(H * W)]), G.i64([-1, C, 1, 1])]);
+    const within = G.constant(dt, [1, 1, OH, OW], Array.from({ length: OH * OW }, (_, j) => Math.floor(j / OW) * kh * W + (j % OW) * kw));
+    let idx = G.add1('Add', [G.add1('Add', [planes, within]), off]);
+    if (flt) idx = G.add1('Cast', [idx], { to: int(7) }); // int64
+    const shape = typeof N === 'number' ? G.i64([N, C, H, W]) : G.add1('Shape', [xt]);
+    const back = G.add1('MaxUnpool', [transpose(c, dy, NHWC_TO_NCHW), idx, shape], {
+      kernel_shape: ints([kh, kw]), strides: ints([kh, kw]),
+    });
+    const out = transpose(c, back, NCHW_TO_NHWC);
+    // The ReLU mask of a ReLU → MaxPool pair moves onto dy, MaxUnpool's first input (simplify.ts).
+    G.poolGrads.set(back, { y, dyUp: back });
+    G.poolGrads.set(out, { y, dyUp: back, nhwc: true });
+    return out;
+  }
+  // Walk the window backwards so the first match is written last; no match (NaN) leaves K - 1.
+  let first = f32(K - 1);
   for (let i = K - 1; i >= 0; i--) {
-    const a = Math.floor(i / kw), b = i % kw;
-    const xi = parts ? parts[i]! : G.add1('Slice', [xt, G.i64([a, b]), G.i64([Hc, Wc]), G.i64([2, 3]), G.i64([kh, kw])]);
+    const xi = part(i);
     first = i === K - 1 ? G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), f32(K - 1)]) : G.add1('Where', [G.add1('Equal', [xi, y]), f32(i), first]);
   }
   const up = (v: string) => G.add1('Resize', [v, '', G.constant('float32', [4], [1, 1, kh, kw])], {

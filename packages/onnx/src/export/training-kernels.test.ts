@@ -73,6 +73,10 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
     expect(ties).toBeGreaterThan(100);
     const r = await roundTrip(dir, 'pool-tiled-grads', model, { inputs: { x: [null, 7, 7, 2] }, training: true, opset: 15 }, inputs);
     files.push(r.file);
+    const { fromBinary } = await import('@bufbuild/protobuf');
+    const { ModelProtoSchema } = await import('../gen/onnx_pb');
+    // Both pools' gradients are MaxUnpools (their indices: window corners plus first-match offsets).
+    expect(fromBinary(ModelProtoSchema, readFileSync(r.file)).graph!.node.filter((n) => n.opType === 'MaxUnpool')).toHaveLength(2);
     // One dy per window, copied (not summed) to one element: exact in float32 up to dy's own rounding.
     expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
     expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
@@ -107,6 +111,12 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
       for (const i of m.input) expect(producer.get(i)).toBe('Split');
     }
     for (const n of greater) expect(producer.get(n.input[0]!)).toBe('Max');
+    // dy goes back through MaxUnpool (one zero-filled full-size output), masked at the pooled size:
+    // no upsampling Resize, no full-size compare.
+    const unpool = nodes.filter((n) => n.opType === 'MaxUnpool');
+    expect(unpool).toHaveLength(1);
+    expect(nodes.filter((n) => n.opType === 'Resize')).toHaveLength(0);
+    expect(producer.get(unpool[0]!.input[0]!)).toBe('Where');
   });
 
   it('matmul gradients (transposed Gemm / MatMul) and the gather gradient (scatterAdd)', async () => {
