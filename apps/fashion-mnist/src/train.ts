@@ -4,7 +4,7 @@ import {
 } from '@nn/core';
 import { Compose, DataLoader, Dataset, RandomAffine, RandomHorizontalFlip, computeStats, splits } from '@nn/data';
 import { JsonlLogger, SummaryWriter, TensorBoard } from '@nn/monitor';
-import { compileTrainStep, ortEngine } from '@nn/onnx';
+import { autoStepsPerCall, compileTrainStep, ortEngine } from '@nn/onnx';
 import { CNN_SHIFT, kerasCnn, kerasModel, TorchCnn, TorchMlp } from './models';
 import type { Options } from './options';
 
@@ -133,6 +133,17 @@ export function evaluateLossAccuracy(model: Module, x: Float32Array, y: Int32Arr
 }
 
 /** How many rows of `logits` have their largest value at the row's label. */
+/** Correct predictions among row-major `[n, 10]` logits (the first maximum is the prediction, as argmax). */
+function hitsOf(logits: Float32Array, labels: ArrayLike<number>): number {
+  let c = 0;
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    for (let j = 1; j < 10; j++) if (logits[i * 10 + j]! > logits[i * 10 + best]!) best = j;
+    if (best === labels[i]) c++;
+  }
+  return c;
+}
+
 function hits(logits: Tensor, labels: ArrayLike<number>): number {
   const pred = logits.argmax(-1).dataSync();
   let c = 0;
@@ -209,24 +220,54 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   const writer = new SummaryWriter(join(opts.out, 'tensorboard', run));
   const log = new JsonlLogger({ logDir: join(opts.out, 'logs'), runName: run, bayesError: BAYES_ERROR, params: { style: 'torch', model: opts.model, augment: opts.augment, epochs: opts.epochs, batchSize: opts.batchSize } });
   const progress = new ProgressReporter(1, opts.epochs);
-  // The PyTorch door's fast path (default, --engine auto/ort): the same loop, each step one compiled
-  // onnxruntime call (engine.step for zeroGrad/forward/backward/step); sync() before reading the
-  // weights (evaluation, checkpoint). --engine eager (or a tfjs engine): the plain eager loop.
+  // The PyTorch door's fast path (default, --engine auto/ort): the same loop with the optimizer step
+  // compiled (compileTrainStep: zeroGrad/forward/backward/step in onnxruntime), the DataLoader's
+  // batches handed over K at a time: engine.steps() runs K steps in one onnxruntime call, the same
+  // numbers as K engine.step() calls, but each call returns the whole optimizer state in new buffers
+  // (README-ort-engine.md, "Where a step's time goes"), so one batch per call trained 1.7× slower.
+  // sync() before reading the weights (evaluation, checkpoint). --engine eager (or a tfjs engine): the
+  // plain eager loop.
   const engine = opts.engine === 'ort' || opts.engine === 'auto'
     ? await compileTrainStep(net, { optimizer: opt, loss: (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y), inputShape: [784] })
     : undefined;
+  const K = autoStepsPerCall(opts.batchSize);
+  const bx = new Float32Array(K * opts.batchSize * 784), by = new Int32Array(K * opts.batchSize);
   log.onTrainBegin();
   let best = -Infinity;
   const t0 = performance.now();
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     net.train();
     progress.epochBegin(epoch, steps);
-    let lossSum = 0, correct = 0, seen = 0, step = 0;
+    let lossSum = 0, correct = 0, seen = 0, step = 0, queued = 0;
+    /** Run the queued batches (all of batchSize rows) in one call; log each as its own step. */
+    const runQueued = async () => {
+      if (!engine || queued === 0) return;
+      const b = opts.batchSize, k = queued;
+      queued = 0;
+      const losses = await engine.steps(bx.subarray(0, k * b * 784), by.subarray(0, k * b), k);
+      const p = engine.lastPred!.data;
+      for (let j = 0; j < k; j++) {
+        lossSum += losses[j]! * b;
+        correct += hitsOf(p.subarray(j * b * 10, (j + 1) * b * 10), by.subarray(j * b, (j + 1) * b));
+        seen += b;
+        progress.batchEnd(step++, { loss: lossSum / seen, accuracy: correct / seen });
+      }
+    };
     for await (const [x, yy0] of loader) {
       const y = yy0!;
       const n = y.shape[0]!;
+      if (engine && n === opts.batchSize) {
+        bx.set(x.dataSync() as Float32Array, queued * n * 784);
+        by.set(y.dataSync() as Int32Array, queued * n);
+        x.dispose();
+        y.dispose();
+        if (++queued === K) await runQueued();
+        continue;
+      }
+      // The epoch's last, shorter batch: after the queued ones, in a call of its own.
+      await runQueued();
       const [l, c] = engine
-        ? [(await engine.step(x, y)) * n, scope(() => hits(tensor(engine.lastPred!.data, [...engine.lastPred!.dims]), y.dataSync()))]
+        ? [(await engine.step(x, y)) * n, hitsOf(engine.lastPred!.data, y.dataSync())]
         : scope(() => {
           opt.zeroGrad();
           const logits = net(x);
@@ -242,6 +283,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
       y.dispose();
       progress.batchEnd(step++, { loss: lossSum / seen, accuracy: correct / seen });
     }
+    await runQueued();
     engine?.sync();
     sched.step();
     // The same logs at the same point as Keras' fit: running training loss/accuracy (dropout on),
