@@ -5,6 +5,7 @@ import type { DimSpec } from './dims';
 import type { Dims } from './dynamic';
 import { IrGraph, makeArray, type IrDType, type IrValueInfo } from './ir';
 import { lowerOp } from './lower';
+import type { LoweringTarget } from './lower-webgpu';
 
 /** A graph input as the exporter sees it: `null` marks the (dynamic) batch dimension. */
 export interface GraphInput {
@@ -24,6 +25,8 @@ export interface BuildSpec {
   batchDim?: string;
   /** The layer path that recorded each op, where known (the trace's `TracedOp.scope`). */
   layers?: ReadonlyMap<TracedOp, string>;
+  /** The execution provider the graph is for: kernels pick ops it runs well. @default 'default' */
+  target?: LoweringTarget;
 }
 
 function hostData(v: TraceValue): ArrayLike<number> {
@@ -90,7 +93,7 @@ export function buildGraph(spec: BuildSpec): IrGraph {
   t.ops.forEach((op, index) => {
     const layer = layerOf(op, spec.layers);
     const c: LowerCtx = {
-      g, opset: spec.opset, trace: t, op, index, ins: op.inputs.map(nameOf),
+      g, opset: spec.opset, target: spec.target ?? 'default', trace: t, op, index, ins: op.inputs.map(nameOf),
       attrDims: (key) => dims.attr(index, key),
       valueDims: (id) => dims.value(id),
       batch,

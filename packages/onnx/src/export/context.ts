@@ -2,11 +2,14 @@ import type { TracedOp, TraceResult } from '@nn/core';
 import { UnsupportedOpError } from '../errors';
 import { shapeTensor, type DimSpec } from './dims';
 import { int, ints, type IrDType, type IrGraph } from './ir';
+import type { LoweringTarget } from './lower-webgpu';
 
 /** What a kernel lowering sees. */
 export interface LowerCtx {
   readonly g: IrGraph;
   readonly opset: number;
+  /** The execution provider the graph is for (lower-webgpu.ts). */
+  readonly target: LoweringTarget;
   readonly trace: TraceResult;
   /** The op being lowered and its index in the trace. */
   readonly op: TracedOp;

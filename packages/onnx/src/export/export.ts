@@ -168,7 +168,7 @@ export function toOnnxBytes(model: ExportableModel | ((...xs: Tensor[]) => unkno
   if (t.outputs.length === 0) throw new ExportOptionsError('exportOnnx: the model returned no tensors.');
   const dup = outputNames.find((n, i) => outputNames.indexOf(n) !== i || inputs.some((x) => x.name === n));
   if (dup) throw new ExportOptionsError(`exportOnnx: output name "${dup}" is used twice or is also an input name.`);
-  let g = buildGraph({ trace: t, dims, opset, inputs, outputNames, layers, ...(opts.batchDim ? { batchDim: opts.batchDim } : {}) });
+  let g = buildGraph({ trace: t, dims, opset, inputs, outputNames, layers, target: opts.target ?? 'default', ...(opts.batchDim ? { batchDim: opts.batchDim } : {}) });
   if (opts.simplify !== false) g = simplify(g);
   g = lowerForTarget(g, opts.target ?? 'default');
   return serializeModel(g, {

@@ -107,8 +107,9 @@ function maxPoolGradTiled(c: LowerCtx): string {
   // Windows that tile the input (kernel = strides; core pads explicitly, so no padding here). Slice
   // with steps (square windows: SpaceToDepth + Split) takes window element i = a·kw + b of every
   // window as one [N, C, OH, OW] tensor; the first i equal to the window's maximum (the forward's
-  // MaxPool output) is where core routes dy: MaxUnpool puts it there (below). Without MaxUnpool
-  // (opset < 11) or a known channel count, both `first` and dy are upsampled (nearest) to the input
+  // MaxPool output) is where core routes dy: on the CPU, MaxUnpool puts it there (below). Elsewhere
+  // (GPU providers may lack MaxUnpool: onnxruntime would run it on the CPU with copies around it), below
+  // opset 11 or without a known channel count, both `first` and dy are upsampled (nearest) to the input
   // size, and each element keeps dy where its own position in the window is `first`. Rows and
   // columns past the last whole window get zero. MaxPool's Indices output and a ScatterElements
   // were the step's two slowest kernels in onnxruntime: `first` is found with contiguous passes.
@@ -132,7 +133,7 @@ function maxPoolGradTiled(c: LowerCtx): string {
   }
   const part = (i: number) => parts ? parts[i]! : G.add1('Slice', [xt, G.i64([Math.floor(i / kw), i % kw]), G.i64([Hc, Wc]), G.i64([2, 3]), G.i64([kh, kw])]);
   const [N, C] = [inShape(c, 1)[0], inShape(c, 1)[3]];
-  if (c.opset >= 11 && typeof C === 'number') {
+  if (c.target === 'cpu' && c.opset >= 11 && typeof C === 'number') {
     // MaxUnpool writes each dy at the flat NCHW index of its window's first maximum into zeros: one
     // full-size pass (the zero fill) where upsampling dy and the window positions, comparing, casting
     // and multiplying (and padding a crop) took six. The index is the window's top-left corner plus

@@ -71,15 +71,20 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
       if (w.filter((v) => v === Math.max(...w)).length > 1) ties++;
     }
     expect(ties).toBeGreaterThan(100);
-    const r = await roundTrip(dir, 'pool-tiled-grads', model, { inputs: { x: [null, 7, 7, 2] }, training: true, opset: 15 }, inputs);
-    files.push(r.file);
     const { fromBinary } = await import('@bufbuild/protobuf');
     const { ModelProtoSchema } = await import('../gen/onnx_pb');
-    // Both pools' gradients are MaxUnpools (their indices: window corners plus first-match offsets).
-    expect(fromBinary(ModelProtoSchema, readFileSync(r.file)).graph!.node.filter((n) => n.opType === 'MaxUnpool')).toHaveLength(2);
-    // One dy per window, copied (not summed) to one element: exact in float32 up to dy's own rounding.
-    expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
-    expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
+    const ops = (file: string) => fromBinary(ModelProtoSchema, readFileSync(file)).graph!.node.map((n) => n.opType);
+    // Written for the CPU, both pools' gradients are MaxUnpools (indices: window corners plus
+    // first-match offsets); for other providers, dy and the first match are upsampled (Resize).
+    for (const target of ['cpu', 'default'] as const) {
+      const r = await roundTrip(dir, `pool-tiled-grads-${target}`, model, { inputs: { x: [null, 7, 7, 2] }, training: true, opset: 15, target }, inputs);
+      files.push(r.file);
+      expect(ops(r.file).filter((o) => o === 'MaxUnpool')).toHaveLength(target === 'cpu' ? 2 : 0);
+      expect(ops(r.file).filter((o) => o === 'Resize').length).toBe(target === 'cpu' ? 0 : 4);
+      // One dy per window, copied (not summed) to one element: exact in float32 up to dy's own rounding.
+      expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
+      expect(r.errors[64]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[64]!));
+    }
   });
 
   it('ReLU → tiled max pool: the ReLU gradient’s mask moves onto dy at the pooled size (no full-size Greater), the pool is a Max of the gradient’s window split, same gradient', async () => {
@@ -90,7 +95,7 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
       return p.mul(p.add(1)).sum();
     });
     const model = (x: Tensor) => nn.withGrad(true, () => f(x));
-    const r = await roundTrip(dir, 'relu-pool-grads', model, { inputs: { x: [null, 8, 8, 2] }, params: [['w', w]], training: true }, (b) => [randn([b, 8, 8, 2])]);
+    const r = await roundTrip(dir, 'relu-pool-grads', model, { inputs: { x: [null, 8, 8, 2] }, params: [['w', w]], training: true, target: 'cpu' }, (b) => [randn([b, 8, 8, 2])]);
     files.push(r.file);
     // The filter gradient sums b·36 products: 1e-5 relative to the largest value, as above.
     expect(r.errors[1]).toBeLessThanOrEqual(TOL * Math.max(1, r.scale[1]!));
@@ -111,7 +116,7 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
       for (const i of m.input) expect(producer.get(i)).toBe('Split');
     }
     for (const n of greater) expect(producer.get(n.input[0]!)).toBe('Max');
-    // dy goes back through MaxUnpool (one zero-filled full-size output), masked at the pooled size:
+    // On the CPU dy goes back through MaxUnpool (one zero-filled full-size output), masked at the pooled size:
     // no upsampling Resize, no full-size compare.
     const unpool = nodes.filter((n) => n.opType === 'MaxUnpool');
     expect(unpool).toHaveLength(1);
@@ -147,6 +152,6 @@ describe('training-graph kernels lower to standard ONNX ops', () => {
 
   afterAll(() => {
     expect(onnxCheck(files)).toEqual([]);
-    expect(files).toHaveLength(5);
+    expect(files).toHaveLength(6);
   });
 });
