@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '@nn/core';
 import { RESULT_MARKER } from './marker';
 import { machineInfo } from './machine';
-import { PEER_BLAS_ENV, peerBlas } from './python';
+import { blasNote, PEER_BLAS_ENV, peerBlas } from './python';
 import { BENCHES } from './registry';
 import { renderReport } from './report';
 import type { BenchOptions, BenchResult } from './types';
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   // The peer's BLAS kernel, probed once here: every bench (a child process each) runs its peers on the same one.
   const blas = peerBlas();
   process.env[PEER_BLAS_ENV] = JSON.stringify(blas);
-  if (Object.keys(blas.gflops).length) console.log(`peer BLAS: ${blas.coretype ? `OPENBLAS_CORETYPE=${blas.coretype}` : "OpenBLAS's detection"} (1-thread sgemm GFLOP/s: ${Object.entries(blas.gflops).map(([k, v]) => `${k || 'detection'} ${v.toFixed(0)}`).join(', ')})`);
+  if (Object.keys(blas.gflops).length) console.log(`peer BLAS: ${blasNote(blas)}`);
   const results: BenchResult[] = [];
   for (const name of args.only) {
     const t = performance.now();

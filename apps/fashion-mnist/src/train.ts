@@ -132,22 +132,19 @@ export function evaluateLossAccuracy(model: Module, x: Float32Array, y: Int32Arr
   return { loss: lossSum / y.length, accuracy: correct / y.length };
 }
 
-/** How many rows of `logits` have their largest value at the row's label. */
-/** Correct predictions among row-major `[n, 10]` logits (the first maximum is the prediction, as argmax). */
-function hitsOf(logits: Float32Array, labels: ArrayLike<number>): number {
+/**
+ * How many rows of `logits` (a `[n, classes]` tensor, or its row-major values) have their largest
+ * value at the row's label; the first maximum wins, as argmax.
+ */
+function hits(logits: Tensor | ArrayLike<number>, labels: ArrayLike<number>): number {
+  const v = 'dataSync' in logits ? logits.dataSync() : logits;
+  const k = v.length / labels.length;
   let c = 0;
   for (let i = 0; i < labels.length; i++) {
     let best = 0;
-    for (let j = 1; j < 10; j++) if (logits[i * 10 + j]! > logits[i * 10 + best]!) best = j;
+    for (let j = 1; j < k; j++) if (v[i * k + j]! > v[i * k + best]!) best = j;
     if (best === labels[i]) c++;
   }
-  return c;
-}
-
-function hits(logits: Tensor, labels: ArrayLike<number>): number {
-  const pred = logits.argmax(-1).dataSync();
-  let c = 0;
-  for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) c++;
   return c;
 }
 
@@ -245,10 +242,10 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
       const b = opts.batchSize, k = queued;
       queued = 0;
       const losses = await engine.steps(bx.subarray(0, k * b * 784), by.subarray(0, k * b), k);
-      const p = engine.lastPred!.data;
+      const p = engine.lastPred!.data, row = b * (p.length / (k * b)); // [k·b, classes]
       for (let j = 0; j < k; j++) {
         lossSum += losses[j]! * b;
-        correct += hitsOf(p.subarray(j * b * 10, (j + 1) * b * 10), by.subarray(j * b, (j + 1) * b));
+        correct += hits(p.subarray(j * row, (j + 1) * row), by.subarray(j * b, (j + 1) * b));
         seen += b;
         progress.batchEnd(step++, { loss: lossSum / seen, accuracy: correct / seen });
       }
@@ -267,7 +264,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
       // The epoch's last, shorter batch: after the queued ones, in a call of its own.
       await runQueued();
       const [l, c] = engine
-        ? [(await engine.step(x, y)) * n, hitsOf(engine.lastPred!.data, y.dataSync())]
+        ? [(await engine.step(x, y)) * n, hits(engine.lastPred!.data, y.dataSync())]
         : scope(() => {
           opt.zeroGrad();
           const logits = net(x);

@@ -14,12 +14,13 @@ module.exports = async function compileChecks(core, onnx) {
   for (let i = 0; i < 3; i++) augLoss.push(await e.step(randn([8, 16]), randint(0, 3, [8])));
   const augment = { fallbacks, randoms: Object.values(e.graphInfo)[0]?.masks ?? 0, ort: e.counts.ort, loss: augLoss };
 
-  // Row chunks: the same conv net and batches, in 2 chunks and whole.
+  // Row chunks: the same conv net and batches, in 2 chunks and whole (its max pool's gradient is the
+  // CPU's MaxUnpool form, lower-conv.ts).
   manualSeed(3);
   const data = Array.from({ length: 4 }, () => [randn([16, 1, 8, 8]), randint(0, 3, [16])]);
   const chunked = async (batchChunks) => {
     manualSeed(4);
-    const m = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 6 * 6, 3));
+    const m = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 3 * 3, 3));
     m.train();
     const s = await onnx.compileTrainStep(m, { optimizer: new optim.Adam(m.parameters(), { lr: 1e-2 }), loss: 'crossentropy', inputShape: [1, 8, 8], batchChunks, device: 'cpu' });
     const loss = [];

@@ -29,7 +29,9 @@ import type { IrGraph, IrNode } from '../export/ir';
 // The update reads m̂ for m̃: off by o·step/(√ṽ + ε), under 1e-22 per step for any lr ≤ 1 — below
 // float32's resolution of any weight but an exact 0 (which stays within 1e-15 of 0 over 10⁶ steps).
 // The second moment needs nothing: with g = 0 it is exactly 0, and a once-nonzero ṽ takes ~80 k
-// steps (β₂ⁿ) to decay from 1e-3 into the subnormals.
+// steps (β₂ⁿ) to decay from 1e-3 into the subnormals. Where the offset is folded into the Gemm, ṽ
+// squares g + o(1 − β₁) instead of g: off by 2g·o(1 − β₁) ≈ 1.6e-28·g (relative to g², 1.6e-28/|g|:
+// below float32's resolution for any |g| above 1e-20), and exactly 0 for g = 0 (o² underflows).
 
 /** How one state input is stored: true value = scale · (stored − offset). */
 export interface StateForm {

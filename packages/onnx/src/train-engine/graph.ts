@@ -130,8 +130,9 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
   const mod: TraceResult = { values, ops: t.ops, inputs: ids, outputs: outIds, assigns: new Map() };
   // Each op's module (recorded by the trace) names the layer in lowering errors and node names.
   const layers = new Map(t.ops.flatMap((o) => (o.scope ? [[o, o.scope] as const] : [])));
-  let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames, layers, target: spec.target ?? 'default' });
-  g = lowerForTarget(simplify(g), spec.target ?? 'default');
+  const target = spec.target ?? 'default';
+  let g = buildGraph({ trace: mod, dims: staticDims(mod), opset, inputs: gin, outputNames: outNames, layers, target });
+  g = lowerForTarget(simplify(g), target);
   for (const x of generated) generateInGraph(g, x.name, x.r, x.shape);
   const scales = scaleAdamMoments(g, spec.adamMoments ?? []);
   const bytes = serializeModel(g, { opset, producerName: 'nn', producerVersion: VERSION, graphName: 'nn_train_step' });
