@@ -1,7 +1,7 @@
 // The fair training benches' report logic on made-up samples (no processes): npx vitest run src/benches/fair-train.test.ts
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../fair';
-import { groupHeadline, groupRatio, groupTable, type GroupResult } from './fair-train';
+import { groupHeadline, groupRatio, groupTable, trainHeadlines, type GroupResult } from './fair-train';
 
 const rounds = (wall: number[], cpu: number[]): Sample[] => wall.map((w, i) => ({ steps: 10, batch: 64, wall: w, cpu: cpu[i]! }));
 
@@ -45,5 +45,27 @@ describe('fair training report', () => {
     expect(t).toContain('INVALID: sgemm 7.70 GFLOP/s < 50');
     expect(t).toContain('failed: setup failed: boom');
     expect(groupTable([group(undefined)])).toContain('INVALID: peer sgemm not measured');
+  });
+
+  it('judges the target on k batches per call at one thread; one batch per call and fit are reported', () => {
+    const withCells = (threads: number, batch: number): GroupResult => {
+      const g = group(180);
+      const ours = g.cells[0]!;
+      return {
+        ...g, threads, batch,
+        cells: [ours, { ...ours, engine: 'ort-k' }, { ...ours, engine: 'ort-fit' }, g.cells[2]!],
+      };
+    };
+    const hs = trainHeadlines([withCells(1, 64), withCells(1, 256), withCells(2, 64)], { title: 'MLP', model: 'mlp', target: 1.2 });
+    const of = (b: number, t: number, label: string) => hs.filter((h) => h.measure.includes(`batch ${b}, ${t} thread`) && h.measure.includes(label));
+    expect(hs).toHaveLength(7); // 3 per 1-thread group, 1 for the 2-thread group
+    expect(of(64, 1, 'k batches per call')[0]!.target).toBe('≥ 1.2');
+    expect(of(64, 1, 'k batches per call')[0]!.met).toBe(true);
+    expect(of(64, 1, 'compileTrainStep loop')[0]!.target).toBe('reported');
+    expect(of(64, 1, 'model.fit')[0]!.target).toBe('reported');
+    expect(of(256, 1, 'model.fit')[0]!.target).toBe('≥ 1'); // issue 15, plain MLP at batch 256
+    const two = of(64, 2, 'k batches per call');
+    expect(two).toHaveLength(1);
+    expect(two[0]!.target).toBe('reported');
   });
 });
