@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { blasNote, CORETYPE_CANDIDATES, PEER_BLAS_ENV, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
+import { blasNote, CORETYPE_CANDIDATES, PEER_BLAS_ENV, PEER_MALLOC_ENV, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
 
 describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
   it('takes the fastest candidate (a Xeon session: detection ran 29 GFLOP/s, SkylakeX 140)', () => {
@@ -32,6 +32,8 @@ describe('peerBlas / peerEnv (live: needs /usr/bin/python3 with torch)', () => {
     expect(c.coretype).toBe(pickCoretype(c.gflops));
     expect(peerEnv().OPENBLAS_CORETYPE).toBe(c.coretype || undefined);
     expect(peerEnv().OMP_WAIT_POLICY).toBe('PASSIVE');
+    // glibc malloc kept from unmapping PyTorch's per-step temporaries (unless the caller set it).
+    for (const [k, v] of Object.entries(PEER_MALLOC_ENV)) expect(peerEnv()[k]).toBe(process.env[k] ?? v);
   }, 120_000);
 
   it('takes a choice handed down in NN_BENCH_PEER_BLAS (src/run.ts probes once per bench run), and names the variable when it is not one', async () => {
