@@ -64,9 +64,9 @@ function conv2dBackpropFilter(c: LowerCtx): string {
       slices.push(G.add1('Slice', [xt, G.i64([h0, w0]), G.i64(ends), G.i64([2, 3]), G.i64(g.strides)]));
     }
   }
-  const dyt = G.add1('Reshape', [transpose(c, dy, [3, 0, 1, 2]), G.i64([O, -1])]);
   // Stacked on a new leading axis (whole-block copies): rows in (kh, kw, c) order.
   const patches = G.add1('Reshape', [slices.length === 1 ? slices[0]! : G.add1('Concat', slices, { axis: int(0) }), G.i64([KH * KW * C, -1])]);
+  const dyt = G.add1('Reshape', [transpose(c, dy, [3, 0, 1, 2]), G.i64([O, -1])]);
   const dw = G.add1('Gemm', [dyt, patches], { transB: int(1) });
   return transpose(c, G.add1('Reshape', [dw, G.i64([O, KH, KW, C])]), [1, 2, 3, 0]);
 }
