@@ -7,7 +7,7 @@ import { Tensor } from '../tensor';
 import { canonicalLossName } from '../losses';
 import { KerasOptimizer } from '../optim/keras-optimizer';
 import type { Callback, Logs } from './callbacks';
-import { ArrayData, isBatchSource, setSourceEpoch, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
+import { ArrayData, isBatchSource, setSourceEpoch, unpackBatch, type ArrayLikeData, type BatchSource, type GroupBuffers } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError } from './bias-variance';
 import { autoFitEngine, namedFitEngine, type FitEngine, type FitEngineName, type FitEngineSession } from './fit-engine';
@@ -238,6 +238,8 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     );
   };
 
+  // The engine's gather buffers live as long as this fit call: one allocation, not one per epoch.
+  const groupBuffers: GroupBuffers = {};
   try {
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
@@ -340,7 +342,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
           if (session && !(session instanceof EagerSession) && train.hostable) {
             // The engine runs: gather each group of batches on the host straight into the buffers it
             // takes (same order and grouping as consume's, without a tensor per batch to upload and read back).
-            for (const g of train.hostGroups(batchSize, gen, perCall)) {
+            for (const g of train.hostGroups(batchSize, gen, perCall, groupBuffers)) {
               if (model.stopTraining) break;
               await runGroup(hostGroup(g));
             }
