@@ -17,9 +17,10 @@ export interface CellBody {
   run(steps: number): Promise<number | void> | number | void;
   /**
    * Optional: times `steps` steps itself (e.g. inside fit's epoch callbacks) and returns wall and
-   * CPU seconds; when absent, `run` is timed around the call.
+   * CPU seconds, and the steps it timed when that differs (a cell that runs whole epochs rounds up);
+   * when absent, `run` is timed around the call.
    */
-  timed?(steps: number): Promise<{ wall: number; cpu: number }>;
+  timed?(steps: number): Promise<{ wall: number; cpu: number; steps?: number }>;
 }
 
 const say = (o: object) => process.stdout.write(`${CELL_MARKER}${JSON.stringify(o)}\n`);
