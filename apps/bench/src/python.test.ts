@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { blasNote, CORETYPE_CANDIDATES, PEER_BLAS_ENV, PEER_MALLOC_ENV, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
+import { sgemmCheck, SGEMM_MIN_GFLOPS } from './fair';
+import { blasNote, CORETYPE_CANDIDATES, PEER_BLAS_ENV, PEER_MALLOC_ENV, peerBlas, peerEnv, pickCoretype, SGEMM_BEST_FRACTION, sgemmFloor, torchAvailable } from './python';
 
 describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
   it('takes the fastest candidate (a Xeon session: detection ran 29 GFLOP/s, SkylakeX 140)', () => {
@@ -19,6 +20,21 @@ describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
       'OPENBLAS_CORETYPE=SkylakeX (the fastest 1-thread 1024³ sgemm, GFLOP/s: detection 29, SkylakeX 141, Zen failed)',
     );
     expect(blasNote({ coretype: '', gflops: {} })).toBe('OPENBLAS_CORETYPE unset (OpenBLAS detection)');
+  });
+});
+
+describe("the peer's sgemm floor (sgemmFloor)", () => {
+  it("is a fraction of the chosen kernel's probed rate, never below the reference-BLAS floor", () => {
+    expect(sgemmFloor({ coretype: '', gflops: { '': 185, Zen: 100 } }, SGEMM_MIN_GFLOPS)).toBeCloseTo(SGEMM_BEST_FRACTION * 185, 10);
+    expect(sgemmFloor({ coretype: 'Zen', gflops: { '': 40, Zen: 60 } }, SGEMM_MIN_GFLOPS)).toBe(SGEMM_MIN_GFLOPS);
+    expect(sgemmFloor({ coretype: '', gflops: {} }, SGEMM_MIN_GFLOPS)).toBe(SGEMM_MIN_GFLOPS);
+    expect(sgemmFloor({ coretype: '', gflops: { '': Number.NaN } }, SGEMM_MIN_GFLOPS)).toBe(SGEMM_MIN_GFLOPS);
+  });
+  it('marks a peer on a half-speed kernel INVALID (AVX2 Zen at 95 where the probe measured AVX-512 at 185), which the fixed floor of 50 passed', () => {
+    const c = { coretype: '', gflops: { '': 185, Zen: 96 } };
+    expect(sgemmCheck(95, SGEMM_MIN_GFLOPS).ok).toBe(true);
+    expect(sgemmCheck(95, sgemmFloor(c, SGEMM_MIN_GFLOPS))).toEqual({ ok: false, text: 'INVALID: sgemm 95.0 GFLOP/s < 129.5' });
+    expect(sgemmCheck(170, sgemmFloor(c, SGEMM_MIN_GFLOPS)).ok).toBe(true);
   });
 });
 

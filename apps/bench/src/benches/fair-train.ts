@@ -12,10 +12,10 @@
  */
 import { fmt, table } from '../stats';
 import { cpus } from 'node:os';
-import { fmtSpread, loadWarning, mlpTrainFlopsPerSample, ratesOf, ratioOf, sgemmCheck, type Sample, type Spread } from '../fair';
+import { fmtSpread, loadWarning, mlpTrainFlopsPerSample, ratesOf, ratioOf, sgemmCheck, SGEMM_MIN_GFLOPS, type Sample, type Spread } from '../fair';
 import { interleave, startNodeCell, startPythonCell, type Cell } from '../fair-run';
 import { fmnistDir } from '../fmnist';
-import { blasNote, peerBlas, torchAvailable } from '../python';
+import { blasNote, peerBlas, sgemmFloor, torchAvailable } from '../python';
 import type { Bench, BenchOptions, BenchResult, Headline } from '../types';
 
 const NODE_CELL = 'apps/bench/src/cells/train-cell.ts';
@@ -48,6 +48,8 @@ export interface GroupResult {
   cells: CellResult[];
   gflops?: number;
   gflopsWall?: number;
+  /** The sgemm rate below which the peer's rows are INVALID (`sgemmFloor`); absent: {@link SGEMM_MIN_GFLOPS}. */
+  gflopsMin?: number;
   load: { start: number[]; end: number[] };
 }
 
@@ -101,7 +103,7 @@ export async function runGroup(model: string, batch: number, threads: number, en
   } finally {
     for (const l of live) await l.cell.close().catch(() => {});
   }
-  return { model, batch, threads, cells: results, ...(gflops !== undefined ? { gflops } : {}), ...(gflopsWall !== undefined ? { gflopsWall } : {}), load };
+  return { model, batch, threads, cells: results, ...(gflops !== undefined ? { gflops } : {}), ...(gflopsWall !== undefined ? { gflopsWall } : {}), gflopsMin: sgemmFloor(peerBlas(), SGEMM_MIN_GFLOPS), load };
 }
 
 /** The loaded-machine warning of a list of groups, as a notes entry (or none). */
@@ -123,7 +125,7 @@ export function groupRatio(g: GroupResult, engine: Engine): { wall: Spread; cpu:
 export function groupTable(groups: GroupResult[]): string {
   const rows: string[][] = [];
   for (const g of groups) {
-    const check = sgemmCheck(g.gflops, undefined, g.gflopsWall);
+    const check = sgemmCheck(g.gflops, g.gflopsMin, g.gflopsWall);
     for (const c of g.cells) {
       const head = [String(g.batch), String(g.threads), LABEL[c.engine]];
       if (!c.samples) {
@@ -148,7 +150,7 @@ export function groupTable(groups: GroupResult[]): string {
 export function groupHeadline(g: GroupResult, title: string, engine: Engine, target: number | null): Headline | null {
   const v = groupRatio(g, engine);
   if (!v) return null;
-  const check = sgemmCheck(g.gflops, undefined, g.gflopsWall);
+  const check = sgemmCheck(g.gflops, g.gflopsMin, g.gflopsWall);
   const ours = ratesOf(g.cells.find((c) => c.engine === engine)!.samples!), peer = ratesOf(g.cells.find((c) => c.engine === 'torch')!.samples!);
   return {
     measure: `${title}, batch ${g.batch}, ${g.threads} thread${g.threads > 1 ? 's' : ''} each: ${LABEL[engine]} ÷ PyTorch per CPU-second (wall-second ratio ${fmtSpread(v.wall)}; load ${loadText(g.load)})`,
@@ -256,7 +258,7 @@ async function scaling(opts: BenchOptions): Promise<BenchResult> {
       const g = await runGroup(model, b, 1, ['ort-k', 'ort'], rounds, seconds);
       groups.push(g);
       const flops = mlpTrainFlopsPerSample([784, ...w, 10]);
-      const check = sgemmCheck(g.gflops, undefined, g.gflopsWall);
+      const check = sgemmCheck(g.gflops, g.gflopsMin, g.gflopsWall);
       const side = (e: 'ort' | 'ort-k' | 'torch') => {
         const s = g.cells.find((c) => c.engine === e)?.samples;
         if (!s) return { text: `failed: ${(g.cells.find((c) => c.engine === e)?.error ?? '').slice(0, 80)}`, gf: undefined };
