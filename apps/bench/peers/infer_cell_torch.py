@@ -37,6 +37,19 @@ def sgemm_gflops():
     flop = 2 * 1024 ** 3 / 1e9
     return flop / max(cpu, 1e-6), flop / wall
 
+def blas_core():
+    """OpenBLAS's kernel in this process (openblas_get_corename), or None without OpenBLAS."""
+    import ctypes
+    for path in {l.split()[-1] for l in open('/proc/self/maps') if 'libopenblas' in l.split()[-1]}:
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            return lib.openblas_get_corename().decode()
+        except (OSError, AttributeError):
+            pass
+    return None
+
+
 
 def load_safetensors(path):
     b = open(path, 'rb').read()
@@ -83,7 +96,7 @@ try:
         head = net(X[:4]).reshape(-1).tolist()
     gflops, gflops_wall = sgemm_gflops()
     libs = sorted({l.split()[-1].split('/')[-1] for l in open('/proc/self/maps') if re.search(r'blas|mkl', l.split()[-1] if len(l.split()) > 5 else '', re.I)})
-    say({'ready': True, 'gflops': gflops, 'gflopsWall': gflops_wall, 'head': head,
+    say({'ready': True, 'gflops': gflops, 'gflopsWall': gflops_wall, 'blasCore': blas_core(), 'head': head,
          'info': f"torch {torch.__version__} eager, no_grad, {torch.get_num_threads()} thread(s) (OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}; {len(os.listdir('/proc/self/task'))} OS threads after warm-up), flush denormals {FLUSH}, BLAS {', '.join(libs) or 'none found'}"})
 except Exception as e:  # noqa: BLE001 - reported to the harness
     say({'error': f'setup failed: {type(e).__name__}: {e}'})

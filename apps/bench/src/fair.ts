@@ -11,19 +11,18 @@
  * - each round gives one ratio per pair of cells, per wall-second and per CPU-second (the process's
  *   user + system time over all its threads); a ratio is reported as the median over the rounds,
  *   with its min–max;
- * - the PyTorch peer reports its 1024³ sgemm rate (GFLOP per CPU-second); below {@link SGEMM_MIN_GFLOPS}, or below
- *   0.7 of what its kernel showed in the bench's start-up probe, the peer is not running at its best
- *   (a slower kernel, or the machine too loaded) and its rows are marked INVALID.
+ * - the PyTorch peer reports its 1024³ sgemm rate (GFLOP per CPU-second) and its OpenBLAS kernel; below
+ *   {@link SGEMM_MIN_GFLOPS}, or on another kernel than the bench chose, the peer is not running at
+ *   its best and its rows are marked INVALID.
  */
 import { fmt, summarize } from './stats';
 
 /**
  * Below this sgemm rate (1024³, GFLOP per CPU-second of the peer's process) the peer's rows are
- * marked INVALID whatever the machine: the reference BLAS gives about 8 here. The training and
- * inference benches also hold the peer to a fraction of the rate its chosen OpenBLAS kernel showed
- * when the bench started (`sgemmFloor` in ./python.ts): on this machine (AMD EPYC, AVX-512) OpenBLAS's
- * AVX-512 kernels give 180 – 190 GFLOP per CPU-second on one core and its AVX2 kernels (Haswell,
- * Zen) about 100, so a peer left on an AVX2 kernel at half its speed passed this fixed floor.
+ * marked INVALID: the reference BLAS gives about 8 here. A rate cannot tell OpenBLAS's kernels apart
+ * under load (on this machine, AMD EPYC with AVX-512, its AVX-512 kernels give 180 – 190 GFLOP per
+ * CPU-second on a quiet core and once measured 117 in a loaded moment; its AVX2 kernels, Haswell
+ * and Zen, about 100), so the kernel itself is checked by name (`sgemmCheck`'s `kernel`).
  */
 export const SGEMM_MIN_GFLOPS = 50;
 
@@ -102,17 +101,22 @@ export function ratesOf(samples: readonly Sample[]): { wall: Spread; cpu: Spread
 
 /**
  * The peer sanity check: whether a measured sgemm rate shows a tuned BLAS (per CPU-second: the
- * reference BLAS gives about 8 GFLOP here, OpenBLAS 180 – 190 with its AVX-512 kernels).
+ * reference BLAS gives about 8 GFLOP here, OpenBLAS 180 – 190 with its AVX-512 kernels), and —
+ * when both are known — whether the peer runs the OpenBLAS kernel the bench chose.
  *
  * @param gflops - The peer's 1024³ sgemm, GFLOP per CPU-second of its process (undefined: not measured).
  * @param min - Threshold. @default {@link SGEMM_MIN_GFLOPS}
  * @param wall - The same per wall-second, shown beside it when given.
+ * @param kernel - `want`: the kernel the start-up probe saw under the chosen setting; `got`: the one
+ *   the peer reported (`openblas_get_corename`). A difference makes the row INVALID.
  * @returns `ok` and the text a table shows ("97.0 GFLOP/s" or "INVALID: sgemm 7.70 GFLOP/s < 50").
  */
-export function sgemmCheck(gflops: number | undefined, min = SGEMM_MIN_GFLOPS, wall?: number): { ok: boolean; text: string } {
+export function sgemmCheck(gflops: number | undefined, min = SGEMM_MIN_GFLOPS, wall?: number, kernel?: { want?: string | undefined; got?: string | null | undefined }): { ok: boolean; text: string } {
   if (gflops === undefined || !Number.isFinite(gflops)) return { ok: false, text: 'INVALID: peer sgemm not measured' };
   const w = wall === undefined ? '' : ` (${fmt(wall)} per wall-s)`;
-  return gflops >= min ? { ok: true, text: `${fmt(gflops)} GFLOP/s${w}` } : { ok: false, text: `INVALID: sgemm ${fmt(gflops)} GFLOP/s${w} < ${min}` };
+  if (kernel?.want && kernel.got && kernel.want !== kernel.got) return { ok: false, text: `INVALID: OpenBLAS kernel ${kernel.got}, not the chosen ${kernel.want} (sgemm ${fmt(gflops)} GFLOP/s${w})` };
+  const k = kernel?.got ? `, ${kernel.got}` : '';
+  return gflops >= min ? { ok: true, text: `${fmt(gflops)} GFLOP/s${w}${k}` } : { ok: false, text: `INVALID: sgemm ${fmt(gflops)} GFLOP/s${w} < ${min}` };
 }
 
 /**

@@ -6,10 +6,10 @@
  */
 import { InferenceSession } from '@nn/onnx';
 import { cpus } from 'node:os';
-import { fmtSpread, loadWarning, ratesOf, ratioOf, sgemmCheck, SGEMM_MIN_GFLOPS, type Sample } from './fair';
+import { fmtSpread, loadWarning, ratesOf, ratioOf, sgemmCheck, type Sample } from './fair';
 import { interleave, startPythonCell, type Cell, type CellReady } from './fair-run';
 import { fmnistDir, loadFmnist } from './fmnist';
-import { blasNote, peerBlas, sgemmFloor, torchAvailable } from './python';
+import { blasNote, chosenCore, peerBlas, torchAvailable } from './python';
 import { fmt, table } from './stats';
 import type { Headline } from './types';
 
@@ -84,7 +84,7 @@ export async function inferVsTorch(what: string, model: 'mlp' | 'fmnist', onnxFi
     const loadTxt = `${r.load.start[0]!.toFixed(2)} → ${r.load.end[0]!.toFixed(2)}`;
     for (const [batch, o, p] of pairs) {
       const so = samples.get(o)!, sp = samples.get(p)!;
-      const check = sgemmCheck(p.ready.gflops, sgemmFloor(peerBlas(), SGEMM_MIN_GFLOPS), p.ready.gflopsWall as number | undefined);
+      const check = sgemmCheck(p.ready.gflops, undefined, p.ready.gflopsWall as number | undefined, { want: chosenCore(peerBlas()), got: p.ready.blasCore as string | null | undefined });
       const ro = ratesOf(so), rp = ratesOf(sp), vs = ratioOf(so, sp);
       const unit = batch === 1 ? 'calls/s' : 'samples/s';
       rows.push([String(batch), `nn ONNX → onnxruntime-node (1 thread)`, batch === 1 ? `${fmt(1000 / ro.wall.median)} ms` : '', `${fmtSpread(ro.wall)} ${unit}`, fmtSpread(ro.cpu), fmtSpread(vs.wall), fmtSpread(vs.cpu), '', loadTxt]);

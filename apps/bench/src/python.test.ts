@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sgemmCheck, SGEMM_MIN_GFLOPS } from './fair';
-import { blasNote, CORETYPE_CANDIDATES, PEER_BLAS_ENV, PEER_MALLOC_ENV, peerBlas, peerEnv, pickCoretype, SGEMM_BEST_FRACTION, sgemmFloor, torchAvailable } from './python';
+import { blasNote, chosenCore, CORETYPE_CANDIDATES, PEER_BLAS_ENV, PEER_MALLOC_ENV, peerBlas, peerEnv, pickCoretype, torchAvailable } from './python';
 
 describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
   it('takes the fastest candidate (a Xeon session: detection ran 29 GFLOP/s, SkylakeX 140)', () => {
@@ -23,18 +23,22 @@ describe("the peer's OpenBLAS kernel (pickCoretype)", () => {
   });
 });
 
-describe("the peer's sgemm floor (sgemmFloor)", () => {
-  it("is a fraction of the chosen kernel's probed rate, never below the reference-BLAS floor", () => {
-    expect(sgemmFloor({ coretype: '', gflops: { '': 185, Zen: 100 } }, SGEMM_MIN_GFLOPS)).toBeCloseTo(SGEMM_BEST_FRACTION * 185, 10);
-    expect(sgemmFloor({ coretype: 'Zen', gflops: { '': 40, Zen: 60 } }, SGEMM_MIN_GFLOPS)).toBe(SGEMM_MIN_GFLOPS);
-    expect(sgemmFloor({ coretype: '', gflops: {} }, SGEMM_MIN_GFLOPS)).toBe(SGEMM_MIN_GFLOPS);
-    expect(sgemmFloor({ coretype: '', gflops: { '': Number.NaN } }, SGEMM_MIN_GFLOPS)).toBe(SGEMM_MIN_GFLOPS);
-  });
-  it('marks a peer on a half-speed kernel INVALID (AVX2 Zen at 95 where the probe measured AVX-512 at 185), which the fixed floor of 50 passed', () => {
-    const c = { coretype: '', gflops: { '': 185, Zen: 96 } };
+describe("the peer's OpenBLAS kernel, checked by name (sgemmCheck's kernel)", () => {
+  it('marks a peer on another kernel than the chosen one INVALID, whatever its sgemm rate (the Zen kernel at 95 passed the rate floor)', () => {
     expect(sgemmCheck(95, SGEMM_MIN_GFLOPS).ok).toBe(true);
-    expect(sgemmCheck(95, sgemmFloor(c, SGEMM_MIN_GFLOPS))).toEqual({ ok: false, text: 'INVALID: sgemm 95.0 GFLOP/s < 129.5' });
-    expect(sgemmCheck(170, sgemmFloor(c, SGEMM_MIN_GFLOPS)).ok).toBe(true);
+    expect(sgemmCheck(95, SGEMM_MIN_GFLOPS, undefined, { want: 'Cooperlake', got: 'Zen' })).toEqual({ ok: false, text: 'INVALID: OpenBLAS kernel Zen, not the chosen Cooperlake (sgemm 95.0 GFLOP/s)' });
+  });
+  it('passes the chosen kernel under load (117 GFLOP per CPU-second was measured in a loaded moment), and names it', () => {
+    expect(sgemmCheck(117, SGEMM_MIN_GFLOPS, 55.4, { want: 'Cooperlake', got: 'Cooperlake' })).toEqual({ ok: true, text: '117 GFLOP/s (55.4 per wall-s), Cooperlake' });
+  });
+  it('falls back to the rate alone when either name is unknown (no probe, or a peer without OpenBLAS)', () => {
+    expect(sgemmCheck(95, SGEMM_MIN_GFLOPS, undefined, { want: undefined, got: 'Zen' }).ok).toBe(true);
+    expect(sgemmCheck(7.7, SGEMM_MIN_GFLOPS, undefined, { want: 'Cooperlake', got: null })).toEqual({ ok: false, text: 'INVALID: sgemm 7.70 GFLOP/s < 50' });
+  });
+  it('reads the chosen kernel from the probe (chosenCore)', () => {
+    expect(chosenCore({ coretype: '', gflops: { '': 190 }, cores: { '': 'Cooperlake', Zen: 'Zen' } })).toBe('Cooperlake');
+    expect(chosenCore({ coretype: 'Zen', gflops: { Zen: 100 }, cores: { '': 'Cooperlake', Zen: 'Zen' } })).toBe('Zen');
+    expect(chosenCore({ coretype: '', gflops: {} })).toBeUndefined();
   });
 });
 
@@ -46,6 +50,9 @@ describe('peerBlas / peerEnv (live: needs /usr/bin/python3 with torch)', () => {
     // A working OpenBLAS kernel: far above the reference BLAS's ~8 GFLOP/s on any candidate that ran.
     expect(Math.max(...Object.values(c.gflops).filter(Number.isFinite))).toBeGreaterThan(20);
     expect(c.coretype).toBe(pickCoretype(c.gflops));
+    // OpenBLAS names its kernel under each setting; a forced one is itself (CORETYPE=Zen runs Zen).
+    expect(chosenCore(c)).toMatch(/^[A-Za-z0-9]+$/);
+    if (c.cores?.Zen) expect(c.cores.Zen).toBe('Zen');
     expect(peerEnv().OPENBLAS_CORETYPE).toBe(c.coretype || undefined);
     expect(peerEnv().OMP_WAIT_POLICY).toBe('PASSIVE');
     // glibc malloc kept from unmapping PyTorch's per-step temporaries (unless the caller set it).

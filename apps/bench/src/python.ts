@@ -17,6 +17,8 @@ export const CORETYPE_CANDIDATES: readonly string[] = ['', 'SkylakeX', 'Cooperla
 export interface BlasChoice {
   readonly coretype: string;
   readonly gflops: Readonly<Record<string, number>>;
+  /** The kernel OpenBLAS reported (`openblas_get_corename`) under each candidate: '' (detection) names the one it detected. */
+  readonly cores?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -36,7 +38,9 @@ export function pickCoretype(gflops: Readonly<Record<string, number>>): string {
 /** "OPENBLAS_CORETYPE=SkylakeX (fastest 1024³ sgemm of: detection 29, SkylakeX 141, …)": for the bench's notes. */
 export function blasNote(c: BlasChoice): string {
   const rates = Object.entries(c.gflops).map(([k, v]) => `${k || 'detection'} ${Number.isFinite(v) ? v.toFixed(0) : 'failed'}`).join(', ');
-  return `${c.coretype ? `OPENBLAS_CORETYPE=${c.coretype}` : 'OPENBLAS_CORETYPE unset (OpenBLAS detection)'}${rates ? ` (the fastest 1-thread 1024³ sgemm, GFLOP/s: ${rates})` : ''}`;
+  const core = chosenCore(c);
+  const set = c.coretype ? `OPENBLAS_CORETYPE=${c.coretype}` : `OPENBLAS_CORETYPE unset (OpenBLAS detection${core ? `: ${core}` : ''})`;
+  return `${set}${rates ? ` (the fastest 1-thread 1024³ sgemm, GFLOP/s: ${rates})` : ''}`;
 }
 
 /**
@@ -44,7 +48,7 @@ export function blasNote(c: BlasChoice): string {
  * best of 5, GFLOP per CPU-second) through numpy, which calls the same OpenBLAS (Debian's
  * openblas-openmp libblas.so.3, as torch does) and starts in 0.4 s instead of torch's 2 – 3 s.
  */
-const PROBE = `import time, numpy as np
+const PROBE = `import ctypes, time, numpy as np
 a, b = np.random.rand(1024, 1024).astype(np.float32), np.random.rand(1024, 1024).astype(np.float32)
 a @ b
 best = float('inf')
@@ -52,7 +56,12 @@ for _ in range(5):
     c0 = time.process_time()
     a @ b
     best = min(best, time.process_time() - c0)
-print(2 * 1024 ** 3 / 1e9 / max(best, 1e-6))`;
+core = '?'
+for path in {l.split()[-1] for l in open('/proc/self/maps') if 'libopenblas' in l.split()[-1]}:
+    lib = ctypes.CDLL(path)
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    core = lib.openblas_get_corename().decode()
+print(2 * 1024 ** 3 / 1e9 / max(best, 1e-6), core)`;
 
 /**
  * Probe rounds: every candidate once per round, the order rotated each round; a candidate's rate is
@@ -83,12 +92,16 @@ export function peerBlas(): BlasChoice {
     return (chosen = c);
   }
   const gflops: Record<string, number> = {};
+  const cores: Record<string, string> = {};
   const probe = (c: string): number => {
     const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
     if (c) env.OPENBLAS_CORETYPE = c;
     else delete env.OPENBLAS_CORETYPE;
     const r = spawnSync(PYTHON, ['-c', PROBE], { encoding: 'utf8', env, timeout: 120_000 });
-    return r.status === 0 ? Number(r.stdout.trim().split('\n').pop()) : Number.NaN;
+    if (r.status !== 0) return Number.NaN;
+    const [rate, core] = (r.stdout.trim().split('\n').pop() ?? '').split(' ');
+    if (core && core !== '?') cores[c] = core;
+    return Number(rate);
   };
   if (existsSync(PYTHON) && Number.isFinite(probe(''))) {
     for (let round = 0; round < PROBE_ROUNDS; round++) {
@@ -102,23 +115,13 @@ export function peerBlas(): BlasChoice {
   }
   // Report in the candidates' order, whatever the last round's order was.
   const ordered = Object.fromEntries(CORETYPE_CANDIDATES.filter((c) => c in gflops).map((c) => [c, gflops[c]!]));
-  chosen = { coretype: pickCoretype(ordered), gflops: ordered };
+  chosen = { coretype: pickCoretype(ordered), gflops: ordered, ...(Object.keys(cores).length ? { cores } : {}) };
   return chosen;
 }
 
-/**
- * The sgemm rate below which a PyTorch cell's rows are INVALID: {@link SGEMM_BEST_FRACTION} of the
- * chosen kernel's probed rate (a cell whose BLAS runs well below what the probe measured is not the
- * peer at its best: a slower kernel, or a machine loaded while it measured), and never below
- * `floor` (the reference-BLAS check).
- */
-export function sgemmFloor(c: BlasChoice, floor: number): number {
-  const best = c.gflops[c.coretype];
-  return best !== undefined && Number.isFinite(best) ? Math.max(floor, SGEMM_BEST_FRACTION * best) : floor;
-}
+/** The OpenBLAS kernel the peers should report (`openblas_get_corename`) under the chosen setting, when the probe saw it. */
+export const chosenCore = (c: BlasChoice): string | undefined => c.cores?.[c.coretype];
 
-/** See {@link sgemmFloor}: 0.7 leaves room for the noise of one best-of-5 measurement under load, and is far above an AVX2 kernel on an AVX-512 machine (about 0.5). */
-export const SGEMM_BEST_FRACTION = 0.7;
 
 /**
  * glibc malloc settings for PyTorch peers (bytes): allocations below 1 GiB come from the heap and the

@@ -12,10 +12,10 @@
  */
 import { fmt, table } from '../stats';
 import { cpus } from 'node:os';
-import { fmtSpread, loadWarning, mlpTrainFlopsPerSample, ratesOf, ratioOf, sgemmCheck, SGEMM_MIN_GFLOPS, type Sample, type Spread } from '../fair';
+import { fmtSpread, loadWarning, mlpTrainFlopsPerSample, ratesOf, ratioOf, sgemmCheck, type Sample, type Spread } from '../fair';
 import { interleave, startNodeCell, startPythonCell, type Cell } from '../fair-run';
 import { fmnistDir } from '../fmnist';
-import { blasNote, peerBlas, sgemmFloor, torchAvailable } from '../python';
+import { blasNote, chosenCore, peerBlas, torchAvailable } from '../python';
 import type { Bench, BenchOptions, BenchResult, Headline } from '../types';
 
 const NODE_CELL = 'apps/bench/src/cells/train-cell.ts';
@@ -48,8 +48,8 @@ export interface GroupResult {
   cells: CellResult[];
   gflops?: number;
   gflopsWall?: number;
-  /** The sgemm rate below which the peer's rows are INVALID (`sgemmFloor`); absent: {@link SGEMM_MIN_GFLOPS}. */
-  gflopsMin?: number;
+  /** The OpenBLAS kernel the peer reported, and the one the bench chose (`chosenCore`): they must match. */
+  blasCore?: { want?: string; got?: string | null };
   load: { start: number[]; end: number[] };
 }
 
@@ -85,9 +85,11 @@ export async function runGroup(model: string, batch: number, threads: number, en
   let gflops: number | undefined;
   const peer = live.find((l) => l.result.engine === 'torch');
   let gflopsWall: number | undefined;
+  let blasCore: string | null | undefined;
   if (peer) {
     gflops = peer.cell.ready.gflops;
     gflopsWall = peer.cell.ready.gflopsWall as number | undefined;
+    blasCore = peer.cell.ready.blasCore as string | null | undefined;
   }
   let load = { start: [] as number[], end: [] as number[] };
   try {
@@ -103,7 +105,7 @@ export async function runGroup(model: string, batch: number, threads: number, en
   } finally {
     for (const l of live) await l.cell.close().catch(() => {});
   }
-  return { model, batch, threads, cells: results, ...(gflops !== undefined ? { gflops } : {}), ...(gflopsWall !== undefined ? { gflopsWall } : {}), gflopsMin: sgemmFloor(peerBlas(), SGEMM_MIN_GFLOPS), load };
+  return { model, batch, threads, cells: results, ...(gflops !== undefined ? { gflops } : {}), ...(gflopsWall !== undefined ? { gflopsWall } : {}), blasCore: { want: chosenCore(peerBlas()), got: blasCore }, load };
 }
 
 /** The loaded-machine warning of a list of groups, as a notes entry (or none). */
@@ -125,7 +127,7 @@ export function groupRatio(g: GroupResult, engine: Engine): { wall: Spread; cpu:
 export function groupTable(groups: GroupResult[]): string {
   const rows: string[][] = [];
   for (const g of groups) {
-    const check = sgemmCheck(g.gflops, g.gflopsMin, g.gflopsWall);
+    const check = sgemmCheck(g.gflops, undefined, g.gflopsWall, g.blasCore);
     for (const c of g.cells) {
       const head = [String(g.batch), String(g.threads), LABEL[c.engine]];
       if (!c.samples) {
@@ -150,7 +152,7 @@ export function groupTable(groups: GroupResult[]): string {
 export function groupHeadline(g: GroupResult, title: string, engine: Engine, target: number | null): Headline | null {
   const v = groupRatio(g, engine);
   if (!v) return null;
-  const check = sgemmCheck(g.gflops, g.gflopsMin, g.gflopsWall);
+  const check = sgemmCheck(g.gflops, undefined, g.gflopsWall, g.blasCore);
   const ours = ratesOf(g.cells.find((c) => c.engine === engine)!.samples!), peer = ratesOf(g.cells.find((c) => c.engine === 'torch')!.samples!);
   return {
     measure: `${title}, batch ${g.batch}, ${g.threads} thread${g.threads > 1 ? 's' : ''} each: ${LABEL[engine]} ÷ PyTorch per CPU-second (wall-second ratio ${fmtSpread(v.wall)}; load ${loadText(g.load)})`,
@@ -258,7 +260,7 @@ async function scaling(opts: BenchOptions): Promise<BenchResult> {
       const g = await runGroup(model, b, 1, ['ort-k', 'ort'], rounds, seconds);
       groups.push(g);
       const flops = mlpTrainFlopsPerSample([784, ...w, 10]);
-      const check = sgemmCheck(g.gflops, g.gflopsMin, g.gflopsWall);
+      const check = sgemmCheck(g.gflops, undefined, g.gflopsWall, g.blasCore);
       const side = (e: 'ort' | 'ort-k' | 'torch') => {
         const s = g.cells.find((c) => c.engine === e)?.samples;
         if (!s) return { text: `failed: ${(g.cells.find((c) => c.engine === e)?.error ?? '').slice(0, 80)}`, gf: undefined };
