@@ -44,7 +44,7 @@ export function blasNote(c: BlasChoice): string {
 }
 
 /**
- * The probe: the cells' sanity measurement (peers/train_cell_torch.py `sgemm_gflops`: 1024³ sgemm,
+ * The probe: the cells' sanity measurement (peers/blas_check.py `sgemm_gflops`: 1024³ sgemm,
  * best of 5, GFLOP per CPU-second) through numpy, which calls the same OpenBLAS (Debian's
  * openblas-openmp libblas.so.3, as torch does) and starts in 0.4 s instead of torch's 2 – 3 s.
  */
