@@ -1,9 +1,8 @@
 """What the PyTorch cells (train_cell_torch.py, infer_cell_torch.py) report about their BLAS: the
 1024^3 sgemm rate of the sanity check and the OpenBLAS kernel in use (apps/bench/README.md, "Peer
-sanity check")."""
+sanity check"), and the OpenBLAS kernel name for the bench's start-up probe (src/python.ts), which
+imports only `blas_core` (torch is imported where the sgemm runs)."""
 import ctypes, time
-
-import torch
 
 
 def sgemm_gflops():
@@ -11,6 +10,7 @@ def sgemm_gflops():
     Per CPU-second counts every thread (the BLAS pool is sized by OPENBLAS_NUM_THREADS to the cell's
     threads), so it measures the BLAS kernel whatever the thread count: ~180 for OpenBLAS here, ~8
     for the reference BLAS."""
+    import torch
     a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
     torch.mm(a, b)
     cpu, wall = float('inf'), float('inf')

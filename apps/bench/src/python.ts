@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const PYTHON = '/usr/bin/python3';
+
+/** The PyTorch peers' scripts (and their shared blas_check.py). */
+const PEERS_DIR = fileURLToPath(new URL('../peers', import.meta.url));
 
 /**
  * OpenBLAS kernels tried for the peer (OPENBLAS_CORETYPE; '' = OpenBLAS's own detection). OpenBLAS
@@ -45,10 +49,12 @@ export function blasNote(c: BlasChoice): string {
 
 /**
  * The probe: the cells' sanity measurement (peers/blas_check.py `sgemm_gflops`: 1024³ sgemm,
- * best of 5, GFLOP per CPU-second) through numpy, which calls the same OpenBLAS (Debian's
+ * best of 5, GFLOP per CPU-second, and the kernel's name from the same module's `blas_core`) through numpy, which calls the same OpenBLAS (Debian's
  * openblas-openmp libblas.so.3, as torch does) and starts in 0.4 s instead of torch's 2 – 3 s.
  */
-const PROBE = `import ctypes, time, numpy as np
+const PROBE = `import sys, time, numpy as np
+sys.path.insert(0, ${JSON.stringify(PEERS_DIR)})
+from blas_check import blas_core
 a, b = np.random.rand(1024, 1024).astype(np.float32), np.random.rand(1024, 1024).astype(np.float32)
 a @ b
 best = float('inf')
@@ -56,12 +62,7 @@ for _ in range(5):
     c0 = time.process_time()
     a @ b
     best = min(best, time.process_time() - c0)
-core = '?'
-for path in {l.split()[-1] for l in open('/proc/self/maps') if 'libopenblas' in l.split()[-1]}:
-    lib = ctypes.CDLL(path)
-    lib.openblas_get_corename.restype = ctypes.c_char_p
-    core = lib.openblas_get_corename().decode()
-print(2 * 1024 ** 3 / 1e9 / max(best, 1e-6), core)`;
+print(2 * 1024 ** 3 / 1e9 / max(best, 1e-6), blas_core() or '?')`;
 
 /**
  * Probe rounds: every candidate once per round, the order rotated each round; a candidate's rate is
@@ -107,9 +108,9 @@ export function peerBlas(): BlasChoice {
     for (let round = 0; round < PROBE_ROUNDS; round++) {
       const order = CORETYPE_CANDIDATES.map((_, i) => CORETYPE_CANDIDATES[(i + round) % CORETYPE_CANDIDATES.length]!);
       for (const c of order) {
-        const v = probe(c);
-        // A candidate's best round; one that failed stays NaN only if it failed every round.
-        gflops[c] = Number.isFinite(gflops[c]!) ? Math.max(gflops[c]!, Number.isFinite(v) ? v : -Infinity) : v;
+        // A candidate's best round (NaN: it failed every round).
+        const v = probe(c), prev = gflops[c] ?? Number.NaN;
+        gflops[c] = Number.isFinite(v) && Number.isFinite(prev) ? Math.max(v, prev) : Number.isFinite(v) ? v : prev;
       }
     }
   }
@@ -121,7 +122,6 @@ export function peerBlas(): BlasChoice {
 
 /** The OpenBLAS kernel the peers should report (`openblas_get_corename`) under the chosen setting, when the probe saw it. */
 export const chosenCore = (c: BlasChoice): string | undefined => c.cores?.[c.coretype];
-
 
 /**
  * glibc malloc settings for PyTorch peers (bytes): allocations below 1 GiB come from the heap and the

@@ -176,7 +176,7 @@ export class ArrayData {
       const size = Math.min(batchSize, this.n - s);
       const kk = size === batchSize ? Math.min(k, Math.floor((this.n - s) / batchSize)) : 1;
       const rows = this.rows(order.subarray(s, s + kk * size));
-      const xb = buffers.x, yb = buffers.y?.constructor === (ya.dtype === 'int32' ? Int32Array : Float32Array) ? buffers.y : undefined;
+      const xb = buffers.x, yb = buffers.y; // one ArrayData per fit: the dtypes never change
       const x = this.gatherHost(xa, rows, xb), y = this.gatherHost(ya, rows, yb);
       if (x.buffer !== xb?.buffer) buffers.x = x;
       if (y.buffer !== yb?.buffer) buffers.y = y;
