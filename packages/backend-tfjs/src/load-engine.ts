@@ -15,11 +15,48 @@ function quietly<T>(fn: () => T): T {
   }
 }
 
+/** The process-wide error events Emscripten's Node glue listens to. */
+const ERROR_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Whether a listener is one of Emscripten's Node-glue handlers: `uncaughtException` →
+ * `if (!(ex instanceof ExitStatus)) throw ex`, `unhandledRejection` → `throw reason`.
+ */
+const isEmscriptenRethrow = (listener: unknown): boolean => /ExitStatus|throw reason/.test(Function.prototype.toString.call(listener));
+
+/**
+ * Run `load` and then remove the `uncaughtException` / `unhandledRejection` listeners that
+ * tfjs-backend-wasm's Emscripten glue adds to `process` while its module starts
+ * (emscripten-core/emscripten#5957; tfjs removes them only when the backend is disposed, and its
+ * filter in 4.22 finds none). They rethrow from inside the glue, so with the wasm engine loaded any
+ * uncaught error in the user's program printed a line of tfjs's bundle as its location and exited
+ * with code 7 instead of 1, and a user's own `uncaughtException` handler could not keep the process
+ * alive (the glue's handler threw anyway). Only listeners added during `load` whose source is one of
+ * those two rethrows go; Node's defaults then apply again.
+ */
+async function withoutEmscriptenHandlers<T>(load: () => Promise<T>): Promise<T> {
+  if (typeof process === 'undefined' || typeof process.listeners !== 'function') return load();
+  const proc: NodeJS.EventEmitter = process; // listeners by a computed event name
+  const before = new Map(ERROR_EVENTS.map((e) => [e, new Set(proc.listeners(e))]));
+  try {
+    return await load();
+  } finally {
+    for (const e of ERROR_EVENTS) {
+      for (const l of proc.listeners(e)) if (!before.get(e)!.has(l) && isEmscriptenRethrow(l)) proc.removeListener(e, l as (...args: unknown[]) => void);
+    }
+  }
+}
+
 /**
  * Load one engine's package, register its tfjs backend and make it active. Throws what the loader
- * threw (a missing native library, a failed wasm fetch …).
+ * threw (a missing native library, a failed wasm fetch …). Leaves `process`'s error handlers as
+ * they were (see {@link withoutEmscriptenHandlers}).
  */
-export async function loadEngine(engine: EngineName, resolve: Resolver): Promise<void> {
+export function loadEngine(engine: EngineName, resolve: Resolver): Promise<void> {
+  return withoutEmscriptenHandlers(() => load(engine, resolve));
+}
+
+async function load(engine: EngineName, resolve: Resolver): Promise<void> {
   const spec = specOf(engine);
   if (engine === 'wasm') {
     const mod = await dynamicImport(spec.packageName);
