@@ -20,6 +20,13 @@ describe('collateHost', () => {
     expect(collateHost([[1, 2], [3, 4]])[1]).toBeUndefined(); // bare features, no labels
   });
 
+  it('features from typed arrays, {data, shape} objects and number arrays stack to the same float32 values (one native copy per typed-array sample)', () => {
+    const a = Float64Array.from([0.1, 1 / 3, -2.5, 1e-40]), b = Uint8Array.from([0, 7, 255, 1]), c = [0.1, 1 / 3, -2.5, 1e-40];
+    const [x, y] = collateHost([{ x: a, y: 2 }, { x: b, y: 0 }, { x: { data: Float32Array.from(c), shape: [4] }, y: 1 }, { x: c, y: 3 }]);
+    expect(x).toEqual({ data: Float32Array.from([...a, ...b, ...c, ...c]), shape: [4, 4], dtype: 'float32' });
+    expect(y).toEqual({ data: Int32Array.from([2, 0, 1, 3]), shape: [4], dtype: 'int32' });
+  });
+
   it('names the sample with a different shape', () => {
     expect(() => collateHost([{ x: [1, 2] }, { x: [1, 2, 3] }])).toThrow('collate: sample 1 x has shape [3], sample 0 has [2]; every sample of a batch needs the same shape');
   });

@@ -238,7 +238,8 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     );
   };
 
-  // The engine's gather buffers live as long as this fit call: one allocation, not one per epoch.
+  // The engine's input buffers (host-gathered groups, or a batched source's batches stacked) live as
+  // long as this fit call: one allocation, not one per group or epoch.
   const groupBuffers: GroupBuffers = {};
   try {
     for (const cb of callbacks) await cb.onTrainBegin?.({});
@@ -295,7 +296,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       const flush = async () => {
         const group = pending.splice(0);
         try {
-          if (group.length && !model.stopTraining) await runGroup(tensorGroup(group));
+          if (group.length && !model.stopTraining) await runGroup(tensorGroup(group, groupBuffers));
         } finally {
           for (const [a, b] of group) for (const t of [...asList(a), ...asList(b)]) t.dispose();
           pendingWeight?.dispose();
