@@ -64,6 +64,7 @@ export {
   ReduceLROnPlateauCallback, lambdaCallback, ModelCheckpoint, ProgressReporter, formatLogs,
   type CompileArgs, type FitArgs, type Trainable, type Compiled, type Callback, type Logs, type EarlyStoppingOptions,
   type CSVLoggerOptions, type ReduceLROnPlateauCallbackOptions, type ModelCheckpointOptions, type ArrayLikeData, type BatchSource,
+  HOST_BATCHES, type HostBatch, type HostBatchPart,
   type LossSpec, type MetricSpec, type MetricLike, type OptimizerSpec, type TrainLoss,
   type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession,
   registerFitEngine, registeredFitEngines, resolveLoss,

@@ -3,10 +3,10 @@
  * `model.fit(new DataLoader(…))` — same seed, same batches and losses; a PyTorch-style loop over
  * the same loader sees the same batches.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   Layer, Sequential, layers, losses, manualSeed, nn, optim, optimizers, referenceBackend, tensor, useBackend, Tensor,
-  type CallOptions,
+  type CallOptions, type FitEngine,
 } from '@nn/core';
 import { DataLoader } from './data-loader.js';
 import { Dataset } from './dataset.js';
@@ -165,6 +165,48 @@ describe('fit and the PyTorch loop on a DataLoader', () => {
     const c = await fitOnce(43);
     expect(c.epochs[0]).not.toEqual(a.epochs[0]);
     expect(sorted(c.epochs[0]!)).toBe(sorted(a.epochs[0]!));
+  });
+
+  it("with a training engine, fit takes the loader's batches as host arrays (core's HOST_BATCHES): the same batches, order and losses as eager fit", async () => {
+    const eager = await fitOnce(42);
+    manualSeed(0);
+    const spy = new Spy({ inputShape: [F] });
+    const model = new Sequential([spy, layers.Dense(8, { activation: 'relu' }), layers.Dense(2)]);
+    model.compile({ optimizer: optimizers.SGD({ learningRate: 0.05 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
+    // An engine that takes k stacked host batches per call and steps each eagerly (what the ort
+    // engine computes in onnxruntime): it sees what fit hands over.
+    const calls: number[] = [];
+    const engine: FitEngine = {
+      name: 'host-steps', stepsPerCall: 4,
+      compile: async (m, c) => {
+        const step = (x: Tensor, y: Tensor) => {
+          const l = c.losses[0]!(y, m(x) as Tensor);
+          c.optimizer.zeroGrad();
+          l.backward();
+          c.optimizer.step();
+          return l.item();
+        };
+        return {
+          step: async (x: Tensor, y: Tensor) => step(x, y),
+          steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
+            calls.push(k);
+            const n = y.length / k;
+            return Array.from({ length: k }, (_, t) => step(tensor(x.subarray(t * n * F, (t + 1) * n * F), [n, F]), tensor(y.subarray(t * n, (t + 1) * n), [n], { dtype: 'int32' })));
+          },
+          sync: () => {}, invalidate: () => {}, dispose: async () => {},
+        };
+      },
+    };
+    const loader = new DataLoader(train, { batchSize: BATCH, shuffle: true, seed: 42 });
+    const asTensors = vi.spyOn(loader, Symbol.asyncIterator);
+    const h = await model.fit(loader, { epochs: EPOCHS, verbose: 0, engine, validationData: new DataLoader(val, { batchSize: BATCH }) });
+    expect(asTensors).not.toHaveBeenCalled(); // no tensor per batch: the host pass each epoch
+    // 6 batches per epoch, 4 per call (the engine starts from the first batch's shapes, so the first
+    // epoch is grouped like every other).
+    expect(calls).toEqual([4, 2, 4, 2, 4, 2]);
+    expect(spy.batches).toEqual(eager.batches);
+    expect(h.history.loss).toEqual(eager.h.history.loss);
+    expect(h.history.val_loss).toEqual(eager.h.history.val_loss);
   });
 
   it('fit({ initialEpoch: 1 }) on a fresh DataLoader reads epochs 1 and 2\'s shuffle orders (exact resume), not epoch 0\'s', async () => {

@@ -3,7 +3,7 @@ import { collateHost } from './collate.js';
 import { DataLoader } from './data-loader.js';
 import { Dataset } from './dataset.js';
 import { DataConfigError, WorkerTaskError } from './errors.js';
-import type { Tensor } from '@nn/core';
+import { HOST_BATCHES, type Tensor } from '@nn/core';
 
 const N = 10;
 const ds = () => Dataset.fromArrays(Array.from({ length: N }, (_, i) => Float32Array.from([i, -i])), Array.from({ length: N }, (_, i) => i % 3));
@@ -33,6 +33,30 @@ describe('collateHost', () => {
 });
 
 describe('DataLoader', () => {
+  it("core's HOST_BATCHES pass: the same batches as host arrays, counted as an epoch like for await; null with a custom collate", async () => {
+    const host = async (l: DataLoader<unknown>) => {
+      const out: number[][] = [];
+      for await (const [x, y] of l[HOST_BATCHES]()!) out.push([...x.data, ...(y ? y.data : [])]);
+      return out;
+    };
+    const tensors = async (l: DataLoader<unknown>) => {
+      const out: number[][] = [];
+      for await (const [x, y] of l as AsyncIterable<[Tensor, Tensor]>) out.push([...xs(x), ...xs(y)]);
+      return out;
+    };
+    for (const numWorkers of [0, 1]) {
+      const a = new DataLoader(ds(), { batchSize: 4, shuffle: true, seed: 5, numWorkers });
+      const b = new DataLoader(ds(), { batchSize: 4, shuffle: true, seed: 5, numWorkers });
+      // Epochs 0, 1, 2 alternating between the two kinds of pass on one loader, against tensors only.
+      const mixed = [await host(a), await tensors(a), await host(a)];
+      const plain = [await tensors(b), await tensors(b), await tensors(b)];
+      expect(mixed).toEqual(plain);
+      expect(mixed[0]).not.toEqual(mixed[1]); // a new order each epoch
+    }
+    const custom = new DataLoader(ds(), { batchSize: 4, collate: (s) => s });
+    expect(custom[HOST_BATCHES]()).toBeNull();
+  });
+
   it('yields [x, y] core tensors: float32 features, int32 labels', async () => {
     const [x, y] = (await new DataLoader(ds(), { batchSize: 4 })[Symbol.asyncIterator]().next()).value!;
     expect(x.dtype).toBe('float32');

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { endScope, startScope } from '@nn/core';
+import { endScope, HOST_BATCHES, startScope, type HostBatch as CoreHostBatch } from '@nn/core';
 import { collateHost, type HostBatch } from './collate.js';
 import { Dataset } from './dataset.js';
 import { toBatch, type DefaultBatch } from './default-collate.js';
@@ -189,6 +189,30 @@ export class DataLoader<T, B = DefaultBatch> implements AsyncIterable<B> {
       },
     };
     return self;
+  }
+
+  /**
+   * One pass (epoch) of batches as host arrays, without making core tensors: core's
+   * {@link HOST_BATCHES} protocol, what `fit` uses with a training engine (the `ort` engine takes
+   * host values: a tensor per batch would be written to the backend and read back). The same
+   * batches, order and epoch count as `for await`. Null with a custom `collate` (its batches are
+   * whatever it returns).
+   */
+  [HOST_BATCHES](): AsyncIterable<CoreHostBatch> | null {
+    if (this.collate) return null;
+    const epoch = this.epoch++;
+    const pipeline = this.pipeline;
+    const warnEmpty = () => this.warnEmpty(epoch);
+    return {
+      async *[Symbol.asyncIterator]() {
+        let batches = 0;
+        for await (const b of pipeline.iterate({ epoch })) {
+          batches++;
+          yield b as HostBatch;
+        }
+        if (batches === 0) warnEmpty();
+      },
+    };
   }
 
   /** A pass with no batch trains nothing: say so once per loader (a training loop would not). */

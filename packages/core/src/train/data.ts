@@ -13,6 +13,31 @@ export type ArrayLikeData = Tensor | number[] | number[][] | number[][][] | numb
 /** A batched, re-iterable source (e.g. an @nn/data DataLoader) yielding `[x, y]` per batch. */
 export type BatchSource = AsyncIterable<readonly [Tensor | Tensor[], (Tensor | Tensor[] | undefined)?, (Tensor | undefined)?] | { x: Tensor | Tensor[]; y?: Tensor | Tensor[]; sampleWeight?: Tensor }>;
 
+/** One array of a {@link HostBatch}: flat values, the batch's shape (batch first), dtype. */
+export interface HostBatchPart {
+  readonly data: TypedArray;
+  readonly shape: readonly number[];
+  readonly dtype: Tensor['dtype'];
+}
+
+/** A batch as host arrays: features and targets (undefined: unlabelled), as @nn/data's collate makes them. */
+export type HostBatch = readonly [HostBatchPart, HostBatchPart | undefined];
+
+/**
+ * The protocol by which a batched source (an @nn/data `DataLoader`) also yields its batches as host
+ * arrays, for `fit` with a training engine that takes host values (no backend tensor made and read
+ * back per batch): `source[HOST_BATCHES]()` returns one pass (the same batches, order and epoch
+ * count as iterating the source), or null when it cannot (a custom collate).
+ * A `Symbol.for` key: two copies of core, or a source from another package, agree on it.
+ */
+export const HOST_BATCHES: unique symbol = Symbol.for('nn.hostBatches') as never;
+
+/** The source's host-batch pass (see {@link HOST_BATCHES}), or null. */
+export function hostBatchesOf(source: unknown): AsyncIterable<HostBatch> | null {
+  const f = (source as { [HOST_BATCHES]?: unknown } | null)?.[HOST_BATCHES];
+  return typeof f === 'function' ? ((f as () => AsyncIterable<HostBatch> | null).call(source) ?? null) : null;
+}
+
 /** Host copy of one array: values, per-sample shape, dtype. */
 interface HostArray {
   data: TypedArray;

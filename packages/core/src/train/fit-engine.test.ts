@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { endScope, fit, manualSeed, startScope, tensor, nn, optim, randint, randn, registerFitEngine, registeredFitEngines, Tensor, type FitEngine } from '../index';
+import { endScope, fit, manualSeed, startScope, tensor, nn, optim, randint, randn, registerFitEngine, registeredFitEngines, Tensor, HOST_BATCHES, type FitEngine, type HostBatch } from '../index';
 
 const model = () => {
   manualSeed(3);
@@ -122,6 +122,54 @@ describe('fit engines by name: the registry', () => {
     // The counting engine steps eagerly on the same rows in the same order: the same losses exactly.
     expect(h.history.loss).toEqual(e.history.loss);
   });
+  it("a source with host batches (HOST_BATCHES, as an @nn/data DataLoader) reaches an engine without a tensor per batch; eager fit and fallbacks read its tensors", async () => {
+    const xs = X.dataSync(), ys = Y.dataSync();
+    const host = (rows: number[], labels = true): HostBatch => [
+      { data: Float32Array.from(rows.flatMap((r) => Array.from(xs.subarray(r * 4, r * 4 + 4)))), shape: [rows.length, 4], dtype: 'float32' },
+      labels ? { data: Int32Array.from(rows.map((r) => ys[r]!)), shape: [rows.length], dtype: 'int32' } : undefined,
+    ];
+    const sizes = [4, 4, 4, 4, 3, 1];
+    const passes = { host: 0, tensors: 0 };
+    const source = (labels = true, offer = true) => ({
+      [HOST_BATCHES]: () => {
+        if (!offer) return null;
+        passes.host++;
+        return (async function* () {
+          for (let i = 0, r = 0; i < sizes.length; r += sizes[i]!, i++) yield host(Array.from({ length: sizes[i]! }, (_, j) => r + j), labels);
+        })();
+      },
+      async *[Symbol.asyncIterator]() {
+        passes.tensors++;
+        for (let i = 0, r = 0; i < sizes.length; r += sizes[i]!, i++) yield [X.slice([r, 0], [sizes[i]!, 4]), Y.slice([r], [sizes[i]!])] as const;
+      },
+    });
+    const lengths: number[] = [], counter = { steps: 0, compiled: 0 };
+    const grouped = groupedEngine('grouped-host', countingEngine(counter), (x) => lengths.push(x.length), 3);
+    const e = await fit(model(), source(), { epochs: 2, verbose: 0, engine: 'eager' });
+    expect(passes).toEqual({ host: 0, tensors: 2 }); // eager: the tensors
+    const h = await fit(model(), source(), { epochs: 2, verbose: 0, engine: grouped });
+    expect(passes).toEqual({ host: 2, tensors: 2 });
+    // Groups of up to 3 equal-size batches: [4 4 4] stacked, then [4], [3] and [1] each alone (a size
+    // change ends a group; one batch is a plain step).
+    expect(lengths).toEqual([48, 48]);
+    expect(counter.steps).toBe(12);
+    expect(h.history.loss).toEqual(e.history.loss);
+    // stepsPerEpoch stops the pass where the tensor path stops.
+    const limited = await fit(model(), source(), { epochs: 1, verbose: 0, engine: grouped, stepsPerEpoch: 2 });
+    const limitedEager = await fit(model(), source(), { epochs: 1, verbose: 0, engine: 'eager', stepsPerEpoch: 2 });
+    expect(limited.history.loss).toEqual(limitedEager.history.loss);
+    // What the engine cannot take (classWeight) trains eagerly on the host batches made tensors.
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const cw = await fit(model(), source(), { epochs: 1, verbose: 0, engine: grouped, classWeight: { 0: 2, 1: 1, 2: 1 } });
+    const cwEager = await fit(model(), source(), { epochs: 1, verbose: 0, engine: 'eager', classWeight: { 0: 2, 1: 1, 2: 1 } });
+    expect(cw.history.loss).toEqual(cwEager.history.loss);
+    // Unlabelled batches: the same error as from tensors; a source that declines (null): its tensors.
+    await expect(fit(model(), source(false), { epochs: 1, verbose: 0, engine: grouped })).rejects.toThrow(/a batch has no targets/);
+    const before = passes.tensors;
+    await fit(model(), source(true, false), { epochs: 1, verbose: 0, engine: grouped });
+    expect(passes.tensors).toBe(before + 1);
+  });
+
   it("a batched source's batches are stacked into one buffer for the whole fit (a smaller group does not shrink it)", async () => {
     const source = {
       async *[Symbol.asyncIterator]() {

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor';
 import { canonicalLossName } from '../losses';
 import { KerasOptimizer } from '../optim/keras-optimizer';
 import type { Callback, Logs } from './callbacks';
-import { ArrayData, isBatchSource, setSourceEpoch, unpackBatch, type ArrayLikeData, type BatchSource, type GroupBuffers } from './data';
+import { ArrayData, hostBatchesOf, isBatchSource, setSourceEpoch, unpackBatch, type ArrayLikeData, type BatchSource, type GroupBuffers, type HostBatch, type HostBatchPart } from './data';
 import { ProgressReporter } from './progress';
 import { biasVariance, InvalidErrorRateError } from './bias-variance';
 import { autoFitEngine, namedFitEngine, type FitEngine, type FitEngineName, type FitEngineSession } from './fit-engine';
@@ -15,7 +15,7 @@ import { asList, Averager, bindIfNeeded, forward, isOptions, logPlan, metricLogs
 import { requireCompiled, type Compiled, type Trainable } from './compile';
 import { EagerSession } from './eager-step';
 import { evaluateData } from './evaluate';
-import { hostGroup, tensorGroup, withFirstPair, type EngineGroup } from './groups';
+import { engineHostBatch, hostGroup, stackHostBatches, tensorGroup, withFirstPair, type EngineGroup } from './groups';
 import { History } from './history';
 
 export { compile, requireCompiled, type CompileArgs, type Compiled, type Trainable } from './compile';
@@ -111,6 +111,9 @@ async function chooseEngine(spec: FitEngine | FitEngineName, verbose: number, op
   if (verbose) console.log(`fit: engine 'auto' → ${choice.engine ? choice.engine.name : `eager (${getBackend().name})`}: ${choice.reason}.`);
   return { engine: choice.engine, auto: true };
 }
+
+/** A host batch part as a tensor on the active backend. */
+const hostTensor = (p: HostBatchPart): Tensor => o.tensor(p.data, [...p.shape], { dtype: p.dtype });
 
 /** Why an engine cannot train these batches (fit then trains eagerly), or undefined. */
 function unsupported(c: Compiled, xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, classWeight: FitArgs['classWeight'], weighted: boolean): string | undefined {
@@ -354,10 +357,51 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
             }
           }
         } else {
-          for await (const raw of train) {
-            const [xb, yb, sw] = unpackBatch(raw, 'fit');
-            await consume(xb, yb, sw);
-            if (model.stopTraining || (args.stepsPerEpoch && step + pending.length >= args.stepsPerEpoch)) break;
+          // With an engine, a source that can (an @nn/data DataLoader) hands over its batches as host
+          // arrays: stacked straight into the engine's buffers, no backend tensor made and read back.
+          const host = engine && !(session instanceof EagerSession) ? hostBatchesOf(train) : null;
+          if (host) {
+            const queued: HostBatch[] = [];
+            const runQueued = async () => {
+              const group = queued.splice(0);
+              if (group.length && !model.stopTraining) await runGroup(hostGroup(stackHostBatches(group, groupBuffers)));
+            };
+            for await (const b of host) {
+              if (!session && engineHostBatch(b)) {
+                const x1 = hostTensor(b[0]), y1 = hostTensor(b[1]!);
+                try {
+                  session = await startSession(x1, y1);
+                } finally {
+                  x1.dispose();
+                  y1.dispose();
+                }
+              }
+              if (session && !(session instanceof EagerSession) && engineHostBatch(b)) {
+                if (queued.length && queued[0]![0].shape[0] !== b[0].shape[0]) await runQueued();
+                queued.push(b);
+                if (queued.length >= perCall) await runQueued();
+              } else {
+                // Training eagerly (or a batch the engine cannot take as it is): as tensors.
+                await runQueued();
+                const xt = hostTensor(b[0]), yt = b[1] && hostTensor(b[1]);
+                let parts: ReturnType<typeof unpackBatch>;
+                try {
+                  parts = unpackBatch([xt, yt], 'fit');
+                } catch (e) {
+                  xt.dispose();
+                  throw e;
+                }
+                await consume(...parts);
+              }
+              if (model.stopTraining || (args.stepsPerEpoch && step + pending.length + queued.length >= args.stepsPerEpoch)) break;
+            }
+            await runQueued();
+          } else {
+            for await (const raw of train) {
+              const [xb, yb, sw] = unpackBatch(raw, 'fit');
+              await consume(xb, yb, sw);
+              if (model.stopTraining || (args.stepsPerEpoch && step + pending.length >= args.stepsPerEpoch)) break;
+            }
           }
         }
         await flush();

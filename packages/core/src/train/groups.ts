@@ -3,7 +3,7 @@
 import * as o from '../ops';
 import type { TypedArray } from '../dtype';
 import type { Tensor } from '../tensor';
-import type { GroupBuffers, HostGroup } from './data';
+import type { GroupBuffers, HostBatch, HostGroup } from './data';
 
 /**
  * k equal-size batches for one engine call: their values stacked on the host, and each batch as
@@ -87,3 +87,27 @@ function stackValues(ts: readonly Tensor[], into?: TypedArray): Float32Array | I
   return out;
 }
 
+/** Whether host batches can go to an engine as they are: float32 features, float32 or int32 targets. */
+export const engineHostBatch = (b: HostBatch): boolean =>
+  b[0].dtype === 'float32' && b[0].data instanceof Float32Array && b[1] !== undefined &&
+  ((b[1].dtype === 'float32' && b[1].data instanceof Float32Array) || (b[1].dtype === 'int32' && b[1].data instanceof Int32Array));
+
+/**
+ * k equal-size host batches (each passing {@link engineHostBatch}) copied back to back into the
+ * kept buffers, as one {@link HostGroup} (valid until the next group is stacked).
+ */
+export function stackHostBatches(batches: readonly HostBatch[], buffers: GroupBuffers): HostGroup {
+  const [x0, y0] = batches[0]!;
+  const size = x0.shape[0]!, px = x0.data.length, py = y0!.data.length;
+  const yInt = y0!.dtype === 'int32';
+  const x = buffers.x instanceof Float32Array && buffers.x.length >= px * batches.length ? buffers.x.subarray(0, px * batches.length) : new Float32Array(px * batches.length);
+  const yFits = yInt ? buffers.y instanceof Int32Array : buffers.y instanceof Float32Array;
+  const y = yFits && buffers.y!.length >= py * batches.length ? (buffers.y!.subarray(0, py * batches.length) as Float32Array | Int32Array) : yInt ? new Int32Array(py * batches.length) : new Float32Array(py * batches.length);
+  batches.forEach(([bx, by], t) => {
+    x.set(bx.data as Float32Array, t * px);
+    y.set(by!.data as Float32Array | Int32Array, t * py);
+  });
+  if (x.buffer !== buffers.x?.buffer) buffers.x = x;
+  if (y.buffer !== buffers.y?.buffer) buffers.y = y;
+  return { x, y, k: batches.length, size, sampleShape: x0.shape.slice(1), ySampleShape: y0!.shape.slice(1), yDtype: yInt ? 'int32' : 'float32' };
+}

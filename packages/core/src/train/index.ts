@@ -16,7 +16,8 @@ export {
 } from './callbacks';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint';
 export { ProgressReporter, formatLogs, type ProgressReporterOptions } from './progress';
-export type { ArrayLikeData, BatchSource } from './data';
+export type { ArrayLikeData, BatchSource, HostBatch, HostBatchPart } from './data';
+export { HOST_BATCHES } from './data';
 export { registerFitEngine, registeredFitEngines, type FitEngine, type FitEngineCompiled, type FitEngineFactory, type FitEngineName, type FitEngineSample, type FitEngineSession } from './fit-engine';
 export type { LossSpec, MetricSpec, MetricLike, OptimizerSpec, TrainLoss } from './resolve';
 export { resolveLoss } from './resolve';
