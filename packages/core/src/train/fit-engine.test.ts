@@ -170,6 +170,60 @@ describe('fit engines by name: the registry', () => {
     expect(passes.tensors).toBe(before + 1);
   });
 
+  it('batches of another sample shape (variable-length batches) are never stacked into one call with the others', async () => {
+    // A model that takes any width: the mean of each row's features, then Linear(1, 3).
+    class MeanFeatures extends nn.Module {
+      override forward(x: Tensor) {
+        return x.mean(1, true);
+      }
+    }
+    const widthModel = () => {
+      manualSeed(3);
+      const m = new nn.Sequential(new MeanFeatures(), new nn.Linear(1, 3));
+      m.compile({ optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: 'crossentropy' });
+      return m;
+    };
+    const widths = [6, 4, 6, 4, 4, 6];
+    const source = {
+      async *[Symbol.asyncIterator]() {
+        for (let i = 0; i < widths.length; i++) yield [randn([4, widths[i]!]), Y.slice([i * 3], [4])] as const;
+      },
+    };
+    const calls: number[] = [];
+    // Steps k stacked batches, each as [rows, width] with the width of the call's first batch (as a
+    // compiled engine reads its input); records each call's values per batch.
+    const engine: FitEngine = {
+      name: 'width-steps', stepsPerCall: 2,
+      compile: async (m, c) => {
+        const step = (x: Tensor, y: Tensor) => {
+          const l = c.losses[0]!(y, m(x) as Tensor);
+          c.optimizer.zeroGrad();
+          l.backward();
+          c.optimizer.step();
+          return l.item();
+        };
+        return {
+          step: async (x: Tensor, y: Tensor) => step(x, y),
+          steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
+            calls.push(x.length / k);
+            const rows = y.length / k, per = x.length / k;
+            return Array.from({ length: k }, (_, t) => step(tensor(x.subarray(t * per, (t + 1) * per), [rows, per / rows]), tensor(y.subarray(t * rows, (t + 1) * rows), [rows], { dtype: 'int32' })));
+          },
+          sync: () => {}, invalidate: () => {}, dispose: async () => {},
+        };
+      },
+    };
+    manualSeed(11);
+    const h = await fit(widthModel(), source, { epochs: 1, verbose: 0, engine });
+    manualSeed(11);
+    const e = await fit(widthModel(), source, { epochs: 1, verbose: 0, engine: 'eager' });
+    // [6] starts the engine alone; then [4] and [6] each alone (the next batch has another width),
+    // [4 4] stacked, the last [6] alone. Before, the grouping looked at the batch size only: [4 6]
+    // went into one call, read at the first batch's width.
+    expect(calls).toEqual([16]);
+    expect(h.history.loss![0]).toBeCloseTo(e.history.loss![0]!, 12);
+  });
+
   it("a batched source's batches are stacked into one buffer for the whole fit (a smaller group does not shrink it)", async () => {
     const source = {
       async *[Symbol.asyncIterator]() {

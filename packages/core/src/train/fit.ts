@@ -1,4 +1,5 @@
 import { getBackend, noGrad, scope } from '../engine';
+import { shapesEqual } from '../dtype';
 import { ValueError } from '../errors';
 import type { Module } from '../nn/module';
 import * as o from '../ops';
@@ -111,6 +112,10 @@ async function chooseEngine(spec: FitEngine | FitEngineName, verbose: number, op
   if (verbose) console.log(`fit: engine 'auto' → ${choice.engine ? choice.engine.name : `eager (${getBackend().name})`}: ${choice.reason}.`);
   return { engine: choice.engine, auto: true };
 }
+
+/** Whether two batches' targets have one shape (both absent counts as one; lists never group). */
+const sameYShape = (a: Tensor | Tensor[] | undefined, b: Tensor | Tensor[] | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : !Array.isArray(a) && !Array.isArray(b) && shapesEqual(a.shape, b.shape);
 
 /** A host batch part as a tensor on the active backend. */
 const hostTensor = (p: HostBatchPart): Tensor => o.tensor(p.data, [...p.shape], { dtype: p.dtype });
@@ -323,8 +328,10 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
           await flush();
           return;
         }
-        const first = pending[0]?.[0];
-        if (first && (Array.isArray(first) || Array.isArray(xb) || first.shape[0] !== xb.shape[0])) await flush();
+        // A group stacks batches of one shape (x and y): another batch size, or another sample shape
+        // (variable-length batches), starts a new group.
+        const [first, firstY] = pending[0] ?? [];
+        if (first && (Array.isArray(first) || Array.isArray(xb) || !shapesEqual(first.shape, xb.shape) || !sameYShape(firstY, yb))) await flush();
         pending.push([xb, yb]);
         if (pending.length >= perCall || !session) await flush();
       };
@@ -377,7 +384,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
                 }
               }
               if (session && !(session instanceof EagerSession) && engineHostBatch(b)) {
-                if (queued.length && queued[0]![0].shape[0] !== b[0].shape[0]) await runQueued();
+                if (queued.length && !(shapesEqual(queued[0]![0].shape, b[0].shape) && shapesEqual(queued[0]![1]!.shape, b[1]!.shape))) await runQueued();
                 queued.push(b);
                 if (queued.length >= perCall) await runQueued();
               } else {
