@@ -42,8 +42,9 @@ function groupedEngine(name: string, base: FitEngine, seen: (x: Float32Array | I
         ...s,
         steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
           seen(x);
+          // Each batch as [rows, per / rows], rows from y (as a compiled engine reads its input).
           const per = x.length / k, py = y.length / k, out: number[] = [];
-          for (let t = 0; t < k; t++) out.push(await s.step(tensor(x.subarray(t * per, (t + 1) * per), [per / 4, 4]), tensor(y.subarray(t * py, (t + 1) * py), [py], { dtype: 'int32' })));
+          for (let t = 0; t < k; t++) out.push(await s.step(tensor(x.subarray(t * per, (t + 1) * per), [py, per / py]), tensor(y.subarray(t * py, (t + 1) * py), [py], { dtype: 'int32' })));
           return out;
         },
       };
@@ -190,29 +191,7 @@ describe('fit engines by name: the registry', () => {
       },
     };
     const calls: number[] = [];
-    // Steps k stacked batches, each as [rows, width] with the width of the call's first batch (as a
-    // compiled engine reads its input); records each call's values per batch.
-    const engine: FitEngine = {
-      name: 'width-steps', stepsPerCall: 2,
-      compile: async (m, c) => {
-        const step = (x: Tensor, y: Tensor) => {
-          const l = c.losses[0]!(y, m(x) as Tensor);
-          c.optimizer.zeroGrad();
-          l.backward();
-          c.optimizer.step();
-          return l.item();
-        };
-        return {
-          step: async (x: Tensor, y: Tensor) => step(x, y),
-          steps: async (x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number) => {
-            calls.push(x.length / k);
-            const rows = y.length / k, per = x.length / k;
-            return Array.from({ length: k }, (_, t) => step(tensor(x.subarray(t * per, (t + 1) * per), [rows, per / rows]), tensor(y.subarray(t * rows, (t + 1) * rows), [rows], { dtype: 'int32' })));
-          },
-          sync: () => {}, invalidate: () => {}, dispose: async () => {},
-        };
-      },
-    };
+    const engine = groupedEngine('width-steps', countingEngine({ steps: 0, compiled: 0 }), (x) => calls.push(x.length / 2));
     manualSeed(11);
     const h = await fit(widthModel(), source, { epochs: 1, verbose: 0, engine });
     manualSeed(11);
