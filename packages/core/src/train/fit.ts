@@ -81,7 +81,10 @@ export interface FitArgs {
    * model's tensors hold the newest weights at each epoch end (before validation and callbacks),
    * before batch callbacks (which then force one batch per engine call, and a copy of the weights
    * per step), and when fit returns. Several inputs/outputs/losses or `classWeight` train eagerly
-   * instead, saying why. A model the engine cannot compile runs eagerly inside it, saying why.
+   * instead, saying why. A model the engine cannot compile runs eagerly inside it, saying why. The
+   * engine compiles for the first batch's sample shapes: a batch of another one (variable-length
+   * data) hands the engine's weights and optimizer state to the model, and fit goes on eagerly,
+   * saying why.
    * @default 'auto'
    * @example
    * ```ts
@@ -221,10 +224,13 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
   let perCall = 1;
   let firstEngineCall = true;
   let weighted = args.sampleWeight !== undefined;
+  /** The sample shapes the engine compiled for (from the first batch). */
+  let engineSample: { x: readonly number[]; y: readonly number[] } | undefined;
+  const eagerSession = () => new EagerSession(model, c, { metrics, outKeys, ...(args.classWeight ? { classWeight: args.classWeight } : {}) });
   const startSession = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined): Promise<FitEngineSession | EagerSession> => {
     const off = engine ? unsupported(c, xb, yb, args.classWeight, weighted) : undefined;
     if (engine && off && (!auto || verbose)) (auto ? console.log : console.warn)(`fit: engine "${engine.name}" not used: ${off}; training eagerly.`);
-    if (!engine || off) return new EagerSession(model, c, { metrics, outKeys, ...(args.classWeight ? { classWeight: args.classWeight } : {}) });
+    if (!engine || off) return eagerSession();
     perCall = enginePerCall;
     const x1 = xb as Tensor, y1 = yb as Tensor;
     if (c.optimizer instanceof KerasOptimizer && !c.optimizer.isBound) {
@@ -239,6 +245,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       bindIfNeeded(c, model);
     }
     const loss = c.losses[0]!, w = c.lossWeights[0] ?? 1;
+    engineSample = { x: x1.shape.slice(1), y: y1.shape.slice(1) };
     return engine.compile(
       model,
       { optimizer: c.optimizer, losses: [w === 1 ? (yt, yp) => loss(yt, yp) : (yt, yp) => loss(yt, yp).mul(w)] },
@@ -262,11 +269,29 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       /** Train on a group of k equal-size batches (k ≤ perCall): one session call; batch hooks run for each batch, in order. */
       const runGroup = async (group: EngineGroup) => {
         const { k, size } = group;
-        const s = (session ??= await withFirstPair(group, startSession));
+        let s = (session ??= await withFirstPair(group, startSession));
+        const [gx, gy] = group.sample;
+        if (!(s instanceof EagerSession) && engineSample && !(shapesEqual(gx, engineSample.x) && shapesEqual(gy, engineSample.y))) {
+          // A batch of another sample shape (variable-length data): the engine compiled for the first
+          // batch's. The engine's weights and optimizer state go into the model; eager from here.
+          if (!auto || verbose) (auto ? console.log : console.warn)(`fit: engine "${engine!.name}" not used from here: a batch has samples of shape x [${gx.join(', ')}], y [${gy.join(', ')}], and the engine compiled for x [${engineSample.x.join(', ')}], y [${engineSample.y.join(', ')}] (the first batch's); training eagerly.`);
+          await s.dispose();
+          s = session = eagerSession();
+        }
         for (let t = 0; t < k; t++) for (const cb of callbacks) await cb.onBatchBegin?.(step + t, { batch: step + t, size });
         let results: { loss: number; parts: Record<string, number>; size: number }[];
-        if (s instanceof EagerSession) results = [s.stepBatch(...group.batch(0), pendingWeight)];
-        else {
+        if (s instanceof EagerSession) {
+          const eager = s;
+          // One batch per step (k > 1 only for a group made for the engine before fit switched to eager).
+          results = Array.from({ length: k }, (_, t) => {
+            const [bx, by] = group.batch(t);
+            try {
+              return eager.stepBatch(bx, by, t === 0 ? pendingWeight : null);
+            } finally {
+              if (group.owned) for (const u of [...asList(bx), ...asList(by)]) u.dispose();
+            }
+          });
+        } else {
           const losses = k === 1 ? [await withFirstPair(group, (x0, y0) => s.step(x0, y0))] : await s.steps!(...group.stacked(), k);
           results = Array.from({ length: k }, (_, t) => ({ loss: losses[t]!, parts: {}, size }));
           const pred = s.lastPred;

@@ -13,6 +13,8 @@ export interface EngineGroup {
   readonly k: number;
   readonly size: number;
   readonly owned: boolean;
+  /** The shape of one sample of x and of y (every batch of a group has the same). */
+  readonly sample: readonly [readonly number[], readonly number[]];
   stacked(): [Float32Array | Int32Array, Float32Array | Int32Array];
   pair(t: number): [Tensor, Tensor];
   /** Batch t as fit read it (several inputs or targets as arrays), for the eager step. */
@@ -41,8 +43,11 @@ export async function withFirstPair<T>(group: EngineGroup, f: (x: Tensor, y: Ten
 export function tensorGroup(batches: [Tensor | Tensor[], Tensor | Tensor[] | undefined][], buffers: GroupBuffers = {}): EngineGroup {
   const first = batches[0]![0];
   const pair = (t: number) => batches[t] as [Tensor, Tensor];
+  const firstY = batches[0]![1];
+  const sampleOf = (t: Tensor | Tensor[] | undefined) => (t === undefined || Array.isArray(t) ? [] : t.shape.slice(1));
   return {
     k: batches.length, size: (Array.isArray(first) ? first[0]! : first).shape[0]!, owned: false,
+    sample: [sampleOf(first), sampleOf(firstY)],
     stacked: () => {
       const x = stackValues(batches.map((g) => g[0] as Tensor), buffers.x);
       const y = stackValues(batches.map((g) => g[1] as Tensor), buffers.y);
@@ -64,6 +69,7 @@ export function hostGroup(g: HostGroup): EngineGroup {
   const pair = (t: number): [Tensor, Tensor] => [o.tensor(g.x.subarray(t * g.size * px, (t + 1) * g.size * px), [g.size, ...g.sampleShape]), target(t)];
   return {
     k: g.k, size: g.size, owned: true,
+    sample: [g.sampleShape, g.ySampleShape],
     stacked: () => [g.x, g.y],
     pair,
     batch: pair,
