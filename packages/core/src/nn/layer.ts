@@ -6,7 +6,7 @@ import * as o from '../ops';
 import { Tensor } from '../tensor';
 import { regConfig, reviveArgs, type Config } from './config';
 import { getInitializer, type InitializerSpec } from './initializers';
-import { classNameOf, inModule, LayerInputError, Module, Parameter, setSymbolicHook, type CallOptions } from './module';
+import { classNameOf, inModule, LayerInputError, Module, ownTrainable, Parameter, setSymbolicHook, type CallOptions } from './module';
 import type { Regularizer } from './regularizers';
 import { hasSymbolic, SymbolicTensor, type SymShape } from './symbolic';
 
@@ -92,8 +92,8 @@ export class Layer extends Module {
   override name: string;
   /** Whether build() has run. */
   built = false;
-  /** Whether its weights are trained. */
-  trainable: boolean;
+  /** @internal Backing field of {@link trainable}. */
+  _trainable!: boolean;
   activityRegularizer?: Regularizer;
   /** Input shape given at construction (without batch). */
   readonly inputShapeArg?: readonly (number | null)[];
@@ -109,20 +109,46 @@ export class Layer extends Module {
     super();
     Object.defineProperty(this, '_weights', { value: [], writable: true, enumerable: false });
     Object.defineProperty(this, '_activityLosses', { value: [], writable: true, enumerable: false });
+    Object.defineProperty(this, '_trainable', { value: true, writable: true, enumerable: false });
     if (args.name !== undefined) reserveName(args.name);
     this.name = args.name ?? uniqueName(snake(classNameOf(new.target)));
-    this.trainable = args.trainable ?? true;
+    this._trainable = args.trainable ?? true; // no weights or sublayers yet: nothing to propagate
     if (args.activityRegularizer) this.activityRegularizer = args.activityRegularizer;
     if (args.inputShape) this.inputShapeArg = args.inputShape;
     this.dtype = args.dtype ?? 'float32';
   }
 
+  /** Whether its weights are trained (Keras `layer.trainable`). */
+  get trainable(): boolean {
+    return this._trainable;
+  }
+  /**
+   * Freeze (`false`) or unfreeze this layer and every layer inside it, as Keras's
+   * `layer.trainable = False`: their weights leave `trainableWeights` and `parameters()`, get no
+   * gradient and are not updated (compile again to bind a new Keras optimizer to the rest, as in
+   * Keras), and a `BatchNormalization` runs in inference mode (moving statistics used, not updated).
+   * Weights made non-trainable (`addWeight({ trainable: false })`: moving statistics) stay so when
+   * unfrozen. Also applies to parameters of PyTorch-door modules inside the layer.
+   * @example
+   * ```ts
+   * base.trainable = false;   // transfer learning: train only the new head
+   * model.compile({ optimizer: optimizers.Adam(), loss: 'sparseCategoricalCrossentropy' });
+   * ```
+   */
+  set trainable(value: boolean) {
+    this._trainable = value;
+    for (const m of this.modules()) if (m !== this && m instanceof Layer) m._trainable = value;
+    this.requiresGrad_(value);
+  }
+
   /** Make a weight (Keras `add_weight`). Non-trainable weights are state such as moving averages. */
   addWeight(opts: AddWeightOptions): Parameter {
     const init = getInitializer(opts.initializer, 'glorotUniform');
-    const trainable = (opts.trainable ?? true) && this.trainable;
+    const own = opts.trainable ?? true;
+    const trainable = own && this.trainable;
     const value = noGrad(() => scope(() => init(opts.shape, opts.dtype ?? this.dtype).cast(opts.dtype ?? this.dtype)));
     const p = new Parameter(value, trainable);
+    ownTrainable.set(p, own);
     p.trainable = trainable;
     const name = opts.name ?? `weight_${this._weights.length}`;
     p.name = `${this.name}/${name}`;

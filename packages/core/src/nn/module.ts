@@ -31,6 +31,12 @@ export class Parameter extends Tensor {
   }
 }
 
+/**
+ * @internal Each parameter's own trainability (what a Keras `addWeight` was given, or its flag when
+ * a layer first froze it), apart from the `trainable` flags of the layers that hold it.
+ */
+export const ownTrainable = new WeakMap<Parameter, boolean>();
+
 /** Options passed through a call to `forward`/`call`. */
 export interface CallOptions {
   /** Training mode for this call (dropout on, batch statistics). Defaults to the module's mode. */
@@ -228,6 +234,26 @@ export class Module {
       }
     }
     return out;
+  }
+
+  /**
+   * Freeze (`false`) or unfreeze every parameter of this module and its descendants (PyTorch
+   * `module.requires_grad_(False)`): no gradient, no update, left out of `parameters()`. Weights made
+   * non-trainable (Keras moving statistics) stay so when unfrozen.
+   * @example
+   * ```ts
+   * net.features.requiresGrad_(false);   // fine-tune only the head
+   * const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
+   * ```
+   */
+  requiresGrad_(requiresGrad = true): this {
+    for (const m of this.modules()) {
+      for (const [, p] of m.ownParameters()) {
+        if (!ownTrainable.has(p)) ownTrainable.set(p, p.trainable);
+        p.trainable = p.requiresGrad = requiresGrad && ownTrainable.get(p)!;
+      }
+    }
+    return this;
   }
 
   /** Every parameter (what an optimizer updates). Only trainable ones unless `all`. */

@@ -66,6 +66,14 @@ const rows: Row[] = [
     model: kerasModel([8, 8, 1], () => [layers.Conv2D(4, 3, { padding: 'same', activation: 'relu' }), layers.MaxPooling2D(), layers.Conv2D(4, 3), layers.AveragePooling2D(), layers.Flatten(), layers.Dense(3)]) },
   { name: 'Keras BatchNormalization + Dropout + GlobalAveragePooling2D', input: [6, 6, 2], y: sparse(3), loss: kce,
     model: kerasModel([6, 6, 2], () => [layers.Conv2D(4, 3), layers.BatchNormalization(), layers.Activation('relu'), layers.Dropout(0.25), layers.GlobalAveragePooling2D(), layers.Dense(3)]) },
+  { name: 'Keras frozen layers (trainable = false on a built Dense and BatchNormalization: not updated, BN in inference mode)', input: [6], y: sparse(3), loss: kce,
+    model: () => {
+      const m = kerasModel([6], () => [layers.Dense(8, { activation: 'relu' }), layers.BatchNormalization(), layers.Dense(8, { activation: 'relu' }), layers.Dense(3)])() as Sequential;
+      for (const l of m.layers.slice(0, 2)) (l as { trainable: boolean }).trainable = false;
+      return m;
+    } },
+  { name: 'nn requiresGrad_(false) on the first Linear (fine-tuning the rest)', input: [6], y: sparse(3), loss: ce,
+    model: () => seq(new nn.Linear(6, 8).requiresGrad_(false), new nn.ReLU(), new nn.BatchNorm1d(8), new nn.Linear(8, 3)) },
   { name: 'Keras LayerNormalization + Normalization + Reshape', input: [6], y: sparse(3), loss: kce,
     model: kerasModel([6], () => [layers.Normalization({ mean: [0, 0, 0, 0, 0, 0], variance: [1, 2, 1, 2, 1, 2] }), layers.Dense(8), layers.LayerNormalization(), layers.Reshape([2, 4]), layers.Flatten(), layers.Dense(3)]) },
   { name: 'Keras Embedding', input: [5], x: (b) => randint(0, 10, [b, 5]), y: sparse(3), loss: kce,

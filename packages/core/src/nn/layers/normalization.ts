@@ -57,7 +57,9 @@ export interface BatchNormalizationArgs extends LayerArgs {
 /**
  * Keras `BatchNormalization`: in training normalises with the batch mean and (biased) variance and
  * updates moving = moving·momentum + batch·(1 − momentum); in inference uses the moving statistics.
- * γ and β are trainable; the moving statistics are non-trainable weights.
+ * γ and β are trainable; the moving statistics are non-trainable weights. Frozen
+ * (`trainable = false`), it runs in inference mode in training too, as in Keras (fine-tuning keeps
+ * the moving statistics the base model learned).
  */
 export class BatchNormalization extends Layer {
   /** The registered (saved) class name, explicit so bundlers that rename classes cannot change it. */
@@ -91,7 +93,8 @@ export class BatchNormalization extends Layer {
   }
   override call(x: Tensor, opts: CallOptions = {}): Tensor {
     const ax = this.axis < 0 ? x.rank + this.axis : this.axis;
-    return batchNorm(x, ax, opts.training ?? this.training, { newWeight: 1 - this.momentum, unbiasedRunning: false, eps: this.epsilon }, this.movingMean, this.movingVariance, this.gamma ?? null, this.beta ?? null);
+    // Keras: a frozen BatchNormalization (trainable = false) runs in inference mode, also in fit.
+    return batchNorm(x, ax, (opts.training ?? this.training) && this.trainable, { newWeight: 1 - this.momentum, unbiasedRunning: false, eps: this.epsilon }, this.movingMean, this.movingVariance, this.gamma ?? null, this.beta ?? null);
   }
   override getConfig(): Config {
     return { ...super.getConfig(), axis: this.axis, momentum: this.momentum, epsilon: this.epsilon, center: this.args.center !== false, scale: this.args.scale !== false };
