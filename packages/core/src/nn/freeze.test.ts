@@ -48,7 +48,7 @@ describe('freezing layers', () => {
     inner.trainable = false; // not built yet: its layers make their weights frozen
     model.compile({ optimizer: optimizers.SGD({ learningRate: 0.1 }), loss: losses.SparseCategoricalCrossentropy({ fromLogits: true }) });
     await fit(model, X.slice([0, 0], [10, 6]), Y.slice([0], [10]), { epochs: 1, batchSize: 10, verbose: 0 }); // builds
-    expect(inner.layers.map((l) => (l as { trainable: boolean }).trainable)).toEqual([false, false]);
+    expect(inner.layers.map((l) => (l as unknown as { trainable: boolean }).trainable)).toEqual([false, false]);
     const frozen = vals(inner.weights);
     expect(frozen).toHaveLength(4);
     await fit(model, X, Y, { epochs: 1, batchSize: 10, verbose: 0 });
@@ -75,12 +75,12 @@ describe('freezing layers', () => {
     const net = new nn.Sequential(features, new nn.ReLU(), head);
     const all = net.parameters();
     features.requiresGrad_(false);
-    expect(net.parameters()).toEqual([head.weight, head.bias]);
+    expect(net.parameters()).toEqual([head.weight, head.bias!]);
     // An optimizer over every parameter (as PyTorch code often does) skips those without a gradient.
     net.compile({ optimizer: new optim.Adam(all, { lr: 0.01 }), loss: 'crossentropy' });
-    const frozen = vals([features.weight, features.bias]);
+    const frozen = vals([features.weight, features.bias!]);
     await fit(net, X, Y, { epochs: 1, batchSize: 10, verbose: 0 });
-    expect(vals([features.weight, features.bias])).toEqual(frozen);
+    expect(vals([features.weight, features.bias!])).toEqual(frozen);
     expect([features.weight.requiresGrad, features.weight.grad]).toEqual([false, null]);
     expect(features.requiresGrad_()).toBe(features);
     expect(net.parameters()).toEqual(all);

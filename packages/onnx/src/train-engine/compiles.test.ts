@@ -69,7 +69,7 @@ const rows: Row[] = [
   { name: 'Keras frozen layers (trainable = false on a built Dense and BatchNormalization: not updated, BN in inference mode)', input: [6], y: sparse(3), loss: kce,
     model: () => {
       const m = kerasModel([6], () => [layers.Dense(8, { activation: 'relu' }), layers.BatchNormalization(), layers.Dense(8, { activation: 'relu' }), layers.Dense(3)])() as Sequential;
-      for (const l of m.layers.slice(0, 2)) (l as { trainable: boolean }).trainable = false;
+      for (const l of m.layers.slice(0, 2)) (l as unknown as { trainable: boolean }).trainable = false;
       return m;
     } },
   { name: 'nn requiresGrad_(false) on the first Linear (fine-tuning the rest)', input: [6], y: sparse(3), loss: ce,
