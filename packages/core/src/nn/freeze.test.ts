@@ -86,3 +86,34 @@ describe('freezing layers', () => {
     expect(net.parameters()).toEqual(all);
   });
 });
+
+describe('getWeights / setWeights (Keras get_weights / set_weights)', () => {
+  it('copies out, and assigns back in weights order: a reset to the initial weights gives the same run again', async () => {
+    const { model, compile, d1, bn } = keras();
+    model.build([10, 6]);
+    const initial = model.getWeights();
+    expect(initial.map((t) => t.shape)).toEqual(model.weights.map((w) => w.shape));
+    expect(model.getWeights(true)).toHaveLength(model.trainableWeights.length);
+    const a = await fit(model, X, Y, { epochs: 2, batchSize: 10, verbose: 0, shuffle: false });
+    expect(vals(d1.weights)).not.toEqual(initial.slice(0, 2).map((t) => Array.from(t.dataSync()))); // copies: training left them alone
+    model.setWeights(initial);
+    compile(); // a fresh optimizer, as when comparing optimizers from the same start
+    const b = await fit(model, X, Y, { epochs: 2, batchSize: 10, verbose: 0, shuffle: false });
+    expect(b.history.loss).toEqual(a.history.loss);
+    // Nested arrays and flat typed arrays of the weight's size are taken too.
+    bn.setWeights([[1, 1, 1, 1, 1, 1, 1, 1], new Float32Array(8), new Float64Array(8).fill(0.5), new Float32Array(8).fill(2)]);
+    expect(vals([bn.movingMean, bn.movingVariance])).toEqual([new Array(8).fill(0.5), new Array(8).fill(2)]);
+  });
+
+  it('a wrong count or shape is a clear error naming the weight, and nothing is assigned', () => {
+    const { model, d1 } = keras();
+    model.build([10, 6]);
+    const before = vals(d1.weights);
+    const good = model.getWeights();
+    expect(() => model.setWeights(good.slice(1))).toThrow(/setWeights: sequential\w* has 8 weights \(dense\w*\/kernel \[6, 8\], .*\); got 7 values\./);
+    const bad = [...good];
+    bad[1] = randn([7]);
+    expect(() => model.setWeights(bad.map((t, i) => (i === 0 ? randn([6, 8]) : t)))).toThrow(/setWeights: value 1 for dense\w*\/bias has shape \[7\]; the weight's is \[8\]\./);
+    expect(vals(d1.weights)).toEqual(before);
+  });
+});

@@ -275,6 +275,52 @@ export class Layer extends Module {
   get weights(): Parameter[] {
     return this.parameters(true);
   }
+  /**
+   * Copies of the weights' values (Keras `get_weights()`), in {@link weights} order: new tensors
+   * that training does not change (dispose them when done, or make them in a `scope`).
+   * @param trainableOnly - Only the trainable ones (tfjs `getWeights(true)`). @default false
+   * @example
+   * ```ts
+   * const initial = model.getWeights();  // train with one optimizer, then reset for another
+   * await model.fit(x, y, { epochs: 5 });
+   * model.setWeights(initial);
+   * ```
+   */
+  getWeights(trainableOnly = false): Tensor[] {
+    return (trainableOnly ? this.trainableWeights : this.weights).map((w) => w.detach());
+  }
+
+  /**
+   * Assign every weight's values (Keras `set_weights()`), in {@link weights} order (what
+   * {@link getWeights} returns): tensors, nested number arrays, or flat typed arrays of the weight's
+   * size. Each must match its weight's shape; nothing is assigned unless all do.
+   */
+  setWeights(values: readonly (Tensor | ArrayLike<unknown>)[]): void {
+    const ws = this.weights;
+    const list = () => ws.map((w) => `${w.name ?? '?'} ${fmtShape(w.shape)}`).join(', ');
+    if (values.length !== ws.length) throw new ValueError(`setWeights: ${this.name} has ${ws.length} weights (${list()}); got ${values.length} values.`, 'setWeights');
+    const made: Tensor[] = [];
+    try {
+      const ts = values.map((v, i) => {
+        const w = ws[i]!;
+        let t: Tensor;
+        if (v instanceof Tensor) t = v;
+        else {
+          const flat = ArrayBuffer.isView(v) && (v as ArrayLike<number>).length === w.size;
+          t = o.tensor(v as never, flat ? w.shape : undefined, { dtype: w.dtype });
+          made.push(t);
+        }
+        if (t.shape.length !== w.shape.length || t.shape.some((d, k) => d !== w.shape[k])) {
+          throw new ValueError(`setWeights: value ${i} for ${w.name ?? `weight ${i}`} has shape ${fmtShape(t.shape)}; the weight's is ${fmtShape(w.shape)}.`, 'setWeights');
+        }
+        return t;
+      });
+      noGrad(() => ws.forEach((w, i) => w.assign_(ts[i]!.dtype === w.dtype ? o.identity(ts[i]!, false) : ts[i]!.cast(w.dtype))));
+    } finally {
+      for (const t of made) t.dispose();
+    }
+  }
+
   /** Number of weight elements (Keras `count_params`). */
   countParams(): number {
     return this.numParameters();
