@@ -6,7 +6,7 @@ import { NNError } from '../errors';
 import type { Module } from '../nn/module';
 import type { Tensor } from '../tensor';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer';
-import { defaultGenerator } from '../random';
+import { defaultGenerator, Generator } from '../random';
 import { fsyncDir, writeFileDurable } from './atomic';
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
 
@@ -21,6 +21,12 @@ export interface CheckpointMeta {
   epoch: number;
   /** Default generator state (dropout masks), so a resumed run draws the same numbers. */
   rngState: number[];
+  /**
+   * The states of the model's own generators (a `Dropout` or augmentation layer given a `seed`),
+   * by module path in the model's order, so those layers too draw on where they stopped (Keras keeps
+   * a seeded layer's generator state with the model). Absent in older checkpoints.
+   */
+  moduleRngStates?: [string, number[]][];
   /** Anything else the caller wants back (history, config …). */
   extra?: Record<string, unknown>;
   /** Layer config (Keras models), for reference. */
@@ -83,6 +89,7 @@ export async function saveCheckpoint(dir: string, parts: { model: Module; optimi
   const version = `v-${String(Date.now()).padStart(15, '0')}-${randomBytes(4).toString('hex')}`;
   const meta: CheckpointMeta = {
     epoch: parts.epoch ?? 0, rngState: defaultGenerator.getState(), ...(parts.extra ? { extra: parts.extra } : {}), ...(config ? { config } : {}),
+    ...(ownGenerators(parts.model).length ? { moduleRngStates: ownGenerators(parts.model).map(([p, g]) => [p, g.getState()] as [string, number[]]) } : {}),
     weightKeys: Object.keys(sd), files: version, savedAt: new Date().toISOString(), format: 'nn-checkpoint/2',
   };
   const pointer = JSON.stringify(meta, (_k, v) => (Number.isNaN(v) ? null : v));
@@ -246,7 +253,31 @@ export async function loadCheckpoint(dir: string, parts: { model: Module; optimi
     disposeAll(opt?.tensors);
   }
   if (parts.restoreRng !== false && meta.rngState) defaultGenerator.setState(meta.rngState.map((v) => (v === null ? NaN : v)));
+  if (parts.restoreRng !== false && meta.moduleRngStates) restoreModuleGenerators(parts.model, meta.moduleRngStates);
   return meta;
+}
+
+/** The model's own generators (modules with a `generator` other than the default one), by path. */
+function ownGenerators(model: Module): [string, Generator][] {
+  const out: [string, Generator][] = [];
+  for (const [path, m] of model.namedModules()) {
+    const g = (m as { generator?: unknown }).generator;
+    if (g instanceof Generator && g !== defaultGenerator) out.push([path, g]);
+  }
+  return out;
+}
+
+/**
+ * Set the model's own generators to saved states: by path when every path matches, else by position
+ * when the counts agree (the same architecture with other auto-generated layer names, as for
+ * weights); otherwise they are left as they are.
+ */
+function restoreModuleGenerators(model: Module, saved: [string, number[]][]): void {
+  const own = ownGenerators(model);
+  const byPath = new Map(saved);
+  const state = (v: number[]) => v.map((x) => (x === null ? NaN : x));
+  if (own.every(([p]) => byPath.has(p))) for (const [p, g] of own) g.setState(state(byPath.get(p)!));
+  else if (own.length === saved.length) own.forEach(([, g], i) => g.setState(state(saved[i]![1])));
 }
 
 /**

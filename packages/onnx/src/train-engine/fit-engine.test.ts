@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fit, layers, manualSeed, nn, noGrad, optim, optimizers, randint, randn, Sequential, type Callback, type Module, type Tensor } from '@nn/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fit, layers, loadCheckpoint, manualSeed, ModelCheckpoint, nn, noGrad, optim, optimizers, randint, randn, Sequential, type Callback, type Module, type Tensor } from '@nn/core';
 import { autoStepsPerCall, ortEngine } from './engine';
 import { fitOrt } from './fit-ort';
 
@@ -40,6 +43,32 @@ const closeLosses = (got: number[], want: number[]) => {
 afterEach(() => vi.restoreAllMocks());
 
 describe('fit(x, y, { engine: ortEngine() })', () => {
+  it("a checkpoint saved by ModelCheckpoint during fit on the engine resumes in a fresh model and optimizer to the same run (Adam moments, step count and the seeded Dropout's generator included)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nn-ort-resume-'));
+    try {
+      const opts = { batchSize: 16, verbose: 0 as const, seed: 7, engine: ortEngine() };
+      const full = kerasModel();
+      const h = await fit(full, X, Y, { ...opts, epochs: 4 });
+      const first = kerasModel();
+      const h1 = await fit(first, X, Y, { ...opts, epochs: 2, callbacks: [new ModelCheckpoint({ dir })] });
+      // Built before compile (as Keras needs to load weights into a Sequential), so compile binds the optimizer.
+      manualSeed(31);
+      const resumed = new Sequential([layers.Dense(16, { activation: 'relu' }), layers.Dropout(0.1, { seed: 5 }), layers.Dense(4)]);
+      resumed.build([16, 12]);
+      const opt = optimizers.Adam({ learningRate: 0.01 });
+      resumed.compile({ optimizer: opt, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      const meta = await loadCheckpoint(dir, { model: resumed, optimizer: opt });
+      expect(meta.epoch).toBe(2);
+      const h2 = await fit(resumed, X, Y, { ...opts, epochs: 4, initialEpoch: meta.epoch });
+      // The same float32 engine steps either way (the checkpoint holds the true Adam moments, restated
+      // from the engine's scaled ones): losses within the engine tolerance, weights too.
+      closeLosses([...h1.history.loss!, ...h2.history.loss!], h.history.loss!);
+      expect(maxDiff(state(resumed), state(full))).toBeLessThanOrEqual(WEIGHT_TOL);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   for (const [door, make] of [['PyTorch door (Module, BatchNorm, Dropout)', torchModel], ['Keras door (Sequential, built by fit)', kerasModel]] as const) {
     it(`${door}: same epoch losses, accuracy and final weights as eager fit and as fitOrt`, async () => {
       const opts = { epochs: 3, batchSize: 16, verbose: 0 as const, seed: 7, validationData: [X, Y] as [Tensor, Tensor] };
