@@ -263,6 +263,34 @@ describe('ort engine: state that changes between steps', () => {
     got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
   });
 
+  it('freezing a module between steps (requiresGrad_(false)) compiles another graph: its weights stay, the rest matches eager', async () => {
+    const batches = data(6, 8, 6, 3);
+    const make = () => {
+      manualSeed(5);
+      const first = new nn.Linear(6, 8);
+      return { first, m: new nn.Sequential(first, new nn.ReLU(), new nn.Linear(8, 3)) };
+    };
+    const a = make();
+    const want = eager(a.m, new optim.Adam(a.m.parameters(), { lr: 0.01 }), batches, (i) => i === 3 && a.first.requiresGrad_(false));
+    const b = make();
+    const e = await compileTrainStep(b.m, { optimizer: new optim.Adam(b.m.parameters(), { lr: 0.01 }), loss, inputShape: [6] });
+    const got: number[] = [];
+    let atFreeze: number[] = [];
+    for (const [i, batch] of batches.entries()) {
+      if (i === 3) {
+        e.sync();
+        atFreeze = Array.from(b.first.weight.dataSync());
+        b.first.requiresGrad_(false);
+      }
+      got.push(await e.step(batch.x, batch.y));
+    }
+    e.sync();
+    // Before, the step graph compiled with every weight trainable kept updating the frozen Linear.
+    expect(Array.from(b.first.weight.dataSync())).toEqual(atFreeze);
+    expect(Object.keys(e.graphSizes)).toHaveLength(2);
+    got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!))));
+  });
+
   it('switching a module to eval mode compiles a second graph (dropout off), matching eager', async () => {
     const batches = data(6, 8, 6, 3);
     const make = () => {

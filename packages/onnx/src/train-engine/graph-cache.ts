@@ -154,9 +154,28 @@ export class GraphCache {
 
   /** 'train' / 'eval', or each module's flag when they differ (e.g. a frozen batch norm in eval mode). */
   modeKey(): string {
+    return this.trainingKey() + this.frozenKey();
+  }
+
+  private trainingKey(): string {
     if (isLayer(this.model)) return this.layerTraining() ? 'train' : 'eval';
     const flags = [...(this.model.modules?.() ?? [this.model])].map((m) => ((m as { training?: boolean }).training ? 1 : 0));
     return flags.every((f) => f === 1) ? 'train' : flags.every((f) => f === 0) ? 'eval' : flags.join('');
+  }
+
+  /** Which parameters were frozen when the first graph was keyed (see {@link frozenKey}). */
+  private frozenAtStart: string | undefined;
+
+  /**
+   * Which parameters are frozen (`trainable = false`, `requiresGrad_(false)`, or made non-trainable
+   * such as moving statistics), when that differs from the start: a step graph leaves frozen weights
+   * out of the update (and a frozen Keras BatchNormalization runs in inference mode), so freezing or
+   * unfreezing between steps compiles another graph. Keys stay `batch|mode` while nothing changes.
+   */
+  private frozenKey(): string {
+    const frozen = [...this.model.namedParameters()].map(([, p]) => ((p as { trainable?: boolean }).trainable === false || !p.requiresGrad ? 1 : 0)).join('');
+    this.frozenAtStart ??= frozen;
+    return frozen === this.frozenAtStart ? '' : `|frozen:${frozen}`;
   }
 
   /** The `training` flag passed to a Keras model's call. */
