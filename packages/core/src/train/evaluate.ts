@@ -8,15 +8,24 @@ import type { Logs } from './callbacks';
 import { requireCompiled, type Compiled, type Trainable } from './compile';
 import { ArrayData, isBatchSource, unpackBatch, type ArrayLikeData, type BatchSource } from './data';
 
-export async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | BatchSource, batchSize: number, prefix: string): Promise<Logs> {
+/** A training engine's inference (see `FitEngineSession.infer`): host predictions for a batch, or undefined to run it eagerly. */
+export type EngineInfer = (x: Tensor) => Promise<{ readonly data: Float32Array; readonly dims: readonly number[] } | undefined>;
+
+/**
+ * Loss and metrics over data in inference mode. With `infer` (fit's validation on a training engine),
+ * each single-input batch's predictions come from the engine, and the loss, penalties and metrics
+ * are computed here from them as from an eager forward.
+ */
+export async function evaluateData(model: Trainable, c: Compiled, data: ArrayData | BatchSource, batchSize: number, prefix: string, infer?: EngineInfer): Promise<Logs> {
   const { outKeys, metrics } = logPlan(model, c);
   const avg = new Averager();
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
   model.eval();
-  const one = (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, sw: Tensor | null) => {
+  const one = async (xb: Tensor | Tensor[], yb: Tensor | Tensor[] | undefined, sw: Tensor | null) => {
+    const host = infer && !Array.isArray(xb) ? await infer(xb) : undefined;
     noGrad(() => scope(() => {
       const ys = asList(yb);
-      const preds = forward(model, xb, false);
+      const preds = host ? [o.tensor(host.data, [...host.dims])] : forward(model, xb, false);
       const parts: Tensor[] = [];
       const loss = batchLoss(c, model, ys, preds, sw, outKeys.length ? parts : undefined);
       avg.add({ loss: loss.item(), ...partLogs(outKeys, parts) }, preds[0]!.shape[0] ?? 1);
@@ -25,8 +34,8 @@ export async function evaluateData(model: Trainable, c: Compiled, data: ArrayDat
     for (const t of [...asList(xb), ...asList(yb), ...(sw ? [sw] : [])]) t.dispose();
   };
   try {
-    if (data instanceof ArrayData) for (const [xb, yb, rows] of data.batches(batchSize, null)) one(xb, yb, data.batchWeights(rows));
-    else for await (const raw of data) one(...unpackBatch(raw, 'evaluate'));
+    if (data instanceof ArrayData) for (const [xb, yb, rows] of data.batches(batchSize, null)) await one(xb, yb, data.batchWeights(rows));
+    else for await (const raw of data) await one(...unpackBatch(raw, 'evaluate'));
   } finally {
     for (const [m, t] of modes) m.training = t;
   }

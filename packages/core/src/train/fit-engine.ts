@@ -45,6 +45,13 @@ export interface FitEngineSession {
   steps?(x: Float32Array | Int32Array, y: Float32Array | Int32Array, k: number): Promise<ArrayLike<number>>;
   /** The model's outputs of the last call, `[k · batch, …]`, for fit's metrics (none: metrics are not updated). */
   readonly lastPred?: { readonly data: Float32Array; readonly dims: readonly number[] } | undefined;
+  /**
+   * Optional: the model's output for one batch in inference mode (dropout off, moving statistics),
+   * computed by the engine from its newest weights, nothing written into the model. fit's validation
+   * uses it when present (single input and output, no activity regularizer); undefined: fit runs
+   * that batch eagerly.
+   */
+  infer?(x: Tensor): Promise<{ readonly data: Float32Array; readonly dims: readonly number[] } | undefined>;
   /** Write the engine's newest weights, buffers and optimizer state into the model's tensors. */
   sync(): void;
   /** The model's tensors were changed outside the engine: read them again before the next step. */

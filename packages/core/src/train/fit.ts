@@ -15,7 +15,7 @@ import { autoFitEngine, namedFitEngine, type FitEngine, type FitEngineName, type
 import { asList, Averager, bindIfNeeded, forward, isOptions, logPlan, metricLogs, warnIfLogitsToProbabilityLoss } from './batch';
 import { requireCompiled, type Compiled, type Trainable } from './compile';
 import { EagerSession } from './eager-step';
-import { evaluateData } from './evaluate';
+import { evaluateData, type EngineInfer } from './evaluate';
 import { engineHostBatch, hostGroup, stackHostBatches, tensorGroup, withFirstPair, type EngineGroup } from './groups';
 import { History } from './history';
 
@@ -253,6 +253,18 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
     );
   };
 
+  /**
+   * The engine's inference for validation (`FitEngineSession.infer`): predictions from its newest
+   * weights, in onnxruntime for `ort`. Not for models whose loss has activity penalties (they come
+   * from an eager forward) or several outputs.
+   */
+  const engineInfer = (): EngineInfer | undefined => {
+    const s = session;
+    if (!s || s instanceof EagerSession || !s.infer || c.losses.length !== 1) return undefined;
+    if ([...model.modules()].some((m) => (m as { activityRegularizer?: unknown }).activityRegularizer)) return undefined;
+    return (x) => s.infer!(x);
+  };
+
   // The engine's input buffers (host-gathered groups, or a batched source's batches stacked) live as
   // long as this fit call: one allocation, not one per group or epoch.
   const groupBuffers: GroupBuffers = {};
@@ -442,7 +454,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
       }
       session?.sync();
       const logs: Logs = { ...avg.result(), ...metricLogs(metrics) };
-      if (val && !interrupted) Object.assign(logs, await evaluateData(model, c, val, batchSize, 'val_'));
+      if (val && !interrupted) Object.assign(logs, await evaluateData(model, c, val, batchSize, 'val_', engineInfer()));
       logs.lr ??= c.optimizer.lr;
       progress.epochEnd(epoch, logs);
       if (interrupted) {

@@ -78,6 +78,38 @@ export class CompiledTrainStep {
   }
 
   /** @internal Compile the graph of a batch size now (`compileTrainStep({ batchSize })`). */
+  /**
+   * The model's output for a batch in inference mode (dropout off, moving statistics), computed in
+   * onnxruntime from the engine's newest weights and buffers: nothing is written into the model and
+   * no step is counted. `fit` uses it for validation (onnxruntime's kernels instead of the eager
+   * backend's). Each batch size compiles an inference graph once. Undefined where it cannot run
+   * (a forward that does not compile, the webgpu device): run the model eagerly then.
+   *
+   * @param x - `[batch, ...inputShape]` float values.
+   * @returns The predictions `[batch, …]` as host values.
+   */
+  async infer(x: BatchData): Promise<{ data: Float32Array; dims: readonly number[] } | undefined> {
+    if (this.busy) throw new TrainStepCompileError('infer', 'a step is running; await it first');
+    if ((this.opts.device ?? 'auto') === 'webgpu') return undefined;
+    const xs = this.batchValues('x', x, this.opts.inputShape, 'float32');
+    this.busy = true;
+    try {
+      const g = await this.cache.inferFor(xs.batch);
+      if (!g) return undefined;
+      if (this.state.fresh === 'tensors') this.state.load();
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const sl of g.inputs) {
+        if (sl.kind === 'x') feeds[sl.name] = new ort.Tensor('float32', xs.data as Float32Array, [xs.batch, ...this.opts.inputShape]);
+        else if (sl.kind === 'state' && !this.state.scales.has(sl.name)) feeds[sl.name] = new ort.Tensor(sl.dtype as 'float32', this.state.arrays.get(sl.name) as Float32Array, sl.shape as number[]);
+        else return undefined; // not a parameter or buffer as it is (never expected in a forward)
+      }
+      const pred = (await g.session.run(feeds)).pred!;
+      return { data: pred.data as Float32Array, dims: [...pred.dims] };
+    } finally {
+      this.busy = false;
+    }
+  }
+
   async prepare(batch: number): Promise<void> {
     await this.cache.graphFor(batch);
   }

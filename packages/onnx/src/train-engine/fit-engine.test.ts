@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fit, layers, loadCheckpoint, manualSeed, ModelCheckpoint, nn, noGrad, optim, optimizers, randint, randn, Sequential, type Callback, type Module, type Tensor } from '@nn/core';
+import { CompiledTrainStep } from './compile';
 import { autoStepsPerCall, ortEngine } from './engine';
 import { fitOrt } from './fit-ort';
 
@@ -76,13 +77,18 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
       const h0 = await fit(eager, X, Y, opts);
       const viaFit = make();
       const engine = ortEngine({ device: 'cpu', onFallback: (r) => { throw new Error(r); } });
+      const infer = vi.spyOn(CompiledTrainStep.prototype, 'infer');
       const h1 = await viaFit.fit(X, Y, { ...opts, engine });
+      // Validation ran in onnxruntime from the engine's weights: 7 batches of ≤ 16 rows per epoch.
+      expect(infer).toHaveBeenCalledTimes(21);
+      for (const r of infer.mock.results) expect(await r.value).toBeDefined();
       const viaFitOrt = make();
       const h2 = await fitOrt(viaFitOrt, X, Y, { ...opts, metrics: ['accuracy'], device: 'cpu' });
 
       closeLosses(h1.history.loss!, h0.history.loss!);
       closeLosses(h1.history.loss!, h2.history.loss!);
       closeLosses(h1.history.val_loss!, h0.history.val_loss!);
+      h1.history.val_accuracy!.forEach((v, i) => expect(Math.abs(v - h0.history.val_accuracy![i]!)).toBeLessThanOrEqual(0.01));
       // Accuracy counts argmax hits: equal unless a float32 near-tie flips one of 100 samples.
       h1.history.accuracy!.forEach((v, i) => expect(Math.abs(v - h0.history.accuracy![i]!)).toBeLessThanOrEqual(0.01));
       expect(h1.history.lr).toEqual(h0.history.lr);
@@ -91,6 +97,21 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
       expect(viaFit.training).toBe(false);
     });
   }
+
+  it("validation through the engine (infer) leaves the training run bit for bit as validation by an eager forward does", async () => {
+    const opts = { epochs: 3, batchSize: 16, verbose: 0 as const, seed: 7, validationData: [X, Y] as [Tensor, Tensor] };
+    const base = ortEngine({ device: 'cpu' });
+    // The same engine with its inference hidden: fit validates with an eager forward.
+    const noInfer = { ...base, compile: async (...a: Parameters<typeof base.compile>) => Object.assign(await base.compile(...a), { infer: undefined }) };
+    for (const make of [torchModel, kerasModel]) {
+      const h1 = await fit(make(), X, Y, { ...opts, engine: base });
+      const h2 = await fit(make(), X, Y, { ...opts, engine: noInfer });
+      // Before, the load before validation dropped the record of what sync() wrote, so the next step
+      // reloaded every tensor (the scaled Adam moments round-tripped): another run by a rounding.
+      expect(h1.history.loss).toEqual(h2.history.loss);
+      closeLosses(h1.history.val_loss!, h2.history.val_loss!);
+    }
+  });
 
   it('one batch per call and 8 per call (an ONNX Loop) give the same run; batch callbacks see synced weights', async () => {
     const opts = { epochs: 2, batchSize: 16, verbose: 0 as const, seed: 3 };

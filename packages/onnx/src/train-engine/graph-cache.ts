@@ -6,13 +6,13 @@ import { DeviceError, OnnxFormatError, UnsupportedOpError } from '../errors';
 import type { LoweringTarget } from '../export/lower-webgpu';
 import { cudaProviderInstalled, openSession, type RunDevice } from '../runtime/open-session';
 import { TrainStepCompileError } from './errors';
-import type { InputSlot, OutputSlot, StepGraph } from './graph';
+import { buildStepGraph, type InputSlot, type OutputSlot, type StepGraph } from './graph';
 import { reseedRandomNodes } from './graph-random';
 import { buildLoopGraph, type LoopGraph } from './loop';
 import type { CompileTrainStepOptions } from './options';
 import { coreOptimizer, hyperKey } from './optim-state';
 import { planStep, type ScalarSlot } from './step-plan';
-import type { TrainableModel } from './step-trace';
+import { traceForward, type TrainableModel } from './step-trace';
 import type { TrainState } from './train-state';
 import { buildUnrolledGraph } from './unroll';
 
@@ -61,6 +61,12 @@ export interface OrtGraph {
 }
 /** A cache entry: a compiled graph, or why that batch size / mode runs eagerly. */
 export type Compiled = OrtGraph | { readonly kind: 'eager'; readonly reason: string };
+
+/** An inference graph (see {@link GraphCache.inferFor}): its session and inputs (`x`, then parameters and buffers). */
+export interface InferGraph {
+  readonly session: ort.InferenceSession;
+  readonly inputs: readonly InputSlot[];
+}
 
 /**
  * The compiled graphs of a step, one per batch size and mode (`batch|mode` key): each step graph's
@@ -234,6 +240,38 @@ export class GraphCache {
     return l;
   }
 
+  /** Inference graphs by batch size (null: the forward could not be compiled). */
+  private readonly inferGraphs = new Map<number, InferGraph | null>();
+
+  /**
+   * The inference graph for a batch size: the model's forward in inference mode (Keras layers with
+   * `training: false`, PyTorch-door modules switched to eval while it is traced), its parameters and
+   * buffers as inputs. Null when that forward cannot be compiled (the caller runs it eagerly).
+   */
+  async inferFor(batch: number): Promise<InferGraph | null> {
+    const hit = this.inferGraphs.get(batch);
+    if (hit !== undefined) return hit;
+    const ctx = this.state.context();
+    const mods = [...(this.model.modules?.() ?? [this.model])] as { training?: boolean }[];
+    const modes = mods.map((m) => m.training);
+    let graph: StepGraph;
+    try {
+      for (const m of mods) m.training = false;
+      const { trace, predId } = traceForward(ctx, this.shapes(batch).x);
+      graph = buildStepGraph({ trace, predId, stateNames: new Set(ctx.named.map(([n]) => n)), randomIds: [], scalarIds: [], opset: this.opts.opset ?? 17, target: this.target() });
+    } catch (e) {
+      if (!(e instanceof NNError)) throw e;
+      this.inferGraphs.set(batch, null);
+      return null;
+    } finally {
+      mods.forEach((m, i) => (m.training = modes[i]));
+    }
+    const s = await this.open(graph.bytes, []);
+    const g: InferGraph = { session: s.session, inputs: graph.inputs };
+    this.inferGraphs.set(batch, g);
+    return g;
+  }
+
   /** Free every session. */
   async release(): Promise<void> {
     for (const g of this.graphs.values()) {
@@ -242,5 +280,7 @@ export class GraphCache {
       for (const l of g.loops.values()) await l.session.release();
     }
     this.graphs.clear();
+    for (const g of this.inferGraphs.values()) await g?.session.release();
+    this.inferGraphs.clear();
   }
 }

@@ -34,7 +34,8 @@ export interface StepGraph {
 /** What {@link buildStepGraph} turns into graph inputs. */
 export interface StepGraphSpec {
   readonly trace: TraceResult;
-  readonly lossId: number;
+  /** The loss value; absent for an inference graph (its only output is the predictions). */
+  readonly lossId?: number;
   readonly predId: number;
   /** Names of externals that are graph inputs (parameters, buffers, optimizer state). */
   readonly stateNames: ReadonlySet<string>;
@@ -111,9 +112,9 @@ export function buildStepGraph(spec: StepGraphSpec): StepGraph {
     values.set(id, { ...v, kind: 'const', data: v.dtype === 'int32' ? Int32Array.from(v.data) : Float32Array.from(v.data) });
   }
 
-  const outIds = [spec.lossId, spec.predId];
-  const outNames = ['loss', 'pred'];
-  const outs: OutputSlot[] = [{ kind: 'loss', name: 'loss' }, { kind: 'pred', name: 'pred' }];
+  const outIds = spec.lossId === undefined ? [spec.predId] : [spec.lossId, spec.predId];
+  const outNames = spec.lossId === undefined ? ['pred'] : ['loss', 'pred'];
+  const outs: OutputSlot[] = [...(spec.lossId === undefined ? [] : [{ kind: 'loss', name: 'loss' } as const]), { kind: 'pred', name: 'pred' }];
   for (const [ext, next] of t.assigns) {
     const v = t.values.get(ext)!;
     if (!v.name || !spec.stateNames.has(v.name)) {

@@ -1,4 +1,4 @@
-import { concat, isLayer, scope, split, Tensor, trace, withGrad, type DType, type Optimizer, type TraceResult } from '@nn/core';
+import { concat, isLayer, noGrad, scope, split, Tensor, trace, withGrad, type DType, type Optimizer, type TraceResult } from '@nn/core';
 import { TrainStepCompileError } from './errors';
 
 /** A callable model: a Module or Keras model (`model(x)` or `model(x, { training })`). */
@@ -90,4 +90,21 @@ export function traceStep(ctx: StepContext, x: { shape: number[]; dtype: DType }
     ),
   );
   return { trace: t, lossId: t.outputs[0]!, predId: t.outputs[1]!, gradParams };
+}
+
+/**
+ * Trace the model's forward in inference mode on a symbolic `x` (Keras layers get `training: false`;
+ * the caller puts PyTorch-door modules in eval mode): the predictions of an inference graph whose
+ * parameters and buffers are inputs, fed from the engine's newest state.
+ */
+export function traceForward(ctx: StepContext, x: { shape: number[]; dtype: DType }): { trace: TraceResult; predId: number } {
+  const t = scope(() =>
+    noGrad(() =>
+      trace((xs) => [forward(ctx.model, xs!, false)], [{ name: 'x', shape: x.shape, dtype: x.dtype }], {
+        params: ctx.named,
+        ...(ctx.model.namedModules ? { modules: ctx.model.namedModules() as Iterable<[string, object]> } : {}),
+      }),
+    ),
+  );
+  return { trace: t, predId: t.outputs[0]! };
 }

@@ -114,13 +114,15 @@ export class TrainState {
     this.outputTensors.clear();
     this.context();
     // Nothing assigned since sync() wrote the arrays into the tensors (fit syncs every epoch): the
-    // arrays still hold those values.
+    // arrays still hold those values (or newer ones from later steps). The record stays for the next
+    // load (fit's validation loads before the epoch-end callbacks, the next step after them): a full
+    // reload would round-trip the scaled Adam moments through the tensors and move the run by a rounding.
     const synced = this.synced;
-    this.synced = undefined;
     if (synced && synced.size === this.tensorsByName.size && [...this.tensorsByName].every(([n, t]) => synced.get(n) === t.handle)) {
       this.fresh = 'arrays';
       return;
     }
+    this.synced = undefined;
     for (const [n, t] of this.tensorsByName) {
       const d = t.dataSync();
       // new Float32Array(typedArray) converts natively (Float32Array.from walks an iterator).
