@@ -138,6 +138,24 @@ describe('ort engine: what it cannot compile runs eagerly, with the reason', () 
     await expect(e.step(Int32Array.from([0, 1, 16_777_217]), new Int32Array(1))).rejects.toThrow(/x should be int32 values within ±2\^24 .*got 16777217 at flat index 2/);
   });
 
+  it('infer: inference-mode outputs from the engine, eager-equal; undefined for a tensor of another sample shape', async () => {
+    manualSeed(6);
+    const m = new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Dropout(0.5), new nn.Linear(8, 3));
+    const e = await compileTrainStep(m, { optimizer: new optim.Adam(m.parameters(), { lr: 0.01 }), loss, inputShape: [6] });
+    for (const b of data(3, 8, 6, 3)) await e.step(b.x, b.y);
+    const x = randn([5, 6]);
+    const got = await e.infer(x);
+    e.sync();
+    m.eval();
+    const want = Array.from(m(x).dataSync() as ArrayLike<number>);
+    m.train();
+    expect(got!.dims).toEqual([5, 3]);
+    // float32 graph vs float64 eager forward, values of order 1: 1e-5.
+    Array.from(got!.data).forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(1e-5));
+    expect(await e.infer(randn([5, 4]))).toBeUndefined();
+    expect(e.counts.ort + e.counts.eager).toBe(3); // no step counted
+  });
+
   it('bad batches are clear errors', async () => {
     const m = new nn.Linear(6, 3);
     const e = await compileTrainStep(m, { optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss, inputShape: [6] });

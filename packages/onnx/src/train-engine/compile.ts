@@ -83,7 +83,8 @@ export class CompiledTrainStep {
    * onnxruntime from the engine's newest weights and buffers: nothing is written into the model and
    * no step is counted. `fit` uses it for validation (onnxruntime's kernels instead of the eager
    * backend's). Each batch size compiles an inference graph once. Undefined where it cannot run
-   * (a forward that does not compile, the webgpu device): run the model eagerly then.
+   * (a forward that does not compile, the webgpu device, a tensor of another sample shape than the
+   * step's): run the model eagerly then.
    *
    * @param x - `[batch, ...inputShape]` float values.
    * @returns The predictions `[batch, …]` as host values.
@@ -91,6 +92,8 @@ export class CompiledTrainStep {
   async infer(x: BatchData): Promise<{ data: Float32Array; dims: readonly number[] } | undefined> {
     if (this.busy) throw new TrainStepCompileError('infer', 'a step is running; await it first');
     if ((this.opts.device ?? 'auto') === 'webgpu') return undefined;
+    // Another sample shape than the step's (validation data of a model that takes any width): eager.
+    if (x instanceof Tensor && x.shape.slice(1).join(',') !== this.opts.inputShape.join(',')) return undefined;
     const xs = this.batchValues('x', x, this.opts.inputShape, 'float32');
     this.busy = true;
     try {
