@@ -194,6 +194,24 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
 }
 
 /**
+ * {@link evaluateLossAccuracy} with the logits from the compiled step's inference graph
+ * (`engine.infer`: its newest weights, inference mode, in onnxruntime), and the loss from them as
+ * nn.functional.crossEntropy computes it; eager where the engine cannot infer.
+ */
+async function evaluateOnEngine(engine: { infer(x: Float32Array): Promise<{ data: Float32Array; dims: readonly number[] } | undefined> }, net: Module, x: Float32Array, y: Int32Array, batch = 1000): Promise<{ loss: number; accuracy: number }> {
+  let correct = 0, lossSum = 0;
+  for (let s = 0; s < y.length; s += batch) {
+    const n = Math.min(batch, y.length - s);
+    const p = await engine.infer(x.subarray(s * 784, (s + n) * 784));
+    if (!p) return evaluateLossAccuracy(net, x, y, batch);
+    const yb = y.subarray(s, s + n);
+    lossSum += noGrad(() => scope(() => nn.functional.crossEntropy(tensor(p.data, [...p.dims]), tensor(yb, [n], { dtype: 'int32' })).item())) * n;
+    correct += hits(p.data, yb);
+  }
+  return { loss: lossSum / y.length, accuracy: correct / y.length };
+}
+
+/**
  * The same network and schedule PyTorch style: DataLoader, optim.Adam, CosineAnnealingLR, a manual loop
  * that logs like a PyTorch user would (a TensorBoard `SummaryWriter`), keeps the best epoch's checkpoint,
  * and writes the same JSONL run log as the Keras path so `nn-monitor` shows either.
@@ -222,7 +240,8 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
   // batches handed over K at a time: engine.steps() runs K steps in one onnxruntime call, the same
   // numbers as K engine.step() calls, but each call returns the whole optimizer state in new buffers
   // (README-ort-engine.md, "Where a step's time goes"), so one batch per call trained 1.7× slower.
-  // sync() before reading the weights (evaluation, checkpoint). --engine eager (or a tfjs engine): the
+  // Validation from engine.infer() (the newest weights, in onnxruntime); sync() before reading the
+  // weights in the model (checkpoint, the final evaluation). --engine eager (or a tfjs engine): the
   // plain eager loop.
   const engine = opts.engine === 'ort' || opts.engine === 'auto'
     ? await compileTrainStep(net, { optimizer: opt, loss: (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y), inputShape: [784] })
@@ -286,7 +305,7 @@ export async function fitTorch(opts: Options, train: Split, test: Split, dir: st
     // The same logs at the same point as Keras' fit: running training loss/accuracy (dropout on),
     // then val_loss/val_accuracy evaluated (dropout off), then the learning rate at the end of the
     // epoch (after the scheduler's step: what the next step will use, as Keras logs it).
-    const val = evaluateLossAccuracy(net, va.x, va.y);
+    const val = engine ? await evaluateOnEngine(engine, net, va.x, va.y) : evaluateLossAccuracy(net, va.x, va.y);
     const logs = { loss: lossSum / seen, accuracy: correct / seen, val_loss: val.loss, val_accuracy: val.accuracy, lr: opt.lr };
     history.onEpochEnd(epoch, logs);
     progress.epochEnd(epoch, logs);
