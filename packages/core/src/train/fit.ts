@@ -79,8 +79,8 @@ export interface FitArgs {
    * With an engine, fit keeps epochs, batching, shuffling, callbacks, metrics, validation and
    * History, and gives the same results as eager training up to the engine's stated tolerance.
    * Validation batches are predicted by the engine when it can (`ort`: in onnxruntime, from its
-   * newest weights). The
-   * model's tensors hold the newest weights at each epoch end (before validation and callbacks),
+   * newest weights). The model's tensors hold the newest weights at each epoch end (before
+   * validation and callbacks),
    * before batch callbacks (which then force one batch per engine call, and a copy of the weights
    * per step), and when fit returns. Several inputs/outputs/losses or `classWeight` train eagerly
    * instead, saying why. A model the engine cannot compile runs eagerly inside it, saying why. The
