@@ -56,6 +56,13 @@ describe('freezing layers', () => {
     expect(model.trainableWeights).toHaveLength(2);
   });
 
+  it('Keras: fitting a model whose every weight is frozen is a clear error', async () => {
+    const { model, compile } = keras();
+    model.trainable = false;
+    compile();
+    await expect(fit(model, X, Y, { epochs: 1, batchSize: 10, verbose: 0 })).rejects.toThrow(/fit: every weight of the model is frozen \(trainable = false\): nothing to train\./);
+  });
+
   it('Keras: a frozen BatchNormalization runs in inference mode in fit (moving statistics used and kept)', async () => {
     const { bn, model, compile } = keras();
     await fit(model, X, Y, { epochs: 1, batchSize: 10, verbose: 0 });

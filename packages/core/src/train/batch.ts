@@ -104,7 +104,12 @@ export function sampleWeights(cw: Record<number, number> | undefined, y: Tensor 
 
 /** Keras optimizers bind to the weights once they exist (layers build on their first call). */
 export function bindIfNeeded(c: Compiled, model: Module): void {
-  if (c.optimizer instanceof KerasOptimizer && !c.optimizer.isBound) c.optimizer.bind(model.parameters());
+  if (!(c.optimizer instanceof KerasOptimizer) || c.optimizer.isBound) return;
+  const params = model.parameters();
+  if (!params.length && model.parameters(true).length) {
+    throw new ValueError('fit: every weight of the model is frozen (trainable = false): nothing to train.', 'fit', 'Unfreeze the layers to train (layer.trainable = true), then compile again.');
+  }
+  c.optimizer.bind(params);
 }
 
 const PROB_LOSSES = new Set(['sparsecategoricalcrossentropy', 'categoricalcrossentropy', 'binarycrossentropy']);
