@@ -37,7 +37,12 @@ export function fmtShape(s: Shape): string {
   return `[${s.join(', ')}]`;
 }
 
+/** The constructor of the array type that holds a dtype's values on the host. */
+export function arrayCtor(dtype: DType): Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor {
+  return dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : Uint8Array;
+}
+
 /** The array type that holds a dtype's values on the host. */
 export function arrayFor(dtype: DType, n: number): Float32Array | Int32Array | Uint8Array {
-  return dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
+  return new (arrayCtor(dtype))(n);
 }

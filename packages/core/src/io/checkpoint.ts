@@ -86,10 +86,11 @@ export async function saveCheckpoint(dir: string, parts: { model: Module; optimi
     files.push([OPT_TENSORS, encodeSafetensors(tensors)], [OPT_JSON, JSON.stringify(meta)]);
   }
   const config = typeof (parts.model as { getConfig?: () => unknown }).getConfig === 'function' ? (parts.model as unknown as { getConfig(): unknown }).getConfig() : undefined;
+  const gens = ownGenerators(parts.model);
   const version = `v-${String(Date.now()).padStart(15, '0')}-${randomBytes(4).toString('hex')}`;
   const meta: CheckpointMeta = {
     epoch: parts.epoch ?? 0, rngState: defaultGenerator.getState(), ...(parts.extra ? { extra: parts.extra } : {}), ...(config ? { config } : {}),
-    ...(ownGenerators(parts.model).length ? { moduleRngStates: ownGenerators(parts.model).map(([p, g]) => [p, g.getState()] as [string, number[]]) } : {}),
+    ...(gens.length ? { moduleRngStates: gens.map(([p, g]) => [p, g.getState()] as [string, number[]]) } : {}),
     weightKeys: Object.keys(sd), files: version, savedAt: new Date().toISOString(), format: 'nn-checkpoint/2',
   };
   const pointer = JSON.stringify(meta, (_k, v) => (Number.isNaN(v) ? null : v));

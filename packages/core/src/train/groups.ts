@@ -1,9 +1,8 @@
 // Batches grouped for one engine call (k equal-size batches, stacked on the host when the engine runs
 // several steps per call), from tensors or gathered straight into host buffers.
 import * as o from '../ops';
-import type { TypedArray } from '../dtype';
 import type { Tensor } from '../tensor';
-import type { GroupBuffers, HostBatch, HostGroup } from './data';
+import { keptArray, type GroupBuffers, type HostBatch, type HostGroup } from './data';
 
 /**
  * k equal-size batches for one engine call: their values stacked on the host, and each batch as
@@ -37,8 +36,8 @@ export async function withFirstPair<T>(group: EngineGroup, f: (x: Tensor, y: Ten
 
 /**
  * A group of batches that are already tensors (fit disposes them). Single-tensor batches when k > 1.
- * @param buffers - Where `stacked()` writes, kept by the caller across groups (as for
- *   {@link ArrayData.hostGroups}): a group's stacked arrays are valid until the next group stacks.
+ * @param buffers - Where `stacked()` writes (see {@link keptArray}): a group's stacked arrays are
+ *   valid until the next group stacks.
  */
 export function tensorGroup(batches: [Tensor | Tensor[], Tensor | Tensor[] | undefined][], buffers: GroupBuffers = {}): EngineGroup {
   const first = batches[0]![0];
@@ -48,14 +47,7 @@ export function tensorGroup(batches: [Tensor | Tensor[], Tensor | Tensor[] | und
   return {
     k: batches.length, size: (Array.isArray(first) ? first[0]! : first).shape[0]!, owned: false,
     sample: [sampleOf(first), sampleOf(firstY)],
-    stacked: () => {
-      const x = stackValues(batches.map((g) => g[0] as Tensor), buffers.x);
-      const y = stackValues(batches.map((g) => g[1] as Tensor), buffers.y);
-      // Keep the whole buffer, not the view (a smaller last group must not shrink it).
-      if (x.buffer !== buffers.x?.buffer) buffers.x = x;
-      if (y.buffer !== buffers.y?.buffer) buffers.y = y;
-      return [x, y];
-    },
+    stacked: () => [stackValues(batches.map((g) => g[0] as Tensor), buffers, 'x'), stackValues(batches.map((g) => g[1] as Tensor), buffers, 'y')],
     pair,
     batch: (t) => batches[t]!,
     target: (t) => pair(t)[1],
@@ -79,16 +71,11 @@ export function hostGroup(g: HostGroup): EngineGroup {
 
 /**
  * The values of equal-shape tensors back to back (float32 → Float32Array, else Int32Array), for
- * `FitEngineSession.steps`: in `into` (a view of its first values) when it has the type and room,
- * else in a new array. A fresh buffer per group pays its page faults again: for 32 batches of 256
- * Fashion-MNIST rows (25 MB) that was most of what `fit(loader)` added over `fit(x, y)`.
+ * `FitEngineSession.steps`, in the kept `buffers[key]` (see {@link keptArray}).
  */
-function stackValues(ts: readonly Tensor[], into?: TypedArray): Float32Array | Int32Array {
-  const n = ts[0]!.size, total = n * ts.length;
-  const float = ts[0]!.dtype === 'float32';
-  const out = into && (float ? into instanceof Float32Array : into instanceof Int32Array) && into.length >= total
-    ? (into.subarray(0, total) as Float32Array | Int32Array)
-    : float ? new Float32Array(total) : new Int32Array(total);
+function stackValues(ts: readonly Tensor[], buffers: GroupBuffers, key: 'x' | 'y'): Float32Array | Int32Array {
+  const n = ts[0]!.size;
+  const out = keptArray(buffers, key, ts[0]!.dtype === 'float32' ? 'float32' : 'int32', n * ts.length) as Float32Array | Int32Array;
   ts.forEach((t, i) => out.set(t.dataSync() as ArrayLike<number>, i * n));
   return out;
 }
@@ -106,14 +93,11 @@ export function stackHostBatches(batches: readonly HostBatch[], buffers: GroupBu
   const [x0, y0] = batches[0]!;
   const size = x0.shape[0]!, px = x0.data.length, py = y0!.data.length;
   const yInt = y0!.dtype === 'int32';
-  const x = buffers.x instanceof Float32Array && buffers.x.length >= px * batches.length ? buffers.x.subarray(0, px * batches.length) : new Float32Array(px * batches.length);
-  const yFits = yInt ? buffers.y instanceof Int32Array : buffers.y instanceof Float32Array;
-  const y = yFits && buffers.y!.length >= py * batches.length ? (buffers.y!.subarray(0, py * batches.length) as Float32Array | Int32Array) : yInt ? new Int32Array(py * batches.length) : new Float32Array(py * batches.length);
+  const x = keptArray(buffers, 'x', 'float32', px * batches.length) as Float32Array;
+  const y = keptArray(buffers, 'y', yInt ? 'int32' : 'float32', py * batches.length) as Float32Array | Int32Array;
   batches.forEach(([bx, by], t) => {
     x.set(bx.data as Float32Array, t * px);
     y.set(by!.data as Float32Array | Int32Array, t * py);
   });
-  if (x.buffer !== buffers.x?.buffer) buffers.x = x;
-  if (y.buffer !== buffers.y?.buffer) buffers.y = y;
   return { x, y, k: batches.length, size, sampleShape: x0.shape.slice(1), ySampleShape: y0!.shape.slice(1), yDtype: yInt ? 'int32' : 'float32' };
 }
