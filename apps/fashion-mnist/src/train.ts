@@ -113,6 +113,11 @@ export function evaluateAccuracy(model: Module, x: Float32Array, y: Int32Array, 
   return correct / y.length;
 }
 
+/** One batch's summed cross-entropy and its correct predictions, from its logits. */
+function lossAndHits(logits: Tensor, yb: Int32Array): readonly [number, number] {
+  return [nn.functional.crossEntropy(logits, tensor(yb, [yb.length], { dtype: 'int32' })).item() * yb.length, hits(logits, yb)];
+}
+
 /** Mean cross-entropy and accuracy of a model on host arrays, in eval mode (what Keras' val_loss / val_accuracy are). */
 export function evaluateLossAccuracy(model: Module, x: Float32Array, y: Int32Array, batch = 1000): { loss: number; accuracy: number } {
   const was = model.training;
@@ -120,11 +125,7 @@ export function evaluateLossAccuracy(model: Module, x: Float32Array, y: Int32Arr
   let correct = 0, lossSum = 0;
   for (let s = 0; s < y.length; s += batch) {
     const n = Math.min(batch, y.length - s);
-    const [l, c] = noGrad(() => scope(() => {
-      const logits = model(tensor(x.subarray(s * 784, (s + n) * 784), [n, 784])) as Tensor;
-      const yb = y.subarray(s, s + n);
-      return [nn.functional.crossEntropy(logits, tensor(yb, [n], { dtype: 'int32' })).item() * n, hits(logits, yb)] as const;
-    }));
+    const [l, c] = noGrad(() => scope(() => lossAndHits(model(tensor(x.subarray(s * 784, (s + n) * 784), [n, 784])) as Tensor, y.subarray(s, s + n))));
     lossSum += l;
     correct += c;
   }
@@ -204,9 +205,9 @@ async function evaluateOnEngine(engine: { infer(x: Float32Array): Promise<{ data
     const n = Math.min(batch, y.length - s);
     const p = await engine.infer(x.subarray(s * 784, (s + n) * 784));
     if (!p) return evaluateLossAccuracy(net, x, y, batch);
-    const yb = y.subarray(s, s + n);
-    lossSum += noGrad(() => scope(() => nn.functional.crossEntropy(tensor(p.data, [...p.dims]), tensor(yb, [n], { dtype: 'int32' })).item())) * n;
-    correct += hits(p.data, yb);
+    const [l, c] = noGrad(() => scope(() => lossAndHits(tensor(p.data, [...p.dims]), y.subarray(s, s + n))));
+    lossSum += l;
+    correct += c;
   }
   return { loss: lossSum / y.length, accuracy: correct / y.length };
 }
