@@ -413,7 +413,8 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
               if (group.length && !model.stopTraining) await runGroup(hostGroup(stackHostBatches(group, groupBuffers)));
             };
             for await (const b of host) {
-              if (!session && engineHostBatch(b)) {
+              const takes = engineHostBatch(b);
+              if (!session && takes) {
                 const x1 = hostTensor(b[0]), y1 = hostTensor(b[1]!);
                 try {
                   session = await startSession(x1, y1);
@@ -422,7 +423,7 @@ export async function fit(model: Trainable, x: ArrayLikeData | BatchSource, y?: 
                   y1.dispose();
                 }
               }
-              if (session && !(session instanceof EagerSession) && engineHostBatch(b)) {
+              if (session && !(session instanceof EagerSession) && takes) {
                 if (queued.length && !(shapesEqual(queued[0]![0].shape, b[0].shape) && shapesEqual(queued[0]![1]!.shape, b[1]!.shape))) await runQueued();
                 queued.push(b);
                 if (queued.length >= perCall) await runQueued();

@@ -40,6 +40,16 @@ module.exports = async function check(nn, how) {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  // Freezing and get/setWeights (accessors and methods on the built Layer, not only the sources).
+  const w0 = model.getWeights();
+  model.layers[0].trainable = false;
+  assert.equal(model.trainableWeights.length, model.weights.length - 2 - 2, `${how}: a frozen Conv2D leaves trainableWeights`);
+  assert.equal(model.layers[0].weights.every((p) => !p.requiresGrad), true, `${how}: a frozen layer's weights get no gradient`);
+  model.layers[0].trainable = true;
+  model.setWeights(w0);
+  assert.deepEqual(Array.from(model.weights[0].dataSync()), Array.from(w0[0].dataSync()), `${how}: setWeights`);
+  assert.equal(nn.HOST_BATCHES, Symbol.for('nn.hostBatches'), `${how}: HOST_BATCHES is the shared Symbol.for key`);
+
   // PyTorch door: classes exported under another name show the PyTorch name.
   const net = new torch.Sequential(new torch.Linear(4, 3), new torch.Dropout(0.1), new torch.Flatten(), new torch.BatchNorm1d(3));
   const t = summary(net, { inputShape: [2, 4], print: () => {} });
