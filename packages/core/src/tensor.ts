@@ -3,6 +3,7 @@ import { arrayFor, fmtShape, sizeOf, type DType, type NestedArray, type Shape, t
 import { engine, TENSOR_BRAND, type Tracked } from './engine';
 import { DisposedTensorError, GradError, NNError } from './errors';
 import { backward } from './autograd';
+import { forgetHost } from './train/host-cache';
 import * as ops from './ops';
 
 /** An autograd node: how to send an output gradient back to the inputs. */
@@ -87,6 +88,7 @@ export class Tensor implements Tracked {
   /** Free the backend memory now. Later use throws {@link DisposedTensorError}. */
   dispose(): void {
     if (this.h === null) return;
+    forgetHost(this);
     engine.untrackGc(this.token);
     this.backend.dispose(this.h);
     this.h = null;

@@ -3,6 +3,7 @@ import { NNError, ValueError } from '../errors';
 import * as o from '../ops';
 import { Generator } from '../random';
 import { Tensor } from '../tensor';
+import { cachedHost, keepHost, knownFinite, markFinite } from './host-cache';
 
 /** One batch: model inputs and targets. */
 export type Batch = [Tensor | Tensor[], Tensor | Tensor[] | undefined];
@@ -51,9 +52,18 @@ function toHost(v: ArrayLikeData, what: string): HostArray[] {
   return list.map((item, i) => {
     const t = item instanceof Tensor ? item : o.tensor(item as number[][]);
     if (t.rank === 0) throw new ValueError(`${what}${list.length > 1 ? `[${i}]` : ''}: expected at least one axis (samples), got a scalar.`, 'fit');
-    const host = { data: t.dataSync(), sampleShape: t.shape.slice(1), dtype: t.dtype, n: t.shape[0]! };
-    if (!(item instanceof Tensor)) t.dispose();
-    return host;
+    let data: TypedArray;
+    if (item instanceof Tensor) {
+      // The same tensor as a recent call's (same values): its host copy again (see ./host-cache.ts).
+      const handle = t.handle;
+      const kept = cachedHost(t, handle);
+      data = kept ? kept.data : t.dataSync();
+      if (!kept) keepHost(t, handle, data);
+    } else {
+      data = t.dataSync();
+      t.dispose();
+    }
+    return { data, sampleShape: t.shape.slice(1), dtype: t.dtype, n: t.shape[0]! };
   });
 }
 
@@ -154,13 +164,14 @@ export class ArrayData {
   /** Throw if any float input is NaN or infinite, naming the array and the row. */
   checkFinite(): void {
     this.xs.forEach((a, k) => {
-      if (a.dtype !== 'float32') return;
+      if (a.dtype !== 'float32' || knownFinite(a.data)) return;
       const per = sizeOf(a.sampleShape);
       for (let i = 0; i < a.data.length; i++) {
         if (!Number.isFinite(a.data[i]!)) {
           throw new ValueError(`fit: x${this.xs.length > 1 ? `[${k}]` : ''} contains ${a.data[i]} at sample ${Math.floor(i / per)} (flat index ${i}).`, 'fit', 'Clean or impute the data before training.');
         }
       }
+      markFinite(a.data);
     });
   }
 

@@ -50,6 +50,28 @@ module.exports = async function check(nn, how) {
   assert.deepEqual(Array.from(model.weights[0].dataSync()), Array.from(w0[0].dataSync()), `${how}: setWeights`);
   assert.equal(nn.HOST_BATCHES, Symbol.for('nn.hostBatches'), `${how}: HOST_BATCHES is the shared Symbol.for key`);
 
+  // fit and evaluate read an in-memory tensor back once; the next call on the same tensor takes that
+  // host copy (the tensor module's dispose and fit's data module share one cache in the bundle).
+  {
+    const lin = new torch.Sequential(new torch.Linear(4, 3));
+    lin.compile({ optimizer: new nn.optim.SGD(lin.parameters(), { lr: 0.1 }), loss: 'crossentropy' });
+    const xs = nn.randn([10, 4]), ys = nn.tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], undefined, { dtype: 'int32' });
+    const b = nn.getBackend(), read = b.readSync;
+    let reads = 0;
+    b.readSync = (ref) => ((reads += ref.shape.join(',') === '10,4' ? 1 : 0), read.call(b, ref));
+    try {
+      await lin.fit(xs, ys, { epochs: 1, batchSize: 5, verbose: 0, engine: 'eager' });
+      await lin.fit(xs, ys, { epochs: 1, batchSize: 5, verbose: 0, engine: 'eager' });
+      await lin.evaluate(xs, ys);
+      assert.equal(reads, 1, `${how}: x was read back ${reads} times over two fits and an evaluate`);
+      xs.assign_(nn.randn([10, 4]));
+      await lin.fit(xs, ys, { epochs: 1, batchSize: 5, verbose: 0, engine: 'eager' });
+      assert.equal(reads, 2, `${how}: new values (assign_) must be read again`);
+    } finally {
+      b.readSync = read;
+    }
+  }
+
   // PyTorch door: classes exported under another name show the PyTorch name.
   const net = new torch.Sequential(new torch.Linear(4, 3), new torch.Dropout(0.1), new torch.Flatten(), new torch.BatchNorm1d(3));
   const t = summary(net, { inputShape: [2, 4], print: () => {} });
