@@ -253,7 +253,7 @@ for (const device of devices.filter((d) => d === 'webgpu')) {
     const { losses, weights, ...shown } = w;
     summary.loopDiagnostic = { device, k: w.k, steps: w.losses.length, maxLossRel: g(lossRel), weightsRelToMax: g(wRel), withinTol: lossRel <= LOSS_TOL, cell: shown };
   }
-  console.log(`loop diagnostic fmnist ${device} (ONNX Loop, not what the engine uses there): ${JSON.stringify(summary.loopDiagnostic)}`);
+  console.log(`loop diagnostic fmnist ${device} (multiStep 'loop': an ONNX Scan, not what the engine uses there): ${JSON.stringify(summary.loopDiagnostic)}`);
 }
 
 // Node placement of the webgpu training graphs (what runs on the CPU provider instead)

@@ -22,7 +22,7 @@ interface TorchSide { cuda: boolean; reason?: string; torch?: string; gpu?: stri
 /** What gpu-check.mjs prints on its last line (and writes to $OUT/gpu-check.json). */
 /** Where onnxruntime's profiler saw each node of the training graphs run: op type counts by execution provider. */
 interface Placement { name: string; device: string; error?: string; byProvider?: Record<string, Record<string, number>> }
-/** The ONNX Loop form on webgpu (what the engine avoids there), against cpu: a diagnostic. */
+/** The k-step control-flow form (multiStep 'loop': an ONNX Loop before 2026-12-07, a Scan since) on webgpu (what the engine avoids there), against cpu: a diagnostic. */
 interface LoopDiagnostic { device: string; error?: string; k?: number; steps?: number; maxLossRel?: number; weightsRelToMax?: number; withinTol?: boolean }
 export interface GpuCheckReport { noGpu?: boolean; smoke: boolean; cells: Cell[]; parity: Parity[]; torch: TorchSide | null; notes: string[]; placement?: Placement[]; loopDiagnostic?: LoopDiagnostic }
 
@@ -76,7 +76,7 @@ export function summarizeGpu(r: GpuCheckReport): Pick<BenchResult, 'headlines' |
     }
   } else notes.push(`PyTorch CUDA peer: ${r.torch?.reason ?? 'not run'}.`);
   const l = r.loopDiagnostic;
-  if (l) notes.push(`Diagnostic, not the engine's path: FMNIST-MLP trained through an ONNX Loop of ${l.k ?? '?'} steps on ${l.device}: ${l.error ?? `max loss rel diff vs cpu ${fmt(l.maxLossRel ?? NaN)} over ${l.steps} steps, weights ${fmt(l.weightsRelToMax ?? NaN)} of their max (${l.withinTol ? 'within' : 'outside'} 1e-4)`}.`);
+  if (l) notes.push(`Diagnostic, not the engine's path: FMNIST-MLP trained through the k-step control-flow graph (multiStep 'loop') of ${l.k ?? '?'} steps on ${l.device}: ${l.error ?? `max loss rel diff vs cpu ${fmt(l.maxLossRel ?? NaN)} over ${l.steps} steps, weights ${fmt(l.weightsRelToMax ?? NaN)} of their max (${l.withinTol ? 'within' : 'outside'} 1e-4)`}.`);
   for (const p of r.placement ?? []) {
     if (p.error) notes.push(`Node placement of the ${LABEL[p.name as 'fmnist']} training graphs on ${p.device}: not measured (${p.error}).`);
     else {

@@ -34,7 +34,7 @@ export class CompiledTrainStep {
   private readonly state: TrainState;
   private readonly cache: GraphCache;
   private busy = false;
-  /** Per graph (the step graph, or a k-step Loop): the host buffers of its random and scalar feeds, reused call after call. */
+  /** Per graph (the step graph, or a k-step Scan): the host buffers of its random and scalar feeds, reused call after call. */
   private readonly feedBuffers = new WeakMap<object, Map<string, Float32Array | Int32Array>>();
   private readonly warned = new Set<string>();
   private readonly ySample: readonly number[];
@@ -194,7 +194,7 @@ export class CompiledTrainStep {
     return k;
   }
 
-  /** Run `k` steps in one onnxruntime call (`k` = 1: the step graph itself, else its Loop); returns the k losses. */
+  /** Run `k` steps in one onnxruntime call (`k` = 1: the step graph itself, else its Scan); returns the k losses. */
   private async ortSteps(g: OrtGraph, k: number, x: { data: Float32Array | Int32Array; batch: number }, y: { data: Float32Array | Int32Array; batch: number }): Promise<Float32Array<ArrayBufferLike>> {
     if (this.state.fresh === 'tensors') this.state.load();
     if (this.state.needsConversion(g.step.scales)) {
@@ -272,10 +272,10 @@ export class CompiledTrainStep {
     return losses;
   }
   /**
-   * Run `k` training steps in ONE onnxruntime call (an ONNX Loop over the k batches; on webgpu the step graph unrolled k times): weights and
+   * Run `k` training steps in ONE onnxruntime call (an ONNX Scan over the k batches; on webgpu the step graph unrolled k times): weights and
    * optimizer state cross between JS and onnxruntime once per call instead of once per step, which
    * is what makes a GPU worthwhile (onnxruntime-node keeps outputs on the GPU only for WebGPU). Same results as `k` calls of
-   * {@link step}. Each `k` compiles a Loop graph once.
+   * {@link step}. Each `k` compiles a Scan graph once.
    *
    * @param x - k batches of equal size, back to back: `[k · batch, ...inputShape]` values.
    * @param y - their targets, back to back.

@@ -22,7 +22,7 @@ export interface OrtEngineOptions {
   /** Whether onnxruntime's idle intra-op threads spin (see `CompileTrainStepOptions.spinWait`). @default true */
   spinWait?: boolean;
   /**
-   * Batches per onnxruntime call (an ONNX Loop, see `CompiledTrainStep.steps`): weights cross into JS
+   * Batches per onnxruntime call (an ONNX Scan, see `CompiledTrainStep.steps`): weights cross into JS
    * once per call. fit uses 1 when a callback has batch hooks.
    * @default {@link autoStepsPerCall}: 32 up to batch 512, fewer for larger batches
    */

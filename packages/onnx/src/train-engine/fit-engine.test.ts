@@ -113,7 +113,7 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
     }
   });
 
-  it('one batch per call and 8 per call (an ONNX Loop) give the same run; batch callbacks see synced weights', async () => {
+  it('one batch per call and 8 per call (an ONNX Scan) give the same run; batch callbacks see synced weights', async () => {
     const opts = { epochs: 2, batchSize: 16, verbose: 0 as const, seed: 3 };
     const a = torchModel();
     const ha = await a.fit(X, Y, { ...opts, engine: ortEngine({ device: 'cpu', stepsPerCall: 8 }) });

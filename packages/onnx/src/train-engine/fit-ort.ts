@@ -32,7 +32,7 @@ export interface FitOrtArgs {
   validationData?: [Tensor, Tensor];
   callbacks?: Callback[];
   /**
-   * Batches per onnxruntime call (an ONNX Loop; see `CompiledTrainStep.steps`): weights cross into
+   * Batches per onnxruntime call (an ONNX Scan; see `CompiledTrainStep.steps`): weights cross into
    * JS once per call. Batch callbacks then run after the call, for each of its batches in order.
    * @default `autoStepsPerCall(batchSize)` (32 up to batch 512), or 1 when a callback has onBatchBegin / onBatchEnd (exact per-batch timing)
    */

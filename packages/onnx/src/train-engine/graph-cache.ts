@@ -53,10 +53,10 @@ export interface OrtGraph {
   readonly chunks: number;
   /** The optimizer's other hyperparameters when compiled (a change recompiles). */
   readonly hyper: string;
-  /** The step graph (for K-step Loop graphs) and the Loop sessions made from it, by K. */
+  /** The step graph (for K-step graphs) and the K-step (Scan or unrolled) sessions made from it, by K. */
   readonly step: StepGraph;
   readonly loops: Map<number, { session: ort.InferenceSession; graph: LoopGraph }>;
-  /** The step graph's inputs and outputs as a one-step call feeds and fetches them (by their own names), in the Loop graphs' form. */
+  /** The step graph's inputs and outputs as a one-step call feeds and fetches them (by their own names), in the K-step graphs' form. */
   readonly single: Pick<LoopGraph, 'inputs' | 'outputs'>;
 }
 /** A cache entry: a compiled graph, or why that batch size / mode runs eagerly. */
@@ -70,7 +70,7 @@ export interface InferGraph {
 
 /**
  * The compiled graphs of a step, one per batch size and mode (`batch|mode` key): each step graph's
- * onnxruntime session, the k-step (Loop or unrolled) sessions made from it, or why that shape runs
+ * onnxruntime session, the k-step (Scan or unrolled) sessions made from it, or why that shape runs
  * eagerly. A change of the optimizer's compiled-in hyperparameters recompiles.
  */
 export class GraphCache {
@@ -220,12 +220,12 @@ export class GraphCache {
     return g;
   }
 
-  /** How k steps share one call: `multiStep`, by default unrolled on webgpu (no Loop kernel there) and a Loop elsewhere. */
+  /** How k steps share one call: `multiStep`, by default unrolled on webgpu (no control-flow kernels there) and a Scan elsewhere. */
   private multiStep(): 'loop' | 'unroll' {
     return this.opts.multiStep ?? (this.opts.device === 'webgpu' ? 'unroll' : 'loop');
   }
 
-  /** The k-step session of a step graph (a Loop, or the graph unrolled k times), built on first use. */
+  /** The k-step session of a step graph (a Scan, or the graph unrolled k times), built on first use. */
   async loopFor(g: OrtGraph, k: number): Promise<{ session: ort.InferenceSession; graph: LoopGraph }> {
     let l = g.loops.get(k);
     if (!l) {

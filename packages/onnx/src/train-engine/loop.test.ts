@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { manualSeed, nn, optim, randint, randn, scope, type Tensor } from '@nn/core';
 import { onnxCheck, tmp } from '../test-helpers';
 import { compileTrainStep } from './compile';
+import { ModelProtoSchema } from '../gen/onnx_pb';
 
 const D = 10, C = 4, B = 6, K = 4;
 const make = () => {
@@ -11,7 +14,7 @@ const make = () => {
 };
 const loss = (y: Tensor, p: Tensor) => nn.functional.crossEntropy(p, y);
 
-describe('K steps per onnxruntime call (ONNX Loop)', () => {
+describe('K steps per onnxruntime call (ONNX Scan)', () => {
   it('gives the same losses, weights and dropout draws as K single steps (Adam, batch norm, dropout)', async () => {
     manualSeed(40);
     const n = 1 + 2 * K;
@@ -47,7 +50,7 @@ describe('K steps per onnxruntime call (ONNX Loop)', () => {
     await e.dispose();
   });
 
-  it('writes a Loop graph that passes the ONNX checker', async () => {
+  it('writes a Scan graph that passes the ONNX checker (one Scan node, no per-step Gather in its body)', async () => {
     const m = make();
     const dir = tmp();
     process.env.NN_ORT_DUMP = dir;
@@ -62,5 +65,10 @@ describe('K steps per onnxruntime call (ONNX Loop)', () => {
     }
     const files = [join(dir, `train-step-b${B}.onnx`), join(dir, 'train-steps-k3.onnx')];
     expect(onnxCheck(files)).toEqual([]);
+    // Scan hands the body views of the stacked inputs: no Gather copying each step's batch.
+    const g = fromBinary(ModelProtoSchema, readFileSync(files[1]!)).graph!;
+    expect(g.node.map((n) => n.opType)).toEqual(['Scan']);
+    const body = g.node[0]!.attribute.find((a) => a.name === 'body')!.g!;
+    expect(body.node.filter((n) => n.opType === 'Gather' && n.input.some((i) => i.startsWith('K.')))).toEqual([]);
   });
 });

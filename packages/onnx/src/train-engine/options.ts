@@ -37,9 +37,10 @@ export interface CompileTrainStepOptions {
   /** ONNX opset of the compiled graph (16 – 18: max-pool gradients need ScatterElements add). @default 17 */
   opset?: number;
   /**
-   * How `steps(x, y, k)` puts k steps in one call: an ONNX `Loop` (one copy of the step graph), or
-   * the step graph unrolled k times into one flat graph. The WebGPU provider has no Loop kernel (it
-   * runs on the CPU there, and one measured run gave wrong Adam moments), so webgpu unrolls.
+   * How `steps(x, y, k)` puts k steps in one call: `'loop'`, an ONNX `Scan` over the k batches (one
+   * copy of the step graph), or `'unroll'`, the step graph copied k times into one flat graph. The
+   * WebGPU provider has no control-flow kernels (a Loop ran on the CPU there, and one measured run
+   * gave wrong Adam moments), so webgpu unrolls.
    * @default 'unroll' on webgpu, else 'loop'
    */
   multiStep?: 'loop' | 'unroll';

@@ -13,7 +13,7 @@ import {
 import type { StepGraph } from './graph';
 import { renamed, type LoopGraph } from './loop';
 
-// K training steps in one onnxruntime call WITHOUT an ONNX Loop: the step graph is copied K times
+// K training steps in one onnxruntime call WITHOUT an ONNX Scan or Loop: the step graph is copied K times
 // into one flat graph, the new state of step t feeding step t+1 by name. For execution providers
 // that run Loop on the CPU (onnxruntime's WebGPU provider has no Loop kernel: measured on an H200,
 // a 32-step Loop graph ran its Loop node on the CPU EP, took 1.3–2.4 s per call and, at batch 256,
