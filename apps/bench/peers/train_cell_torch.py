@@ -1,7 +1,7 @@
 """PyTorch peer cell for apps/bench's fair method (src/fair-run.ts): one model, batch and thread count,
 warmed, answering JSON requests on stdin, one reply line each on stdout (prefixed @@cell@@).
 
-Usage: /usr/bin/python3 train_cell_torch.py '{"model":"mlp","batch":64,"threads":1,"rows":8192,"data":"DIR"}'
+Usage: /usr/bin/python3 train_cell_torch.py '{"model":"mlp","batch":64,"threads":1,"rows":54000,"data":"DIR"}'
        (run with OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE = the fastest kernel and OPENBLAS_NUM_THREADS =
        threads: apps/bench's torchEnv(threads); the pthreads OpenBLAS ignores torch.set_num_threads).
 PyTorch at its best: torch.set_flush_denormal(True) (FTZ/DAZ: Adam's first moments of weights with

@@ -2,7 +2,7 @@
  * A Node training cell (see `../fair-run.ts`): one model, one engine, one batch size, one thread
  * count, warmed, answering `run(steps)` requests. Its peer is `peers/train_cell_torch.py`.
  *
- *   tsx src/cells/train-cell.ts '{"model":"mlp","engine":"ort","batch":64,"threads":1,"rows":8192}'
+ *   tsx src/cells/train-cell.ts '{"model":"mlp","engine":"ort","batch":64,"threads":1,"rows":54000}'
  *
  * Models (the same architectures, init distributions and optimizer hyperparameters as the peer):
  * - `mlp`: 784-256-128-10 ReLU, Adam lr 1e-3; `mlp:W1,W2`: 784-W1-W2-10 (the scaling table);
@@ -18,7 +18,7 @@
  * Data path (both sides): the first `rows` Fashion-MNIST training rows in memory (x/255); every
  * epoch a random permutation; each step gathers its batch's rows by that permutation into a batch
  * buffer (`ort-fit`: fit's own shuffle-and-gather does the same, over epochs of {@link EPOCH_ROWS}
- * rows: those rows repeated).
+ * rows: the first rows, repeated when `rows` is smaller).
  */
 import { losses, manualSeed, nn, optim, optimizers, scope, tensor, useBackend, type Callback, type Module, type Optimizer, type Tensor } from '@nn/core';
 import { tfjs } from '@nn/backend-tfjs';
@@ -88,12 +88,12 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     });
     const fallbacks: string[] = [];
     const engine = ortEngine({ device: 'cpu', threads: cfg.threads, onFallback: (r) => fallbacks.push(r) });
-    // The same rows as every other cell (the first `rows`), repeated to epochs as long as the main
-    // job's (54,000 training rows) and made a tensor once: fit's per-epoch work (shuffle, sync of the
-    // weights into the model for callbacks) weighs as it does for users. Each request runs whole
-    // epochs, two untimed, then as many timed ones as cover `steps` batches. (A new tensor of `steps`
-    // batches per request, as before, allocated and freed hundreds of MB each time, and the release
-    // fell into the timed epoch.)
+    // The same rows as every other cell (the first `rows`; repeated when fewer than an epoch as long as
+    // the main job's, 54,000 training rows: the harness gives every cell those 54,000) made a tensor
+    // once: fit's per-epoch work (shuffle, sync of the weights into the model for callbacks) weighs as
+    // it does for users. Each request runs whole epochs, two untimed, then as many timed ones as cover
+    // `steps` batches. (A new tensor of `steps` batches per request, as before, allocated and freed
+    // hundreds of MB each time, and the release fell into the timed epoch.)
     const rows = EPOCH_ROWS - (EPOCH_ROWS % cfg.batch);
     const xr = new Float32Array(rows * 784), yr = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {

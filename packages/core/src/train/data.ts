@@ -183,9 +183,15 @@ export class ArrayData {
   /** The rows' values of one array, back to back, into `out` (a new array when not given). */
   private gatherHost(a: HostArray, rows: Int32Array, out: TypedArray = arrayFor(a.dtype, rows.length * sizeOf(a.sampleShape))): TypedArray {
     const per = sizeOf(a.sampleShape);
-    for (let r = 0; r < rows.length; r++) {
-      const s = rows[r]! * per;
-      out.set(a.data.subarray(s, s + per), r * per);
+    const src = a.data;
+    // One value per row (class labels): indexing, not a subarray view per row (8% of a 32 × 256-row
+    // FMNIST group's gather, measured with both arrays gathered).
+    if (per === 1) for (let r = 0; r < rows.length; r++) out[r] = src[rows[r]!]!;
+    else {
+      for (let r = 0; r < rows.length; r++) {
+        const s = rows[r]! * per;
+        out.set(src.subarray(s, s + per), r * per);
+      }
     }
     return out;
   }
