@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getBackend, manualSeed, nn, optim, randn, tensor, Tensor, ValueError } from '../index';
-import { HOST_CACHE_SIZE, hostCacheSize } from './host-cache';
+import { HOST_CACHE_SIZE, hostCacheLimit, hostCacheSize } from './host-cache';
 
 // fit / evaluate / predict read their in-memory tensors back to the host; a second call on the same
 // tensor takes the copy the first made (see ./host-cache.ts).
@@ -64,6 +64,28 @@ describe('host copies of fit / evaluate / predict data', () => {
     for (let i = 0; i < HOST_CACHE_SIZE + 2; i++) await m.fit(randn([8, 4]), y, { epochs: 1, verbose: 0, engine: 'eager' });
     expect(hostCacheSize()).toBeLessThanOrEqual(HOST_CACHE_SIZE);
     expect(before).toBeLessThanOrEqual(HOST_CACHE_SIZE);
+  });
+
+  it('keeps at most hostCacheLimit.bytes of copies: a larger tensor is read back every call', async () => {
+    const saved = hostCacheLimit.bytes;
+    const y = tensor(Array.from({ length: 37 }, (_, i) => i % 3), undefined, { dtype: 'int32' });
+    // Room for one [37, 4] x and its [37] labels as this backend reads them back (the reference
+    // backend reads float32 as Float64Array).
+    hostCacheLimit.bytes = randn([37, 4]).dataSync().byteLength + y.dataSync().byteLength;
+    try {
+      const m = model();
+      const big = randn([50, 4]), y50 = tensor(Array.from({ length: 50 }, (_, i) => i % 3), undefined, { dtype: 'int32' });
+      for (let i = 0; i < 2; i++) expect(await readsOf([50, 4], () => m.fit(big, y50, { epochs: 1, verbose: 0, engine: 'eager' }))).toBe(1);
+      const x = randn([37, 4]);
+      await m.fit(x, y, { epochs: 1, verbose: 0, engine: 'eager' });
+      expect(await readsOf([37, 4], () => m.fit(x, y, { epochs: 1, verbose: 0, engine: 'eager' }))).toBe(0);
+      // Another copy of that size would pass the cap: the older one goes.
+      const x2 = randn([37, 4]);
+      await m.fit(x2, y, { epochs: 1, verbose: 0, engine: 'eager' });
+      expect(await readsOf([37, 4], () => m.fit(x, y, { epochs: 1, verbose: 0, engine: 'eager' }))).toBe(1);
+    } finally {
+      hostCacheLimit.bytes = saved;
+    }
   });
 
   it('a tensor with a NaN fails every fit, not only the first (the check result is not cached as passed)', async () => {

@@ -5,9 +5,10 @@
 // 170 MB `slice()` too: page faults), plus 0.1 s for fit's NaN check, per call.
 //
 // Valid while the tensor holds the same backend handle: a handle's values never change (in-place
-// updates such as `assign_` swap in a new handle). Only the most recently read tensors are kept (the
-// memory stays bounded) and `dispose()` drops a tensor's copy at once. No imports from tensor.ts:
-// it calls {@link forgetHost}.
+// updates such as `assign_` swap in a new handle). Only the most recently read tensors are kept, at
+// most HOST_CACHE_BYTES in all (a copy is host memory that outlives the call: a larger dataset is
+// read back per call as before), and `dispose()` drops a tensor's copy at once. No imports from
+// tensor.ts: it calls {@link forgetHost}.
 
 import type { TypedArray } from '../dtype';
 
@@ -20,6 +21,12 @@ interface Entry {
 
 /** How many tensors' copies are kept: x and y of training and of validation data. */
 export const HOST_CACHE_SIZE = 4;
+
+/** How many bytes of copies are kept at most (512 MiB: Fashion-MNIST's training set is 188 MB as float32). */
+export const HOST_CACHE_BYTES = 512 * 2 ** 20;
+
+/** @internal The byte cap in force (tests lower it). */
+export const hostCacheLimit = { bytes: HOST_CACHE_BYTES };
 
 // Insertion order is recency (a Map re-inserted on use); strong references to at most HOST_CACHE_SIZE tensors.
 const entries = new Map<object, Entry>();
@@ -34,13 +41,17 @@ export function cachedHost(t: object, handle: unknown): { data: TypedArray; fini
   return e;
 }
 
-/** Keep `data` as the host copy of `t` (holding `handle`), dropping the least recently used beyond {@link HOST_CACHE_SIZE}. */
+/** Keep `data` as the host copy of `t` (holding `handle`), dropping the least recently used beyond {@link HOST_CACHE_SIZE} copies or {@link HOST_CACHE_BYTES}; a copy larger than that is not kept. */
 export function keepHost(t: object, handle: unknown, data: TypedArray): void {
   entries.delete(t);
+  if (data.byteLength > hostCacheLimit.bytes) return;
   entries.set(t, { handle, data, finite: false });
-  for (const k of entries.keys()) {
-    if (entries.size <= HOST_CACHE_SIZE) break;
+  let bytes = 0;
+  for (const e of entries.values()) bytes += e.data.byteLength;
+  for (const [k, e] of entries) {
+    if (entries.size <= HOST_CACHE_SIZE && bytes <= hostCacheLimit.bytes) break;
     entries.delete(k);
+    bytes -= e.data.byteLength;
   }
 }
 
