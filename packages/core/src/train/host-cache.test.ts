@@ -1,6 +1,8 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getBackend, manualSeed, nn, optim, randn, tensor, Tensor, ValueError } from '../index';
-import { HOST_CACHE_SIZE, hostCacheLimit, hostCacheSize } from './host-cache';
+import { HOST_CACHE_SIZE, cachedHost, hostCacheLimit, hostCacheSize, keepHost } from './host-cache';
 
 // fit / evaluate / predict read their in-memory tensors back to the host; a second call on the same
 // tensor takes the copy the first made (see ./host-cache.ts).
@@ -86,6 +88,27 @@ describe('host copies of fit / evaluate / predict data', () => {
     } finally {
       hostCacheLimit.bytes = saved;
     }
+  });
+
+  it('does not keep a tensor alive: one left to the garbage collector takes its copy along', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collect = async () => {
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        gc();
+      }
+    };
+    await collect(); // earlier tests' tensors first
+    const held = {};
+    const dropped: { t: object | null } = { t: {} };
+    keepHost(held, 1, new Float32Array(4));
+    keepHost(dropped.t!, 1, new Float32Array(4));
+    const n = hostCacheSize();
+    dropped.t = null;
+    await collect();
+    expect(hostCacheSize()).toBe(n - 1);
+    expect(cachedHost(held, 1)).toBeDefined();
   });
 
   it('a tensor with a NaN fails every fit, not only the first (the check result is not cached as passed)', async () => {

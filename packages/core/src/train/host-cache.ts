@@ -7,8 +7,8 @@
 // Valid while the tensor holds the same backend handle: a handle's values never change (in-place
 // updates such as `assign_` swap in a new handle). Only the most recently read tensors are kept, at
 // most HOST_CACHE_BYTES in all (a copy is host memory that outlives the call: a larger dataset is
-// read back per call as before), and `dispose()` drops a tensor's copy at once. No imports from
-// tensor.ts: it calls {@link forgetHost}.
+// read back per call as before), `dispose()` drops a tensor's copy at once, and a tensor the
+// garbage collector takes takes its copy along. No imports from tensor.ts: it calls {@link forgetHost}.
 
 import type { TypedArray } from '../dtype';
 
@@ -28,48 +28,61 @@ export const HOST_CACHE_BYTES = 512 * 2 ** 20;
 /** @internal The byte cap in force (tests lower it). */
 export const hostCacheLimit = { bytes: HOST_CACHE_BYTES };
 
-// Insertion order is recency (a Map re-inserted on use); strong references to at most HOST_CACHE_SIZE tensors.
-const entries = new Map<object, Entry>();
+// Copies are found through a WeakMap keyed by the tensor, so the cache never keeps a tensor alive: a
+// tensor left to the garbage collector (core frees its backend memory then) takes its copy with it.
+// `recent` (oldest first) bounds what is kept while the tensors live.
+const byTensor = new WeakMap<object, Entry>();
+const recent: { ref: WeakRef<object>; entry: Entry }[] = [];
+
+function drop(t: object): void {
+  byTensor.delete(t);
+  const i = recent.findIndex((r) => r.ref.deref() === t);
+  if (i >= 0) recent.splice(i, 1);
+}
 
 /** The kept host copy of `t`'s values when it still holds `handle`. */
 export function cachedHost(t: object, handle: unknown): { data: TypedArray; finite: boolean } | undefined {
-  const e = entries.get(t);
+  const e = byTensor.get(t);
   if (!e) return undefined;
-  entries.delete(t);
+  drop(t);
   if (e.handle !== handle) return undefined;
-  entries.set(t, e);
+  byTensor.set(t, e);
+  recent.push({ ref: new WeakRef(t), entry: e });
   return e;
 }
 
 /** Keep `data` as the host copy of `t` (holding `handle`), dropping the least recently used beyond {@link HOST_CACHE_SIZE} copies or {@link HOST_CACHE_BYTES}; a copy larger than that is not kept. */
 export function keepHost(t: object, handle: unknown, data: TypedArray): void {
-  entries.delete(t);
+  drop(t);
   if (data.byteLength > hostCacheLimit.bytes) return;
-  entries.set(t, { handle, data, finite: false });
-  let bytes = 0;
-  for (const e of entries.values()) bytes += e.data.byteLength;
-  for (const [k, e] of entries) {
-    if (entries.size <= HOST_CACHE_SIZE && bytes <= hostCacheLimit.bytes) break;
-    entries.delete(k);
-    bytes -= e.data.byteLength;
+  const entry: Entry = { handle, data, finite: false };
+  byTensor.set(t, entry);
+  recent.push({ ref: new WeakRef(t), entry });
+  // Collected tensors no longer count; then the oldest go until both bounds hold.
+  for (let i = recent.length - 1; i >= 0; i--) if (recent[i]!.ref.deref() === undefined) recent.splice(i, 1);
+  let bytes = recent.reduce((b, r) => b + r.entry.data.byteLength, 0);
+  while (recent.length > HOST_CACHE_SIZE || bytes > hostCacheLimit.bytes) {
+    const old = recent.shift()!;
+    bytes -= old.entry.data.byteLength;
+    const ot = old.ref.deref();
+    if (ot) byTensor.delete(ot);
   }
 }
 
 /** Record that fit's finiteness check passed on a kept copy (`data`). */
 export function markFinite(data: TypedArray): void {
-  for (const e of entries.values()) if (e.data === data) e.finite = true;
+  for (const r of recent) if (r.entry.data === data) r.entry.finite = true;
 }
 
 /** Whether `data` is a kept copy that passed fit's finiteness check. */
 export function knownFinite(data: TypedArray): boolean {
-  for (const e of entries.values()) if (e.data === data && e.finite) return true;
-  return false;
+  return recent.some((r) => r.entry.data === data && r.entry.finite && r.ref.deref() !== undefined);
 }
 
 /** Drop `t`'s kept copy (its tensor is being disposed). */
 export function forgetHost(t: object): void {
-  entries.delete(t);
+  if (byTensor.has(t)) drop(t);
 }
 
 /** @internal How many copies are kept (tests). */
-export const hostCacheSize = (): number => entries.size;
+export const hostCacheSize = (): number => recent.filter((r) => r.ref.deref() !== undefined).length;
