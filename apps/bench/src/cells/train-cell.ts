@@ -91,8 +91,7 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     // The same rows as every other cell (the first `rows`; repeated when fewer than an epoch as long as
     // the main job's, 54,000 training rows: the harness gives every cell those 54,000) made a tensor
     // once: fit's per-epoch work (shuffle, sync of the weights into the model for callbacks) weighs as
-    // it does for users. Each request runs whole epochs, two untimed, then as many timed ones as cover
-    // `steps` batches. (A new tensor of `steps` batches per request, as before, allocated and freed
+    // it does for users. (A new tensor of `steps` batches per request, as before, allocated and freed
     // hundreds of MB each time, and the release fell into the timed epoch.)
     const rows = EPOCH_ROWS - (EPOCH_ROWS % cfg.batch);
     const xr = new Float32Array(rows * 784), yr = new Int32Array(rows);
@@ -103,29 +102,50 @@ async function setup(cfg: TrainCellConfig): Promise<CellBody> {
     }
     const xt = tensor(xr, [rows, ...sample]), yt = tensor(yr, [rows], { dtype: 'int32' });
     const perEpoch = rows / cfg.batch;
-    let seed = 0;
-    const timed = async (steps: number) => {
-      const epochs = Math.max(1, Math.ceil(steps / perEpoch));
-      let w0 = 0, c0 = process.cpuUsage(), out = { steps: epochs * perEpoch, wall: 0, cpu: 0 };
-      const timer: Callback = {
-        onEpochBegin: (epoch) => {
-          if (epoch !== 2) return;
-          w0 = performance.now();
-          c0 = process.cpuUsage();
-        },
-        onEpochEnd: (epoch) => {
-          if (epoch !== epochs + 1) return;
-          const c = process.cpuUsage(c0);
-          out = { ...out, wall: (performance.now() - w0) / 1000, cpu: (c.user + c.system) / 1e6 };
-        },
-      };
-      await (m as unknown as { fit(x: Tensor, y: Tensor, a: object): Promise<unknown> }).fit(xt, yt, { epochs: epochs + 2, batchSize: cfg.batch, verbose: 0, seed: seed++, callbacks: [timer], engine });
-      if (fallbacks.length) throw new Error(`ort fell back to eager: ${fallbacks.join('; ')}`);
-      return out;
+    // ONE fit for the cell's whole life, as a user's long training run: each request times the next
+    // whole epochs of it (at least `steps` batches), from the first one's start to the last one's end
+    // (its epoch-end work included); between requests fit waits in an epoch-end callback, untimed.
+    // (Until 2026-12-07 each request ran a new fit, two untimed epochs and then the timed ones: every
+    // request compiled the engine and opened its sessions again, and the garbage of that was collected
+    // on V8's helper threads during the timed epochs, work a long run does once.)
+    type Timing = { steps: number; wall: number; cpu: number };
+    let req: { epochs: number; done: number; w0: number; c0: NodeJS.CpuUsage; resolve: (t: Timing) => void; reject: (e: Error) => void } | null = null;
+    let wake: (() => void) | null = null;
+    let failed: Error | null = null;
+    const timer: Callback = {
+      onEpochBegin: () => {
+        if (req && req.done === 0) {
+          req.w0 = performance.now();
+          req.c0 = process.cpuUsage();
+        }
+      },
+      onEpochEnd: async () => {
+        if (req && ++req.done === req.epochs) {
+          const c = process.cpuUsage(req.c0), r = req;
+          req = null;
+          if (fallbacks.length) r.reject(new Error(`ort fell back to eager: ${fallbacks.join('; ')}`));
+          else r.resolve({ steps: r.epochs * perEpoch, wall: (performance.now() - r.w0) / 1000, cpu: (c.user + c.system) / 1e6 });
+        }
+        while (!req) await new Promise<void>((r) => (wake = r));
+      },
     };
-    await timed(4); // warm-up
+    const timed = (steps: number) =>
+      new Promise<Timing>((resolve, reject) => {
+        if (failed) return reject(failed);
+        req = { epochs: Math.max(1, Math.ceil(steps / perEpoch)), done: 0, w0: 0, c0: process.cpuUsage(), resolve, reject };
+        wake?.();
+        wake = null;
+      });
+    const warm = timed(2 * perEpoch); // compile, session warm-up: two untimed epochs
+    (m as unknown as { fit(x: Tensor, y: Tensor, a: object): Promise<unknown> })
+      .fit(xt, yt, { epochs: 1_000_000, batchSize: cfg.batch, verbose: 0, seed: 0, callbacks: [timer], engine })
+      .catch((e: Error) => {
+        failed = e;
+        req?.reject(e);
+      });
+    await warm;
     return {
-      info: `model.fit + ortEngine({ threads: ${cfg.threads} }), ${keras ? "the main job's Keras model" : 'PyTorch-door Sequential'}; each request: 2 untimed epochs (compile, session warm-up), then timed epochs of ${rows} rows (the first ${n} repeated)`,
+      info: `model.fit + ortEngine({ threads: ${cfg.threads} }), ${keras ? "the main job's Keras model" : 'PyTorch-door Sequential'}; one fit for the cell's life (2 untimed epochs first), each request timing its next whole epochs of ${rows} rows${n < rows ? ` (the first ${n} repeated)` : ''}`,
       run: async (steps) => (await timed(steps)).steps,
       timed,
     };
