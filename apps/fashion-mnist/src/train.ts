@@ -174,7 +174,7 @@ export async function fitKeras(opts: Options, train: Split, test: Split, dir: st
     batchSize: opts.batchSize,
     validationData: [t(va.x, va.n), labels(va.y)],
     seed: 1,
-    // fit's default engine 'auto' compiles the steps for onnxruntime (32 batches per call) on a tfjs
+    // fit's default engine 'auto' compiles the steps for onnxruntime (k batches per call: autoStepsPerCall) on a tfjs
     // backend; --engine ort requires it, --engine eager (or a tfjs engine) trains eagerly.
     engine: opts.engine === 'ort' ? ortEngine() : opts.engine === 'auto' ? 'auto' : 'eager',
     callbacks: [

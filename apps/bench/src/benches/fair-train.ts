@@ -234,7 +234,7 @@ function trainBench(name: keyof typeof SPECS): Bench {
       notes: [
         ...warnOf(groups),
         METHOD(rounds, seconds),
-        `Targets (issue 20): ort ÷ PyTorch per CPU-second at 1 thread each ≥ ${spec.target}, judged on the engine with k batches per call (steps(), k = 32 at batch ≤ 512: how model.fit runs it and how issue 20's audit measured "ort"); one batch per call and model.fit reported; 2 threads reported${spec.model === 'mlp' ? '; model.fit + ortEngine() ≥ 1.0 at batch 256 (issue 15)' : ''}. Eager tfjs-wasm is single-threaded in Node, so it runs in the 1-thread groups only.`,
+        `Targets (issue 20): ort ÷ PyTorch per CPU-second at 1 thread each ≥ ${spec.target}, judged on the engine with k batches per call (steps(), k = autoStepsPerCall(batch), 128 at batch ≤ 128 and 64 at 256 since 2026-12-07 (32 before): how model.fit runs it and how issue 20's audit measured "ort"); one batch per call and model.fit reported; 2 threads reported${spec.model === 'mlp' ? '; model.fit + ortEngine() ≥ 1.0 at batch 256 (issue 15)' : ''}. Eager tfjs-wasm is single-threaded in Node, so it runs in the 1-thread groups only.`,
         ...(spec.model === 'fmnist' ? ["The `model.fit` row trains the main job's own Keras model (apps/fashion-mnist kerasModel(): Glorot init, Keras BatchNormalization defaults, sparse categorical cross-entropy on logits) — the same shapes and ops as the PyTorch-door model of the other rows; Adam lr 2e-3, eps 1e-7 as the main job, without its cosine schedule."] : []),
         ...infos,
         ...(opts.quick ? ['Quick run: few rounds and short cells; a smoke test, not a measurement.'] : []),

@@ -143,8 +143,15 @@ describe('fit(x, y, { engine: ortEngine() })', () => {
     expect(maxDiff(state(a), state(b))).toBeLessThanOrEqual(WEIGHT_TOL);
   });
 
-  it("stepsPerCall may be a function of fit's batch size (the default, autoStepsPerCall: 32 up to batch 512, ≤ 16k samples per call)", async () => {
-    expect([1, 64, 256, 512, 1024, 4096, 20000].map(autoStepsPerCall)).toEqual([32, 32, 32, 32, 16, 4, 1]);
+  it("stepsPerCall may be a function of fit's batch size (the default, autoStepsPerCall: ≤ 16k samples per call, ≤ 128 batches, ≤ 32 unrolled)", async () => {
+    const sizes = [1, 64, 128, 256, 512, 1024, 4096, 20000];
+    expect(sizes.map((b) => autoStepsPerCall(b))).toEqual([128, 128, 128, 64, 32, 16, 4, 1]);
+    expect(sizes.map((b) => autoStepsPerCall(b, { unrolled: true }))).toEqual([32, 32, 32, 32, 32, 16, 4, 1]);
+    // ortEngine's default: a Scan of k steps on CPU / CUDA, the unrolled form's cap on webgpu.
+    const perCallOf = (e: { stepsPerCall: number | ((b: number) => number) }, b: number) => (typeof e.stepsPerCall === 'function' ? e.stepsPerCall(b) : e.stepsPerCall);
+    expect(perCallOf(ortEngine({ device: 'cpu' }), 64)).toBe(128);
+    expect(perCallOf(ortEngine(), 256)).toBe(64);
+    expect(perCallOf(ortEngine({ device: 'webgpu' }), 64)).toBe(32);
     const opts = { epochs: 1, batchSize: 16, verbose: 0 as const, seed: 3 };
     const a = torchModel();
     const ha = await fit(a, X, Y, opts);

@@ -34,7 +34,7 @@ export interface FitOrtArgs {
   /**
    * Batches per onnxruntime call (an ONNX Scan; see `CompiledTrainStep.steps`): weights cross into
    * JS once per call. Batch callbacks then run after the call, for each of its batches in order.
-   * @default `autoStepsPerCall(batchSize)` (32 up to batch 512), or 1 when a callback has onBatchBegin / onBatchEnd (exact per-batch timing)
+   * @default `autoStepsPerCall(batchSize)` (about 16k samples per call, at most 128 batches), or 1 when a callback has onBatchBegin / onBatchEnd (exact per-batch timing)
    */
   stepsPerCall?: number;
   /** 0 silent, 1 one line per epoch. @default 1 */
