@@ -1,6 +1,7 @@
 import type { FitEngine, FitEngineCompiled, FitEngineSample, Trainable } from '@nn/core';
 import type { Device } from '../runtime/open-session';
 import { compileTrainStep, type CompiledTrainStep, type LossArg } from './compile';
+import { multiStepOf } from './options';
 
 /** @deprecated Use core's `FitEngineCompiled`. */
 export type TrainEngineCompiled = FitEngineCompiled;
@@ -82,7 +83,7 @@ export interface OrtEngine extends FitEngine {
  * ```
  */
 export function ortEngine(opts: OrtEngineOptions = {}): OrtEngine {
-  const unrolled = opts.device === 'webgpu'; // webgpu unrolls the k steps (no control-flow kernels there)
+  const unrolled = multiStepOf(opts) === 'unroll';
   const { stepsPerCall = (batchSize: number) => autoStepsPerCall(batchSize, { unrolled }), ...compileOpts } = opts;
   return {
     name: 'ort',

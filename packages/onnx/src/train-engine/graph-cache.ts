@@ -9,7 +9,7 @@ import { TrainStepCompileError } from './errors';
 import { buildStepGraph, type InputSlot, type OutputSlot, type StepGraph } from './graph';
 import { reseedRandomNodes } from './graph-random';
 import { buildLoopGraph, type LoopGraph } from './loop';
-import type { CompileTrainStepOptions } from './options';
+import { multiStepOf, type CompileTrainStepOptions } from './options';
 import { coreOptimizer, hyperKey } from './optim-state';
 import { planStep, type ScalarSlot } from './step-plan';
 import { traceForward, type TrainableModel } from './step-trace';
@@ -220,16 +220,12 @@ export class GraphCache {
     return g;
   }
 
-  /** How k steps share one call: `multiStep`, by default unrolled on webgpu (no control-flow kernels there) and a Scan elsewhere. */
-  private multiStep(): 'loop' | 'unroll' {
-    return this.opts.multiStep ?? (this.opts.device === 'webgpu' ? 'unroll' : 'loop');
-  }
 
   /** The k-step session of a step graph (a Scan, or the graph unrolled k times), built on first use. */
   async loopFor(g: OrtGraph, k: number): Promise<{ session: ort.InferenceSession; graph: LoopGraph }> {
     let l = g.loops.get(k);
     if (!l) {
-      const unroll = this.multiStep() === 'unroll';
+      const unroll = multiStepOf(this.opts) === 'unroll';
       let graph = unroll ? buildUnrolledGraph(g.step, k) : buildLoopGraph(g.step, k);
       // In-graph generators: a seed per copy (unrolled) and per k, so no two sessions draw the same stream.
       if (g.step.inGraphRandoms > 0) graph = { ...graph, bytes: reseedRandomNodes(graph.bytes, k) };

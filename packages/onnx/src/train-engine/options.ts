@@ -110,3 +110,12 @@ export type LossArg = StepLoss | string | Parameters<typeof getLoss>[0];
 export function resolveLoss(l: LossArg): StepLoss {
   return coreResolveLoss(l as LossSpec);
 }
+
+/**
+ * How k steps share one onnxruntime call: `multiStep` when given, else unrolled on webgpu (its
+ * provider has no control-flow kernels) and an ONNX Scan elsewhere. The one place this rule lives:
+ * the graph cache builds the k-step graph by it, `ortEngine` sizes its default k by it.
+ */
+export function multiStepOf(opts: Pick<CompileTrainStepOptions, 'device' | 'multiStep'>): 'loop' | 'unroll' {
+  return opts.multiStep ?? (opts.device === 'webgpu' ? 'unroll' : 'loop');
+}

@@ -9,5 +9,9 @@ module.exports = async function check(mod, core, how) {
   const bytes = mod.toOnnxBytes(model, { inputs: { x: [null, 3] } });
   assert.ok(bytes instanceof Uint8Array && bytes.length > 50, `${how}: toOnnxBytes returned ${bytes && bytes.length} bytes`);
   assert.equal(mod.InferenceSession.name, 'InferenceSession', `${how}: class name`);
+  // fit's default batches per onnxruntime call, as users get it from the build: ≤ 128 (a Scan), ≤ 32 on webgpu (unrolled).
+  assert.deepEqual([64, 256, 1024].map((b) => mod.autoStepsPerCall(b)), [128, 64, 16], `${how}: autoStepsPerCall`);
+  assert.equal(mod.ortEngine({ device: 'cpu' }).stepsPerCall(64), 128, `${how}: ortEngine default k on cpu`);
+  assert.equal(mod.ortEngine({ device: 'webgpu' }).stepsPerCall(64), 32, `${how}: ortEngine default k on webgpu`);
   return `${how}: ok`;
 };
