@@ -72,6 +72,18 @@ module.exports = async function check(nn, how) {
     }
   }
 
+  // Dropout masks: the WebAssembly Bernoulli kernel is in the build, loads, and draws what the rule
+  // says (one nextUint32 per element, 1 where it is below floor(p * 2^32)).
+  {
+    const testing = how === 'esm' ? await import('@nn/core/testing') : require('@nn/core/testing');
+    assert.equal(testing.bernoulliKernelLoaded(), true, `${how}: the WebAssembly Bernoulli kernel did not load`);
+    const g1 = new nn.Generator(7), g2 = new nn.Generator(7), got = new Float32Array(100_003);
+    g1.fillBernoulli(got, 0.3);
+    const thr = Math.floor(0.3 * 2 ** 32);
+    for (let i = 0; i < got.length; i++) assert.equal(got[i], g2.nextUint32() < thr ? 1 : 0, `${how}: fillBernoulli value ${i}`);
+    assert.deepEqual(g1.getState(), g2.getState(), `${how}: generator state after fillBernoulli`);
+  }
+
   // PyTorch door: classes exported under another name show the PyTorch name.
   const net = new torch.Sequential(new torch.Linear(4, 3), new torch.Dropout(0.1), new torch.Flatten(), new torch.BatchNorm1d(3));
   const t = summary(net, { inputShape: [2, 4], print: () => {} });
