@@ -45,6 +45,14 @@ export function isConstFilled(g: IrGraph, name: string, v: number): boolean {
   return !!vals && vals.length > 0 && vals.every((x) => x === v);
 }
 
+/** A value's static shape: from the trace, or a graph input's numeric dims. */
+export function shapeOf(g: IrGraph, name: string): readonly number[] | undefined {
+  const s = g.shapes.get(name);
+  if (s) return s;
+  const d = g.inputs.find((i) => i.name === name)?.dims;
+  return d && d.every((x) => typeof x === 'number') ? (d as number[]) : undefined;
+}
+
 /** The rank of a value, from the trace shapes or the graph inputs. */
 export function rankOf(g: IrGraph, name: string): number | undefined {
   return g.shapes.get(name)?.length ?? g.inputs.find((i) => i.name === name)?.dims.length;

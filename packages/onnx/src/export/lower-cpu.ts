@@ -1,13 +1,5 @@
-import { constValues, intsOf } from './graph-utils';
+import { constValues, intsOf, shapeOf } from './graph-utils';
 import type { IrGraph, IrNode } from './ir';
-
-/** A value's static shape: from the trace, or a graph input's numeric dims. */
-function shapeOf(g: IrGraph, name: string): readonly number[] | undefined {
-  const s = g.shapes.get(name);
-  if (s) return s;
-  const d = g.inputs.find((i) => i.name === name)?.dims;
-  return d && d.every((x) => typeof x === 'number') ? (d as number[]) : undefined;
-}
 
 // Two rewrites that make onnxruntime's CPU provider run a training step's backward pass faster;
 // both compute the same values (float32 sums in another order).

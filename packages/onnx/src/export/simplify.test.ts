@@ -62,3 +62,47 @@ describe('simplify: a compiled step’s Conv bias and ReLU mask', () => {
     expect(convBiasRelu([1, 4, 1, 1], [5]).nodes.map((n) => n.op)).toContain('Add');
   });
 });
+
+/** Expand(a [1, 3] → [4, 3]) read by `op`(expanded, b), with b of shape `bDims`; `extra` adds a second reader. */
+function expandInto(op: string, bDims: number[], extra?: (g: IrGraph, e: string) => void) {
+  const g = new IrGraph();
+  g.inputs = [
+    { name: 'a', dtype: 'float32', dims: [1, 3] },
+    { name: 'b', dtype: 'float32', dims: bDims },
+  ];
+  const e = g.add1('Expand', ['a', g.i64([4, 3])]);
+  g.shapes.set(e, [4, 3]);
+  g.nodes.push({ op, inputs: ['b', e], outputs: ['out'], attrs: {} });
+  g.outputs = [{ name: 'out', dtype: 'float32', dims: [4, 3] }];
+  extra?.(g, e);
+  return simplify(g);
+}
+
+describe('simplify: Expand read only by broadcasting binary ops', () => {
+  it('goes when every reader broadcasts it against an operand of the expanded shape (same values and shape)', () => {
+    for (const op of ['Add', 'Sub', 'Mul', 'Div']) {
+      const g = expandInto(op, [4, 3]);
+      expect(g.nodes.map((n) => n.op), op).toEqual([op]);
+      expect(g.nodes[0]!.inputs).toEqual(['b', 'a']);
+    }
+  });
+
+  it('stays when a reader’s other operand is smaller (the output would shrink), a reader does not broadcast, or it is a graph output', () => {
+    expect(expandInto('Mul', [1, 3]).nodes.map((n) => n.op)).toEqual(['Expand', 'Mul']);
+    expect(expandInto('Mul', [4, 3], (g, e) => {
+      g.nodes.push({ op: 'Neg', inputs: [e], outputs: ['neg'], attrs: {} });
+      g.outputs.push({ name: 'neg', dtype: 'float32', dims: [4, 3] });
+    }).nodes.map((n) => n.op)).toEqual(['Expand', 'Mul', 'Neg']);
+    expect(expandInto('Mul', [4, 3], (g, e) => g.outputs.push({ name: e, dtype: 'float32', dims: [4, 3] })).nodes.map((n) => n.op)).toEqual(['Expand', 'Mul']);
+  });
+
+  it('stays when it is both operands of a reader (Mul(e, e) would shrink)', () => {
+    const g = new IrGraph();
+    g.inputs = [{ name: 'a', dtype: 'float32', dims: [1, 3] }];
+    const e = g.add1('Expand', ['a', g.i64([4, 3])]);
+    g.shapes.set(e, [4, 3]);
+    g.nodes.push({ op: 'Mul', inputs: [e, e], outputs: ['out'], attrs: {} });
+    g.outputs = [{ name: 'out', dtype: 'float32', dims: [4, 3] }];
+    expect(simplify(g).nodes.map((n) => n.op)).toEqual(['Expand', 'Mul']);
+  });
+});

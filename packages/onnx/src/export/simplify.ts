@@ -1,4 +1,4 @@
-import { constValues, index, intsOf, isConstFilled, replaceUses, soleConsumer, type Index } from './graph-utils';
+import { constValues, index, intsOf, isConstFilled, replaceUses, shapeOf, soleConsumer, type Index } from './graph-utils';
 import { fuseNormalization } from './fuse-norm';
 import { makeArray, type Initializer, type IrArray, type IrGraph, type IrNode } from './ir';
 
@@ -404,6 +404,32 @@ function dropIdentities(g: IrGraph, ix: Index): boolean {
   return changed;
 }
 
+/** Elementwise binary ops that broadcast both operands (numpy rules). */
+const BROADCASTING = new Set(['Add', 'Sub', 'Mul', 'Div']);
+
+const sameDims = (a: readonly number[] | undefined, b: readonly number[]) => !!a && a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * Expand(x, shape) read only by broadcasting binary ops whose other operand already has the expanded
+ * shape: they broadcast x themselves (the same values, the same output shape), so the materialized
+ * copy goes. Autograd writes these for the [1, C] terms of a BatchNorm gradient (an [N, C] pass each).
+ */
+function dropBroadcastExpands(g: IrGraph, ix: Index): boolean {
+  let changed = false;
+  for (const n of g.nodes) {
+    if (n.op !== 'Expand') continue;
+    const x = n.inputs[0]!, y = n.outputs[0]!;
+    const ys = shapeOf(g, y), xs = shapeOf(g, x);
+    if (!ys || !xs || xs.length > ys.length || ix.outputs.has(y)) continue;
+    const users = ix.consumers.get(y) ?? [];
+    const other = (u: IrNode) => (u.inputs[0] === y ? u.inputs[1]! : u.inputs[0]!);
+    if (!users.length || !users.every((u) => BROADCASTING.has(u.op) && u.inputs.length === 2 && u.inputs[0] !== u.inputs[1] && sameDims(shapeOf(g, other(u)), ys))) continue;
+    for (const u of users) u.inputs = u.inputs.map((s) => (s === y ? x : s));
+    changed = true;
+  }
+  return changed;
+}
+
 /** Remove nodes and initializers nothing reads; give folded initializers their source's name back. */
 function deadCode(g: IrGraph, folded: Map<string, string>): void {
   const live = new Set(g.outputs.map((o) => o.name));
@@ -430,7 +456,7 @@ function deadCode(g: IrGraph, folded: Map<string, string>): void {
 /** Run the peephole passes to a fixed point, then remove dead code. */
 export function simplify(g: IrGraph): IrGraph {
   const folded = new Map<string, string>();
-  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, maxPoolFromWindows, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities];
+  const passes = [foldConstants, foldTransposes, foldReshapes, fuseGemmBias, fuseConvBias, maskFromRelu, foldReluMaskIntoPoolGrad, maxPoolFromWindows, recogniseActivations, recogniseSoftmax, fuseNormalization, foldPadIntoConv, dropIdentities, dropBroadcastExpands];
   for (let round = 0; round < 8; round++) {
     let changed = false;
     for (const p of passes) {
