@@ -22,7 +22,7 @@ export {
   // creation
   tensor, zeros, ones, zerosLike, onesLike, fullLike, full, scalar, arange, linspace, eye,
   randn, rand, randomUniform, randomNormal, truncatedNormal, randint, bernoulli, randomFrom,
-  type TensorOptions, type RandomOptions, type RandomFromOptions,
+  type TensorOptions, type RandomOptions, type RandomFromOptions, type BernoulliOptions,
   // elementwise
   add, sub, mul, div, pow, maximum, minimum, mod, neg, abs, sign, exp, expm1, log, log1p, sqrt, rsqrt,
   square, reciprocal, sin, cos, floor, ceil, round, erf, clip, where, cast, identity,

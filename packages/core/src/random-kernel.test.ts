@@ -6,10 +6,10 @@ import { Generator } from './random';
 import { bernoulliKernel, useBernoulliKernel } from './random-kernel';
 
 /** Draws of fillBernoulli with the kernel on or off, and the generator's state after. */
-function draw(on: boolean, seed: number, n: number, p: number, make: (n: number) => { length: number; [i: number]: number } = (k) => new Float32Array(k)) {
+function draw(on: boolean, seed: number, n: number, p: number, make: (n: number) => { length: number; [i: number]: number } = (k) => new Float32Array(k), one = 1) {
   useBernoulliKernel(on);
   const g = new Generator(seed), out = make(n);
-  g.fillBernoulli(out, p);
+  g.fillBernoulli(out, p, one);
   return { values: Array.from(out as ArrayLike<number>), state: g.getState(), after: g.nextUint32() };
 }
 
@@ -39,6 +39,19 @@ describe('the WebAssembly Bernoulli kernel (random-kernel.wat)', () => {
         expect(wasm.values.join(''), `n = ${n}, p = ${p}`).toBe(js.values.join(''));
       }
     }
+  });
+
+  it('writes `one` for a success, as the JavaScript loop does (float32-rounded), and +0 for a failure', () => {
+    for (const one of [1.25, 1 / 0.7, -2, 3e38]) {
+      const js = draw(false, 5, 1000, 0.4, undefined, one), wasm = draw(true, 5, 1000, 0.4, undefined, one);
+      expect(wasm.values, `one = ${one}`).toEqual(js.values);
+      expect(wasm.state).toEqual(js.state);
+      expect(new Set(wasm.values)).toEqual(new Set([0, Math.fround(one)]));
+      expect(wasm.values.some((v) => Object.is(v, -0))).toBe(false);
+    }
+    // The successes are those of one = 1.
+    const plain = draw(true, 5, 1000, 0.4).values, scaled = draw(true, 5, 1000, 0.4, undefined, 1.25).values;
+    expect(scaled.map((v) => v / 1.25)).toEqual(plain);
   });
 
   it('fills the other array types with the same draws (the JavaScript loop)', () => {

@@ -16,8 +16,11 @@ declare const WebAssembly: {
 /** Float32 values per kernel call: the module's 4 pages (256 KiB) less the 16-byte state. */
 const CHUNK = (4 * 65536 - 16) / 4;
 
-/** Fills Float32Arrays with Bernoulli draws, advancing a xoshiro128** state (4 × uint32) in place. */
-export type BernoulliFill = (out: Float32Array, thr: number, state: Uint32Array) => void;
+/**
+ * Fills Float32Arrays with Bernoulli draws (0, or `one` where the draw is a success), advancing a
+ * xoshiro128** state (4 × uint32) in place.
+ */
+export type BernoulliFill = (out: Float32Array, thr: number, state: Uint32Array, one: number) => void;
 
 let kernel: BernoulliFill | null | undefined;
 let disabled = false;
@@ -41,16 +44,20 @@ export function bernoulliKernel(): BernoulliFill | null {
   if (kernel !== undefined) return kernel;
   try {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes()), {});
-    const fill = inst.exports.fill as (ptr: number, n: number, thr: number) => void;
+    const fill = inst.exports.fill as (ptr: number, n: number, thr: number, oneBits: number) => void;
     const mem = inst.exports.mem as WasmMemory;
     // The memory never grows: these views stay valid.
     const st = new Uint32Array(mem.buffer, 0, 4);
     const buf = new Float32Array(mem.buffer, 16, CHUNK);
-    kernel = (out, thr, state) => {
+    // The float32 value of a success, as the kernel stores it: its bits.
+    const f32 = new Float32Array(1), bits = new Int32Array(f32.buffer);
+    kernel = (out, thr, state, one) => {
+      f32[0] = one;
+      const oneBits = bits[0]!;
       st.set(state);
       for (let off = 0; off < out.length; off += CHUNK) {
         const n = Math.min(CHUNK, out.length - off);
-        fill(16, n, thr);
+        fill(16, n, thr, oneBits);
         out.set(n === CHUNK ? buf : buf.subarray(0, n), off);
       }
       state.set(st);

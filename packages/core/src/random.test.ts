@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bernoulli, Generator } from './index';
+import { bernoulli, dropout, Generator, mul, randn } from './index';
 
 describe('Generator.fillBernoulli (the rule of bernoulli and dropout masks)', () => {
   it('draws exactly one nextUint32 per element and compares it with ⌊p·2³²⌋', () => {
@@ -34,5 +34,24 @@ describe('Generator.fillBernoulli (the rule of bernoulli and dropout masks)', ()
     const want = new Float32Array(1000);
     new Generator(3).fillBernoulli(want, 0.6);
     expect(Array.from(m)).toEqual(Array.from(want));
+  });
+});
+
+describe('dropout draws its mask already scaled', () => {
+  it('gives exactly x · (mask · 1/(1 − rate)), the mask of bernoulli(1 − rate) from the same generator', () => {
+    for (const rate of [0.2, 0.3, 0.5]) {
+      const x = randn([8, 33], { generator: new Generator(1) });
+      const got = dropout(x, rate, true, new Generator(4)).dataSync();
+      const mask = bernoulli([8, 33], 1 - rate, { generator: new Generator(4) });
+      const want = mul(x, mul(mask, 1 / (1 - rate))).dataSync();
+      expect(Array.from(got), `rate ${rate}`).toEqual(Array.from(want));
+    }
+  });
+
+  it('bernoulli({ value }) is 0 or value with the draws of value 1, and refuses a value that is not finite', () => {
+    const a = bernoulli([500], 0.3, { generator: new Generator(2), value: 2.5 }).dataSync();
+    const b = bernoulli([500], 0.3, { generator: new Generator(2) }).dataSync();
+    expect(Array.from(a)).toEqual(Array.from(b, (v) => v * 2.5));
+    expect(() => bernoulli([3], 0.3, { value: Infinity })).toThrow(/value must be a finite number, got Infinity/);
   });
 });

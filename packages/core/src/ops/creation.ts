@@ -194,8 +194,23 @@ export interface RandomFromOptions extends RandomOptions {
 export function randomFrom(shape: Shape, fill: (g: Generator, out: { length: number; [i: number]: number }) => void, opts: RandomFromOptions = {}): Tensor {
   return fromGen(shape, () => 0, opts, opts.dtype ?? 'float32', opts.dist ?? 'custom', {}, fill);
 }
-/** 1 with probability p, else 0 (float32): one 32-bit draw per element (see `Generator.fillBernoulli`). */
-export function bernoulli(shape: Shape, p: number, opts: RandomOptions = {}): Tensor {
+/** Options of {@link bernoulli}. */
+export interface BernoulliOptions extends RandomOptions {
+  /**
+   * The value of a success (a failure is 0), stored as float32 like every value of the tensor:
+   * inverted dropout draws its mask as 0 or 1/(1 − rate) when float32 holds that exactly (rate 0.2,
+   * 0.5 …), the scaled mask without a multiplication of its own. Finite. @default 1
+   */
+  value?: number;
+}
+
+/**
+ * 1 (or `opts.value`) with probability p, else 0 (float32): one 32-bit draw per element (see
+ * `Generator.fillBernoulli`).
+ */
+export function bernoulli(shape: Shape, p: number, opts: BernoulliOptions = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`bernoulli: p must be in [0, 1], got ${p}.`, 'bernoulli');
-  return fromGen(shape, () => 0, opts, 'float32', 'bernoulli', { p }, (g, out) => g.fillBernoulli(out, p));
+  const value = opts.value ?? 1;
+  if (!Number.isFinite(value)) throw new ValueError(`bernoulli: value must be a finite number, got ${value}.`, 'bernoulli');
+  return fromGen(shape, () => 0, opts, 'float32', 'bernoulli', value === 1 ? { p } : { p, value }, (g, out) => g.fillBernoulli(out, p, value));
 }

@@ -46,6 +46,38 @@ function batches(k: number) {
 }
 
 describe("randomness: 'graph'", () => {
+  it('draws a mask that dropout scales itself (rate 0.2: 0 or 1.25, Where(keep, 1.25, 0)) with that scale', async () => {
+    manualSeed(3);
+    class Scaled extends nn.Module {
+      fc = new nn.Linear(D, H);
+      drop = new nn.Dropout(0.2, { seed: 4 });
+      override forward(x: Tensor) {
+        return this.drop(this.fc(x));
+      }
+    }
+    const m = new Scaled();
+    const e = await compileTrainStep(m, { optimizer: new optim.SGD(m.parameters(), { lr: 0 }), loss, inputShape: [D], device: 'cpu', threads: 1, randomness: 'graph' });
+    const one = batches(1);
+    await e.step(one.x, one.y); // eager (SGD's state is made by its first step), then onnxruntime
+    await e.step(one.x, one.y);
+    expect(e.counts).toEqual({ ort: 1, eager: 1 });
+    const pred = e.lastPred!.data, full = m.fc.forward(one.x).dataSync(); // lr 0: fc's weights as compiled
+    let kept = 0, worst = 0, typical = 0;
+    for (let i = 0; i < pred.length; i++) {
+      if (pred[i] === 0) continue;
+      kept++;
+      worst = Math.max(worst, Math.abs(pred[i]! - 1.25 * full[i]!));
+      typical += Math.abs(full[i]!);
+    }
+    // fc's outputs are O(1) (mean |·| checked below); onnxruntime's float32 Gemm and the eager
+    // backend's sum 16 products in other orders (~1e-7 apart). 1e-5 absolute leaves that 100× room,
+    // and an unscaled mask (1 instead of 1.25) misses it by 0.25 · |output|.
+    expect(typical / kept).toBeGreaterThan(0.1);
+    expect(worst).toBeLessThan(1e-5);
+    expect(se(kept, pred.length, 0.8)).toBeLessThan(4);
+    await e.dispose();
+  });
+
   for (const multiStep of ['loop', 'unroll'] as const) {
     it(`keeps 1 − p of the elements and draws a new mask every step (${multiStep})`, async () => {
       const K = 8;

@@ -42,7 +42,8 @@ export function seedFrom(generator: object): number {
 
 /**
  * Generate graph input `name` inside the graph: the input is removed and nodes computing the same
- * values' distribution are put first (bernoulli: `Cast(Less(RandomUniform, p))`, 1 with probability p).
+ * values' distribution are put first (bernoulli: `Cast(Less(RandomUniform, p))`, 1 with probability p;
+ * `Where(Less(…), value, 0)` for a mask drawn scaled, as dropout's is).
  */
 export function generateInGraph(g: IrGraph, name: string, r: GraphRandom, shape: readonly number[]): void {
   const common = { dtype: int(1), shape: ints(shape), seed: float(r.seed) };
@@ -52,7 +53,12 @@ export function generateInGraph(g: IrGraph, name: string, r: GraphRandom, shape:
     const u = g.fresh('random_u'), keep = g.fresh('random_keep');
     nodes.push({ op: 'RandomUniform', inputs: [], outputs: [u], attrs: { ...common, low: float(0), high: float(1) }, doc });
     nodes.push({ op: 'Less', inputs: [u, g.scalar('float32', r.params.p!)], outputs: [keep], attrs: {}, doc });
-    nodes.push({ op: 'Cast', inputs: [keep], outputs: [name], attrs: { to: int(1) }, doc });
+    const value = r.params.value ?? 1;
+    if (value === 1) nodes.push({ op: 'Cast', inputs: [keep], outputs: [name], attrs: { to: int(1) }, doc });
+    else {
+      // A scaled mask (dropout's 0 or 1/(1 − rate)): Where(keep, value, 0).
+      nodes.push({ op: 'Where', inputs: [keep, g.scalar('float32', value), g.scalar('float32', 0)], outputs: [name], attrs: {}, doc });
+    }
   } else if (r.dist === 'uniform') {
     nodes.push({ op: 'RandomUniform', inputs: [], outputs: [name], attrs: { ...common, low: float(r.params.low!), high: float(r.params.high!) }, doc });
   } else {
