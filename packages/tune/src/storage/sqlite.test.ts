@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uniform } from '../distributions.js';
 import { loadStudy, study } from '../study.js';
-import { SqliteStorage } from './sqlite.js';
+import { openRetrying, SqliteStorage } from './sqlite.js';
 import { OBJECTIVE, exited, expectInterleaved, printed, readLog, startWorker } from '../__fixtures__/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nn-tune-sqlite-'));
@@ -106,5 +106,44 @@ describe('SQLite storage', () => {
 
   it('needs a shared storage for a module objective', async () => {
     await expect(study(quiet).optimize({ module: OBJECTIVE }, { trials: 2, parallel: 2 })).rejects.toThrow(/a shared storage/);
+  });
+});
+
+describe('opening a file another process is switching to WAL (SQLITE_BUSY at once)', () => {
+  const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+
+  it('opens again after a short pause until it succeeds', () => {
+    let calls = 0;
+    const pauses: number[] = [];
+    const v = openRetrying(() => {
+      if (++calls < 4) throw busy();
+      return 'db';
+    }, 10_000, (ms) => pauses.push(ms));
+    expect(v).toBe('db');
+    expect(calls).toBe(4);
+    expect(pauses).toHaveLength(3);
+    expect(pauses.every((ms) => ms > 0 && ms <= 150)).toBe(true);
+  });
+
+  it('gives up with the last error once the busy timeout has passed, and throws other errors at once', () => {
+    let calls = 0;
+    expect(() => openRetrying(() => {
+      calls++;
+      throw busy();
+    }, 0, () => {})).toThrow(/database is locked/);
+    expect(calls).toBe(1);
+    calls = 0;
+    expect(() => openRetrying(() => {
+      calls++;
+      throw Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' });
+    }, 10_000, () => {})).toThrow(/not a database/);
+    expect(calls).toBe(1);
+  });
+
+  it('five processes opening one new file at about the same moment all open it', async () => {
+    const file = join(dir, 'race.db');
+    const ps = Array.from({ length: 5 }, () => startWorker([`sqlite:${file}`, 'race', '1', join(dir, 'race.log'), 'normal']));
+    const codes = await Promise.all(ps.map((p) => exited(p, 60_000)));
+    expect(codes, ps.map((p) => p.output()).join('\n')).toEqual([0, 0, 0, 0, 0]);
   });
 });

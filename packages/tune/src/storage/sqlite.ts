@@ -35,6 +35,29 @@ CREATE TABLE IF NOT EXISTS tune_trials (
 CREATE INDEX IF NOT EXISTS tune_trials_state ON tune_trials (study_id, state);
 `;
 
+/** Blocks the thread for `ms` milliseconds (the constructor is synchronous, as better-sqlite3 is). */
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * @internal `open()` again while it fails with SQLITE_BUSY, until `timeout` ms have passed. Two
+ * processes opening one new file at once both switch it to WAL; SQLite refuses one of them at once
+ * ("database is locked") instead of waiting in the busy handler, because waiting could deadlock
+ * (seen in CI: a worker of the shared-study test failed to open). A retry a few ms later finds the
+ * file in WAL mode. Other errors are thrown at once.
+ */
+export function openRetrying<T>(open: () => T, timeout: number, sleep: (ms: number) => void = sleepSync): T {
+  const deadline = Date.now() + timeout;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return open();
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw e;
+      sleep(Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
+    }
+  }
+}
+
 /** Options of {@link SqliteStorage}. */
 export interface SqliteStorageOptions {
   /** How long a writer waits for another process's lock, in ms. @default 30000 */
@@ -62,12 +85,21 @@ export class SqliteStorage implements Storage {
     if (path !== ':memory:' && !existsSync(dirname(file))) {
       throw new StorageError(this.url, `the directory ${dirname(file)} does not exist`, 'Create it first or pick another path');
     }
+    const timeout = options.busyTimeout ?? 30_000;
     try {
-      this.db = new Database(path, { timeout: options.busyTimeout ?? 30_000 });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('foreign_keys = ON');
-      this.db.transaction(() => this.db.exec(SCHEMA)).immediate();
+      this.db = openRetrying(() => {
+        const db = new Database(path, { timeout });
+        try {
+          db.pragma('journal_mode = WAL');
+          db.pragma('synchronous = NORMAL');
+          db.pragma('foreign_keys = ON');
+          db.transaction(() => db.exec(SCHEMA)).immediate();
+          return db;
+        } catch (e) {
+          db.close();
+          throw e;
+        }
+      }, timeout);
     } catch (e) {
       throw new StorageError(this.url, `cannot open the SQLite file (${(e as Error).message})`, 'Check the path and that it is a SQLite database');
     }
