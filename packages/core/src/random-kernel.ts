@@ -1,6 +1,6 @@
 // The WebAssembly kernel behind Generator.fillBernoulli (random.ts): the same xoshiro128** draws and
-// the same Bernoulli rule as its JavaScript loop, bit for bit, about 3x faster (1.2 vs 3.6 ns per value
-// on the 2-core AMD EPYC CI machine, the copy out of the module's memory included). Dropout masks are
+// the same Bernoulli rule as its JavaScript loop, bit for bit, 2.6 – 3x faster (1.2 – 1.8 vs 3.6 – 4.9 ns per
+// value on the 2-core AMD EPYC CI machine, in the same runs, the copy out of the module's memory included). Dropout masks are
 // drawn on the host every training step (so compiled steps draw exactly what eager ones do): for the
 // main job's model at batch 256 that is 196 k values a step. Source: random-kernel.wat.
 import { BERNOULLI_WASM } from './random-kernel-wasm';
@@ -36,7 +36,7 @@ function bytes(): Uint8Array {
 /**
  * The WebAssembly Bernoulli fill, or null where WebAssembly cannot be instantiated (a page whose
  * content security policy forbids it, say): the caller then runs its JavaScript loop. Compiled once,
- * synchronously (233 bytes: within every browser's limit for synchronous compiles).
+ * synchronously (230 bytes: within every browser's limit for synchronous compiles).
  * `thr` is ⌊p·2³²⌋ − 2³¹ as a signed 32-bit integer (the loop's signed compare).
  */
 export function bernoulliKernel(): BernoulliFill | null {

@@ -82,6 +82,15 @@ module.exports = async function check(nn, how) {
     const thr = Math.floor(0.3 * 2 ** 32);
     for (let i = 0; i < got.length; i++) assert.equal(got[i], g2.nextUint32() < thr ? 1 : 0, `${how}: fillBernoulli value ${i}`);
     assert.deepEqual(g1.getState(), g2.getState(), `${how}: generator state after fillBernoulli`);
+    // A mask drawn scaled (bernoulli's `value`, dropout at rate 0.2): the same successes, 1.25 each.
+    const plain = nn.bernoulli([5000], 0.8, { generator: new nn.Generator(3) }).dataSync();
+    const scaled = nn.bernoulli([5000], 0.8, { generator: new nn.Generator(3), value: 1.25 }).dataSync();
+    for (let i = 0; i < plain.length; i++) assert.equal(scaled[i], plain[i] * 1.25, `${how}: bernoulli value, element ${i}`);
+    const x = nn.randn([40, 50], { generator: new nn.Generator(1) });
+    const dropped = nn.dropout(x, 0.2, true, new nn.Generator(4)).dataSync();
+    const mask = nn.bernoulli([40, 50], 0.8, { generator: new nn.Generator(4) });
+    const want = nn.mul(x, nn.mul(mask, 1 / 0.8)).dataSync(); // the formula before the mask was drawn scaled
+    for (let i = 0; i < want.length; i++) assert.equal(dropped[i], want[i], `${how}: dropout element ${i}`);
   }
 
   // PyTorch door: classes exported under another name show the PyTorch name.

@@ -39,11 +39,13 @@ CREATE INDEX IF NOT EXISTS tune_trials_state ON tune_trials (study_id, state);
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
- * @internal `open()` again while it fails with SQLITE_BUSY, until `timeout` ms have passed. Two
- * processes opening one new file at once both switch it to WAL; SQLite refuses one of them at once
- * ("database is locked") instead of waiting in the busy handler, because waiting could deadlock
- * (seen in CI: a worker of the shared-study test failed to open). A retry a few ms later finds the
- * file in WAL mode. Other errors are thrown at once.
+ * @internal `open()` again while it fails with SQLITE_BUSY, until `timeout` ms have passed. SQLite
+ * answers SQLITE_BUSY at once, without its busy handler, where waiting could deadlock (a connection
+ * holding a read lock that wants to write while another holds the write lock: here, two processes
+ * opening one new file, both switching it to WAL and creating the schema). Seen once in CI (a worker
+ * of the shared-study test failed to open with "database is locked" despite the 30 s timeout), not
+ * reproduced locally; a retry after a short pause starts from a clean connection. Other errors are
+ * thrown at once.
  */
 export function openRetrying<T>(open: () => T, timeout: number, sleep: (ms: number) => void = sleepSync): T {
   const deadline = Date.now() + timeout;
